@@ -1,0 +1,184 @@
+"""Conversation tables: contacts, messages, searches, registrations, matches, escalations, operators, audit."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+
+from matching.store import Base, BigId, utcnow
+
+#: Channels a contact can write on. ``sim`` is the phone simulator used in the demo and tests.
+CHANNELS = ("whatsapp", "sms", "sim")
+
+
+class Contact(Base):
+    """A phone on one channel: the family's, the survivor's, or a volunteer's."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("channel", "address", name="uq_contacts_channel_address"),)
+
+    id = Column(BigId, primary_key=True, autoincrement=True)
+    channel = Column(String(20), nullable=False)  # one of CHANNELS
+    address = Column(String(32), nullable=False)  # E.164, e.g. +963912345678
+    language = Column(String(2), nullable=False, default="ar")  # ar | en
+    opted_out = Column(Boolean, nullable=False, default=False)
+    opted_out_at = Column(DateTime(timezone=True), nullable=True)
+    last_inbound_at = Column(DateTime(timezone=True), nullable=True)  # opens WhatsApp's 24 h window
+    escalated = Column(Boolean, nullable=False, default=False)  # the bot is silent while true
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    erased_at = Column(DateTime(timezone=True), nullable=True)  # set by delete_data
+
+
+class Message(Base):
+    """One message, inbound or outbound, with the provider's id and delivery status."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("provider_id", name="uq_messages_provider_id"),
+        Index("ix_messages_contact_id_id", "contact_id", "id"),
+    )
+
+    id = Column(BigId, primary_key=True, autoincrement=True)
+    contact_id = Column(BigId, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False)
+    direction = Column(String(3), nullable=False)  # in | out
+    author = Column(String(10), nullable=False, default="user")  # user | bot | operator | system
+    operator_id = Column(BigId, ForeignKey("operators.id"), nullable=True)
+    provider_id = Column(String(64), nullable=True)  # Twilio MessageSid
+    body = Column(Text, nullable=True)
+    media = Column(JSON, nullable=True)  # [{"url": ..., "content_type": ...}]
+    # in: received | processing | processed | failed ; out: queued | sending | sent | delivered | read | failed
+    status = Column(String(20), nullable=False)
+    error_code = Column(String(20), nullable=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    rate_limited = Column(Boolean, nullable=False, default=False)
+    template_sid = Column(String(64), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class SearchRequest(Base):
+    """A family's standing search for a person; re-matched whenever new data arrives."""
+
+    __tablename__ = "search_requests"
+
+    id = Column(BigId, primary_key=True, autoincrement=True)
+    contact_id = Column(BigId, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False, index=True)
+    status = Column(String(20), nullable=False, default="open")  # open | matched | closed
+    full_name = Column(String(200), nullable=False)
+    father_name = Column(String(200), nullable=True)
+    mother_name = Column(String(200), nullable=True)
+    birth_year = Column(Integer, nullable=True)
+    governorate = Column(String(200), nullable=True)
+    detention_place = Column(String(200), nullable=True)
+    detention_date = Column(String(50), nullable=True)
+    searcher_name = Column(String(200), nullable=True)
+    relationship = Column(String(100), nullable=True)
+    consent_at = Column(DateTime(timezone=True), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class Registration(Base):
+    """A released detainee's registration with a callback number and a share policy."""
+
+    __tablename__ = "registrations"
+
+    id = Column(BigId, primary_key=True, autoincrement=True)
+    contact_id = Column(BigId, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False, index=True)
+    # pending_verification | active | withdrawn
+    status = Column(String(24), nullable=False, default="pending_verification")
+    full_name = Column(String(200), nullable=False)
+    father_name = Column(String(200), nullable=True)
+    mother_name = Column(String(200), nullable=True)
+    birth_year = Column(Integer, nullable=True)
+    governorate = Column(String(200), nullable=True)
+    callback_address = Column(String(32), nullable=False)  # E.164
+    callback_verified_at = Column(DateTime(timezone=True), nullable=True)
+    verification_code_hash = Column(String(128), nullable=True)
+    share_policy = Column(String(20), nullable=False, default="nobody")  # share_number | safe_only | nobody
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class Match(Base):
+    """A candidate pairing of a search with a registration or a registry row; unique per pair."""
+
+    __tablename__ = "matches"
+    __table_args__ = (
+        UniqueConstraint("search_id", "registration_id", name="uq_matches_search_registration"),
+        UniqueConstraint("search_id", "registry_record_id", name="uq_matches_search_registry_record"),
+    )
+
+    id = Column(BigId, primary_key=True, autoincrement=True)
+    search_id = Column(BigId, ForeignKey("search_requests.id", ondelete="CASCADE"), nullable=False, index=True)
+    registration_id = Column(BigId, ForeignKey("registrations.id", ondelete="CASCADE"), nullable=True)
+    registry_record_id = Column(BigId, ForeignKey("registry_records.id", ondelete="CASCADE"), nullable=True)
+    decision = Column(String(10), nullable=False)  # match | review | no_match (the matcher's)
+    # review | awaiting_consent | confirmed | rejected | shared | safe_only | declined | notified
+    status = Column(String(20), nullable=False)
+    score = Column(Float, nullable=False)
+    explanation = Column(JSON, nullable=True)  # per-field scores, read by operators
+    decided_by = Column(BigId, ForeignKey("operators.id"), nullable=True)
+    note = Column(Text, nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class Operator(Base):
+    """An association volunteer who reads escalations and reviews matches."""
+
+    __tablename__ = "operators"
+
+    id = Column(BigId, primary_key=True, autoincrement=True)
+    username = Column(String(100), nullable=False, unique=True)
+    display_name = Column(String(200), nullable=True)
+    password_hash = Column(String(255), nullable=False)
+    role = Column(String(10), nullable=False, default="operator")  # operator | admin
+    active = Column(Boolean, nullable=False, default=True)
+    failed_logins = Column(Integer, nullable=False, default=0)
+    last_login_at = Column(DateTime(timezone=True), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Escalation(Base):
+    """A conversation handed to a person: why, who took it, and how long it waited."""
+
+    __tablename__ = "escalations"
+
+    id = Column(BigId, primary_key=True, autoincrement=True)
+    contact_id = Column(BigId, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False, index=True)
+    match_id = Column(BigId, ForeignKey("matches.id", ondelete="SET NULL"), nullable=True)
+    # requested | failed_turns | distress | media | review | delivery_failed | enumeration
+    reason = Column(String(30), nullable=False)
+    status = Column(String(10), nullable=False, default="open")  # open | claimed | resolved
+    operator_id = Column(BigId, ForeignKey("operators.id"), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    claimed_at = Column(DateTime(timezone=True), nullable=True)
+    resolved_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class AuditEvent(Base):
+    """Every operator action and every disclosure. Personal data here is hashed, never plain."""
+
+    __tablename__ = "audit_events"
+
+    id = Column(BigId, primary_key=True, autoincrement=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    actor_kind = Column(String(10), nullable=False)  # operator | system | cli
+    operator_id = Column(BigId, ForeignKey("operators.id"), nullable=True)
+    action = Column(String(50), nullable=False)
+    subject_type = Column(String(30), nullable=True)
+    subject_id = Column(String(64), nullable=True)
+    detail = Column(JSON, nullable=True)
+

@@ -1,0 +1,35 @@
+"""The ``shaml`` command line: one click group; command modules register themselves here."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+#: Modules under shaml.commands that add commands; each defines register(cli, bench).
+COMMAND_MODULES = ("matching", "devset")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Shaml: reuniting released detainees with their families."""
+
+
+@cli.group()
+def bench() -> None:
+    """Benchmarks that print figures beside a baseline measured in the same run."""
+
+
+for _name in COMMAND_MODULES:
+    try:
+        _module = importlib.import_module(f"shaml.commands.{_name}")
+    except ModuleNotFoundError as exc:  # a module not written yet must not break the rest
+        if exc.name != f"shaml.commands.{_name}":
+            raise
+        continue
+    _module.register(cli, bench)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()

@@ -1,0 +1,1 @@
+"""CLI command modules. Each module defines ``register(cli, bench)`` adding its click commands."""

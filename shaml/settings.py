@@ -1,0 +1,173 @@
+"""Every Shaml setting: typed, commented, read from ``SHAML_``-prefixed environment variables."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+class SettingsError(ValueError):
+    """A setting has an invalid value; the message is one line naming the variable."""
+
+
+def _str(env: Mapping[str, str], name: str, default: str) -> str:
+    return env.get(name, default).strip()
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise SettingsError(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name}={raw!r} is not a boolean (use true or false)")
+
+
+def mask_url(url: str) -> str:
+    """The URL with any password replaced by ***, safe for logs and error messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def _url(env: Mapping[str, str], name: str, default: str, schemes: tuple[str, ...]) -> str:
+    value = _str(env, name, default)
+    if not value:
+        return value
+    parts = urlsplit(value)
+    scheme = parts.scheme.split("+", 1)[0]
+    if scheme not in schemes:
+        raise SettingsError(
+            f"{name}={mask_url(value)!r} must start with one of: {', '.join(schemes)}"
+        )
+    if scheme not in {"sqlite", "unix"} and not parts.netloc:
+        raise SettingsError(f"{name}={mask_url(value)!r} has no host")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = _str(env, name, default).upper() if name.endswith("LEVEL") else _str(env, name, default)
+    if value not in choices:
+        raise SettingsError(f"{name}={value!r} must be one of: {', '.join(choices)}")
+    return value
+
+
+def _secret(value: str) -> str:
+    return "(set)" if value else "(empty)"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A snapshot of the configuration. Build it with :meth:`from_env`; secrets never print."""
+
+    var_dir: Path
+    database_url: str = field(repr=False)
+    redis_url: str = field(repr=False)
+    redis_prefix: str
+    rasa_url: str
+    rasa_token: str = field(repr=False)
+    public_url: str
+    twilio_api_url: str
+    twilio_account_sid: str
+    twilio_auth_token: str = field(repr=False)
+    log_level: str
+    import_batch_size: int
+    matcher_refresh_seconds: int
+    demo: bool
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and check every setting; raises :class:`SettingsError` with one clear line."""
+        env = os.environ if env is None else env
+        # Directory for the demo's SQLite file, logs and trained models.
+        var_dir = Path(_str(env, "SHAML_VAR_DIR", "var")).resolve()
+        return cls(
+            var_dir=var_dir,
+            # Registry, conversations and audit. PostgreSQL in production; SQLite for the demo.
+            database_url=_url(
+                env,
+                "SHAML_DATABASE_URL",
+                f"sqlite:///{var_dir / 'shaml.sqlite3'}",
+                ("sqlite", "postgresql", "postgres"),
+            ),
+            # Dedupe keys, rate limits, job queues and Rasa's lock store.
+            redis_url=_url(env, "SHAML_REDIS_URL", "redis://127.0.0.1:6379/0", ("redis", "rediss", "unix")),
+            # Prefix of every Redis key Shaml writes, so several deployments can share a server.
+            redis_prefix=_str(env, "SHAML_REDIS_PREFIX", "shaml:"),
+            # The Rasa server's HTTP API (rasa run --enable-api).
+            rasa_url=_url(env, "SHAML_RASA_URL", "http://127.0.0.1:5005", ("http", "https")),
+            # Token for Rasa's HTTP API (rasa run --auth-token); its API is open without one.
+            rasa_token=_str(env, "SHAML_RASA_TOKEN", ""),
+            # The address Twilio calls; webhook signatures are checked against it plus the path.
+            public_url=_url(env, "SHAML_PUBLIC_URL", "http://127.0.0.1:8000", ("http", "https")).rstrip("/"),
+            # Base URL of Twilio's REST API; empty uses the twilio library's own. Tests point it at a fake.
+            twilio_api_url=_url(env, "SHAML_TWILIO_API_URL", "", ("http", "https")).rstrip("/"),
+            # Twilio account (no SHAML_ prefix: Twilio's own variable names).
+            twilio_account_sid=_str(env, "TWILIO_ACCOUNT_SID", ""),
+            # Twilio auth token: signs webhooks and authenticates sends. Never logged.
+            twilio_auth_token=_str(env, "TWILIO_AUTH_TOKEN", ""),
+            # Log level of every Shaml process.
+            log_level=_choice(
+                env, "SHAML_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+            ),
+            # Rows per transaction when importing a registry CSV (a crash loses at most one batch).
+            import_batch_size=_int(env, "SHAML_IMPORT_BATCH_SIZE", 1000, minimum=1),
+            # How often (seconds) a running matcher looks for registry changes.
+            matcher_refresh_seconds=_int(env, "SHAML_MATCHER_REFRESH_SECONDS", 2, minimum=1),
+            # Demo mode: opens the phone simulator without login and uses the fake Twilio.
+            demo=_bool(env, "SHAML_DEMO", False),
+        )
+
+    def describe(self) -> list[tuple[str, str]]:
+        """(name, value) pairs for display, with secrets masked."""
+        masked = {"rasa_token", "twilio_auth_token"}
+        return [
+            (
+                f.name,
+                _secret(getattr(self, f.name))
+                if f.name in masked
+                else mask_url(str(getattr(self, f.name))),
+            )
+            for f in fields(self)
+        ]
+
+
+_cached: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    global _cached
+    if _cached is None:
+        _cached = Settings.from_env()
+    return _cached
+
+
+def configure_logging(settings: Settings) -> None:
+    """Set up logging at the configured level, in one plain format."""
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
