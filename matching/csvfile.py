@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -49,7 +49,7 @@ def _header(cells: list[str]) -> list[str]:
     return names
 
 
-def read_registry_csv(stream: BinaryIO, *, default_source: str | None = None) -> Iterator[CsvRow]:
+def read_registry_csv(stream: BinaryIO, *, default_source: str | None = None) -> Generator[CsvRow, None, None]:
     """Read a registry CSV from a binary stream, one row at a time, never the whole file.
 
     Bad rows (wrong column count, invalid UTF-8, bad year, empty name, oversized field) come back

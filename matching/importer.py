@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,9 +204,11 @@ def import_csv(
     batch_size: int = 1000,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import a registry CSV file (see :func:`import_rows`); raises HeaderError for an unusable header."""
-    with open(path, "rb") as stream:
-        rows = read_registry_csv(stream, default_source=source)
+    """Import a registry CSV file (see :func:`import_rows`); raises HeaderError for an unusable header.
+
+    ``progress`` receives the number of bytes of the file read so far, after each batch.
+    """
+    with open(path, "rb") as stream, closing(read_registry_csv(stream, default_source=source)) as rows:
         first = next(rows, None)  # reads the header now, so a bad header creates no batch
 
         def chain() -> Iterable[CsvRow]:
@@ -213,6 +216,10 @@ def import_csv(
                 yield first
             yield from rows
 
+        def bytes_read(_rows: int) -> None:
+            if progress is not None:
+                progress(stream.tell())
+
         return import_rows(
-            factory, chain(), source=source, filename=path.name, batch_size=batch_size, progress=progress
+            factory, chain(), source=source, filename=path.name, batch_size=batch_size, progress=bytes_read
         )

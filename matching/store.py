@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -32,7 +33,7 @@ NAMING_CONVENTION = {
 }
 
 #: The declarative base shared by every Shaml table (bot.models builds on it).
-Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 # BIGINT on PostgreSQL, INTEGER (the rowid alias, so it autoincrements) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
 #: Modules under shaml.commands that add commands; each defines register(cli, bench).
-COMMAND_MODULES = ("matching", "devset")
+COMMAND_MODULES = ("core", "matching", "devset")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,5 +32,12 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: a bad setting stops the program with one clear line."""
+    from shaml.settings import SettingsError, configure_logging, get_settings
+
+    try:
+        configure_logging(get_settings())
+    except SettingsError as exc:
+        sys.stderr.write(f"shaml: configuration error: {exc}\n")
+        raise SystemExit(2) from None
     cli()

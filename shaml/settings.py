@@ -165,9 +165,18 @@ def get_settings() -> Settings:
     return _cached
 
 
+def reset_settings() -> None:
+    """Forget the cached settings so the next :func:`get_settings` reads the environment again."""
+    global _cached
+    _cached = None
+
+
 def configure_logging(settings: Settings) -> None:
     """Set up logging at the configured level, in one plain format."""
     logging.basicConfig(
         level=getattr(logging, settings.log_level),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Alembic announces every plugin at INFO; keep the migration lines only at DEBUG.
+    if settings.log_level != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)

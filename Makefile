@@ -1,0 +1,19 @@
+# Shaml: two commands. `make demo` runs the demo, `make test` runs every check. Both set themselves up.
+.PHONY: demo test setup lint
+
+VENV := .venv
+BIN := $(VENV)/bin
+
+setup:
+	@scripts/bootstrap.sh
+
+demo: setup
+	@scripts/demo.sh
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy nlu matching
+	"$$(scripts/bootstrap.sh --print-uv)" pip check --python $(BIN)/python
+
+test: lint
+	$(BIN)/pytest -q

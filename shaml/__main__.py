@@ -1,0 +1,5 @@
+"""``python -m shaml`` runs the CLI."""
+
+from shaml.cli import main
+
+main()
