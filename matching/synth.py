@@ -279,6 +279,18 @@ def render_row(
 
     ``latin`` forces the script of the names; by default about 15% of rows are Latin.
     """
+    return render_row_detail(person, record_id, rng, pools, latin=latin)[0]
+
+
+def render_row_detail(
+    person: Person,
+    record_id: str,
+    rng: random.Random,
+    pools: Pools,
+    *,
+    latin: bool | None = None,
+) -> tuple[dict[str, str], bool]:
+    """Like :func:`render_row`, and also say whether the father's name was written."""
     if latin is None:
         share = LATIN_SHARE_VOLUNTEER if person.source == "volunteer-list" else LATIN_SHARE_OTHER
         latin = rng.random() < share
@@ -336,7 +348,7 @@ def render_row(
     prison = ""
     if rng.random() < 0.85:
         prison = pick_spelling(person.prison.latin, rng) if latin else person.prison.arabic
-    return {
+    row = {
         "record_id": record_id,
         "full_name": "" if layout == "split" else full,
         "first_name": "" if layout == "full" else first,
@@ -349,6 +361,7 @@ def render_row(
         "release_date": person.release_date if rng.random() < 0.9 else "",
         "source": person.source,
     }
+    return row, with_father
 
 
 def record_id_for(index: int) -> str:
