@@ -47,6 +47,7 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("provider_id", name="uq_messages_provider_id"),
         Index("ix_messages_contact_id_id", "contact_id", "id"),
+        Index("ix_messages_direction_status", "direction", "status"),
     )
 
     id = Column(BigId, primary_key=True, autoincrement=True)
@@ -63,6 +64,15 @@ class Message(Base):
     attempts = Column(Integer, nullable=False, default=0)
     rate_limited = Column(Boolean, nullable=False, default=False)
     template_sid = Column(String(64), nullable=True)
+    # out: what the message is for; it decides at-least-once or at-most-once delivery (docs/gateway.md).
+    # reply | operator | notice | confirmation | consent | disclosure | verification
+    kind = Column(String(20), nullable=True)
+    # in: where the pipeline sent it: rasa | operator | keyword | media | empty | rate_limited | opted_out
+    route = Column(String(20), nullable=True)
+    # out: the inbound message this answers, so a re-processed message does not queue its replies twice.
+    reply_to_id = Column(BigId, ForeignKey("messages.id", ondelete="SET NULL"), nullable=True)
+    # Earliest time of the next attempt after a retryable failure (back-off); NULL means now.
+    next_attempt_at = Column(DateTime(timezone=True), nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 
