@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Mapping
@@ -74,6 +75,17 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
     return value
 
 
+def _json_object(env: Mapping[str, str], name: str, default: str) -> str:
+    value = _str(env, name, default) or default
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        raise SettingsError(f"{name} is not valid JSON") from None
+    if not isinstance(parsed, dict):
+        raise SettingsError(f"{name} must be a JSON object like {{\"1\": \"Shaml\"}}")
+    return value
+
+
 def _secret(value: str) -> str:
     return "(set)" if value else "(empty)"
 
@@ -96,6 +108,17 @@ class Settings:
     import_batch_size: int
     matcher_refresh_seconds: int
     demo: bool
+    twilio_sms_from: str
+    twilio_whatsapp_from: str
+    twilio_template_sid: str
+    twilio_template_variables: str
+    rasa_timeout_seconds: int
+    rate_limit_per_minute: int
+    dedupe_ttl_seconds: int
+    gateway_lock_seconds: int
+    send_max_attempts: int
+    retry_base_ms: int
+    sweep_seconds: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -138,6 +161,28 @@ class Settings:
             matcher_refresh_seconds=_int(env, "SHAML_MATCHER_REFRESH_SECONDS", 2, minimum=1),
             # Demo mode: opens the phone simulator without login and uses the fake Twilio.
             demo=_bool(env, "SHAML_DEMO", False),
+            # Sender of outbound SMS: a Twilio number in E.164 (or a Messaging Service SID, MG…).
+            twilio_sms_from=_str(env, "SHAML_TWILIO_SMS_FROM", "+15005550006"),
+            # Sender of outbound WhatsApp messages: the Twilio WhatsApp number in E.164.
+            twilio_whatsapp_from=_str(env, "SHAML_TWILIO_WHATSAPP_FROM", "+14155238886"),
+            # Approved WhatsApp template (ContentSid, HX…) sent instead when the 24 h window is closed.
+            twilio_template_sid=_str(env, "SHAML_TWILIO_TEMPLATE_SID", ""),
+            # The template's variables as a JSON object, e.g. {"1": "Shaml"}; never personal data.
+            twilio_template_variables=_json_object(env, "SHAML_TWILIO_TEMPLATE_VARIABLES", "{}"),
+            # Seconds to wait for one Rasa turn before the message is retried later.
+            rasa_timeout_seconds=_int(env, "SHAML_RASA_TIMEOUT_SECONDS", 10, minimum=1),
+            # Messages a contact may send per minute; the rest are stored, flagged and shown to operators.
+            rate_limit_per_minute=_int(env, "SHAML_RATE_LIMIT_PER_MINUTE", 20, minimum=1),
+            # How long (seconds) a MessageSid is remembered in Redis to drop Twilio's repeated deliveries.
+            dedupe_ttl_seconds=_int(env, "SHAML_DEDUPE_TTL_SECONDS", 172800, minimum=60),
+            # Lifetime (seconds) of a per-contact processing lock; a dead worker's lock expires after it.
+            gateway_lock_seconds=_int(env, "SHAML_GATEWAY_LOCK_SECONDS", 60, minimum=1),
+            # Attempts at sending one outbound message (or one Rasa turn) before it fails for good.
+            send_max_attempts=_int(env, "SHAML_SEND_MAX_ATTEMPTS", 6, minimum=1),
+            # First back-off (milliseconds) after a retryable failure; it doubles at each attempt.
+            retry_base_ms=_int(env, "SHAML_RETRY_BASE_MS", 2000, minimum=0),
+            # How often (seconds) a worker sweeps the database for messages left behind or due a retry.
+            sweep_seconds=_int(env, "SHAML_SWEEP_SECONDS", 5, minimum=1),
         )
 
     def describe(self) -> list[tuple[str, str]]:
