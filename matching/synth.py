@@ -378,7 +378,9 @@ def generate_rows(n: int, seed: int = 0) -> Iterator[dict[str, str]]:
         yield render_row(person, record_id_for(index), rng, pools)
 
 
-def write_rows_csv(path: str | Path, rows: Iterator[dict[str, str]] | Sequence[dict[str, str]]) -> int:
+def write_rows_csv(
+    path: str | Path, rows: Iterator[dict[str, str]] | Sequence[dict[str, str]]
+) -> int:
     """Write registry rows as UTF-8 CSV with the contract header; returns the number of rows."""
     count = 0
     with Path(path).open("w", encoding="utf-8", newline="") as handle:
