@@ -1,0 +1,107 @@
+"""Decisions: calibrated score, then match / review / no_match with safety rules; pure."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from matching.score import STRONG, Entry, PairScore, token_similarity
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionConfig:
+    """Thresholds of the decision (chosen on the development set; see docs/matching.md)."""
+
+    #: Bits added to the evidence before the registry-size prior (log2 N) is taken off.
+    prior_bits: float = 6.0
+    #: Lowest calibrated score for an automatic match.
+    match_score: float = 0.98
+    #: Lowest evidence margin (bits) of the top candidate over the best *different* person.
+    match_margin_bits: float = 6.0
+    #: Independent agreements beyond given+family name needed to match (father, mother, year).
+    match_agreements: int = 2
+    #: Lowest calibrated score for operator review.
+    review_score: float = 0.25
+
+
+def calibrated(bits: float, registry_size: int, config: DecisionConfig) -> float:
+    """Turn evidence bits into a score in [0, 1]: logistic in base 2 with a size-based prior."""
+    logit = bits - math.log2(max(registry_size, 1_000)) + config.prior_bits
+    logit = max(-60.0, min(60.0, logit))
+    return 1.0 / (1.0 + 2.0 ** (-logit))
+
+
+def independent_agreements(p: PairScore) -> int:
+    """How many fields beyond given and family name agree: father, mother, birth year (±1)."""
+    return (p.father == "agree") + (p.mother == "agree") + (p.year == "agree")
+
+
+def has_conflict(p: PairScore) -> bool:
+    """True when father, mother or birth year clearly contradict the query."""
+    return p.father == "conflict" or p.mother == "conflict" or p.year == "conflict"
+
+
+def same_person(a: Entry, b: Entry) -> bool:
+    """Two registry rows that describe one person (e.g. on two lists): not a rival namesake."""
+    if len(a.names) != len(b.names) or not a.names:
+        return False
+    if any(token_similarity(x, y) < STRONG for x, y in zip(a.names, b.names, strict=True)):
+        return False
+    if a.mother and b.mother and token_similarity(a.mother[0], b.mother[0]) < STRONG:
+        return False
+    if (a.mother == ()) != (b.mother == ()):
+        return False
+    if a.year is not None and b.year is not None and abs(a.year - b.year) > 1:
+        return False
+    return (a.year is None) == (b.year is None)
+
+
+@dataclass(slots=True)
+class Scored:
+    """One scored candidate."""
+
+    entry: Entry
+    pair: PairScore
+    score: float
+
+
+def decide(ranked: list[Scored], config: DecisionConfig) -> tuple[str, dict[str, Any]]:
+    """Decide on candidates ranked best first; returns the decision and the reasons."""
+    if not ranked:
+        return "no_match", {"reason": "no candidate"}
+    top = ranked[0]
+    p = top.pair
+    rival = next((c for c in ranked[1:] if not same_person(top.entry, c.entry)), None)
+    margin = p.bits - rival.pair.bits if rival is not None else math.inf
+    agreements = independent_agreements(p)
+    conflict = has_conflict(p)
+    names_ok = p.given and p.family
+    reasons: dict[str, Any] = {
+        "score": round(top.score, 4),
+        "margin_bits": None if rival is None else round(margin, 2),
+        "rival": None if rival is None else rival.entry.record_id,
+        "agreements_beyond_name": agreements,
+        "conflict": conflict,
+        "given_and_family_agree": names_ok,
+    }
+    if (
+        top.score >= config.match_score
+        and names_ok
+        and not conflict
+        and p.extra_query == 0
+        and agreements >= config.match_agreements
+        and margin >= config.match_margin_bits
+    ):
+        reasons["reason"] = "high score, clear margin, independent agreement"
+        return "match", reasons
+    if top.score >= config.review_score or (names_ok and not conflict):
+        if rival is not None and margin < config.match_margin_bits:
+            reasons["reason"] = "namesakes: another person scores close"
+        elif agreements < config.match_agreements:
+            reasons["reason"] = "not enough details beyond the name agree"
+        else:
+            reasons["reason"] = "plausible but not certain"
+        return "review", reasons
+    reasons["reason"] = "no candidate is plausible"
+    return "no_match", reasons

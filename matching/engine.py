@@ -1,0 +1,112 @@
+"""The in-process matcher: index plus scorer plus decision, with explained results; pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from matching.decide import DecisionConfig, Scored, calibrated, decide
+from matching.index import SHORTLIST, CandidateIndex, prepare_query, prepare_record
+from matching.records import Query, RegistryRecord
+from matching.score import PreparedQuery, score_pair
+
+
+@dataclass(frozen=True, slots=True)
+class MatchConfig:
+    """Matcher settings: decision thresholds and how many candidates get the full scorer."""
+
+    decision: DecisionConfig = field(default_factory=DecisionConfig)
+    shortlist: int = SHORTLIST
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One registry record proposed for a query, with its score and per-field explanation."""
+
+    record_id: str
+    score: float
+    explanation: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """The candidate as in the result contract."""
+        return {"record_id": self.record_id, "score": round(self.score, 4), "explanation": self.explanation}
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """The answer to one query: a decision and candidates best first."""
+
+    query_id: str
+    decision: str
+    candidates: tuple[Candidate, ...]
+    reasons: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"query_id", "decision", "candidates": [...], "reasons"}`` per DESIGN.md."""
+        return {
+            "query_id": self.query_id,
+            "decision": self.decision,
+            "candidates": [c.to_json() for c in self.candidates],
+            "reasons": self.reasons,
+        }
+
+
+class Matcher:
+    """Matches family queries against registry records held in memory.
+
+    Build it from records, keep it current with :meth:`upsert` and :meth:`remove`, and call
+    :meth:`search`. The same data always gives the same answer, in the CLI or in process.
+    """
+
+    def __init__(self, records: Iterable[RegistryRecord] = (), *, config: MatchConfig | None = None) -> None:
+        self.config = config or MatchConfig()
+        self._index = CandidateIndex()
+        for record in records:
+            self.upsert(record)
+
+    def upsert(self, record: RegistryRecord) -> None:
+        """Add a record, or replace the one with the same record_id."""
+        self._index.add(prepare_record(record))
+
+    def remove(self, record_id: str) -> bool:
+        """Remove a record; False if it was not there."""
+        return self._index.remove(record_id)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    @property
+    def index(self) -> CandidateIndex:
+        """The candidate index (read-only use: benchmarks, exhaustive comparison)."""
+        return self._index
+
+    def score_entries(self, pq: PreparedQuery, entries: Iterable[Any]) -> list[Scored]:
+        """Score the given entries against a prepared query, best first (no candidate search)."""
+        idx = self._index
+        size = len(idx)
+        out = []
+        for e in entries:
+            pair = score_pair(pq, e, idx.name_weight, idx.mother_weight)
+            out.append(Scored(e, pair, calibrated(pair.bits, size, self.config.decision)))
+        out.sort(key=lambda s: (-s.pair.bits, s.entry.record_id))
+        return out
+
+    def search(self, query: Query, limit: int = 10) -> MatchResult:
+        """Find and decide. Never raises on odd input; an empty name gives ``no_match``."""
+        pq = prepare_query(query)
+        if not pq.names:
+            return MatchResult(query.query_id, "no_match", (), {"reason": "the query has no name"})
+        idx = self._index
+        slots = idx.candidates(pq, self.config.shortlist)
+        entries = [e for s in slots if (e := idx.entry(s)) is not None]
+        return self.result_from_scored(pq, self.score_entries(pq, entries), limit)
+
+    def result_from_scored(self, pq: PreparedQuery, ranked: list[Scored], limit: int = 10) -> MatchResult:
+        """Build the result from already ranked candidates."""
+        decision, reasons = decide(ranked, self.config.decision)
+        cands = tuple(
+            Candidate(s.entry.record_id, s.score, {**s.pair.explanation, "bits": round(s.pair.bits, 2)})
+            for s in ranked[: max(0, limit)]
+        )
+        return MatchResult(pq.query_id, decision, cands, reasons)

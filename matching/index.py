@@ -1,0 +1,341 @@
+"""In-memory candidate index: blocking keys over cross-script name skeletons, incremental; pure."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from matching.names import parse_name
+from matching.records import Query, RegistryRecord
+from matching.score import Entry, PreparedQuery, governorate_code, idf_bits, token_similarity
+from matching.translit import lexicon, skeleton
+
+#: Most skeleton variants of one query token used for lookups (best first).
+MAX_EXPANSIONS = 6
+#: Lowest token similarity for a vocabulary skeleton to stand in for a query token.
+EXPANSION_FLOOR = 0.66
+#: A posting list longer than this is only read when nothing more selective was found.
+POSTING_CAP = 4_000
+#: Most postings read per query, all keys together.
+READ_BUDGET = 40_000
+#: Candidates handed to the full scorer per query.
+SHORTLIST = 120
+#: Spread of birth years looked up around the query's year.
+YEAR_SPREAD = 2
+
+
+def _sk(token: str) -> str:
+    return skeleton(token) or ("~" + token)
+
+
+def _deletions(s: str) -> list[str]:
+    if len(s) < 3:
+        return []
+    return [s[:i] + s[i + 1 :] for i in range(len(s))]
+
+
+def prepare_record(record: RegistryRecord) -> Entry:
+    """Parse a registry record into an :class:`Entry` (names given-first, family-last)."""
+    intern = sys.intern
+    names: list[str]
+    if record.first_name and record.family_name:
+        first = parse_name(record.first_name).tokens
+        father = parse_name(record.father_name or "").tokens
+        family = parse_name(record.family_name).tokens
+        names = list(first[:2]) + list(father[:1]) + list(family[-2:])
+        has_father = bool(father) and bool(first) and bool(family)
+        if not first or not family:
+            names = list(parse_name(record.full_name).tokens)
+            has_father = len(names) >= 3
+    else:
+        parsed = parse_name(record.full_name)
+        names = list(parsed.tokens)
+        if parsed.father is not None and parsed.father != 1 and len(names) >= 2:
+            names.insert(1, names.pop(parsed.father))
+        has_father = len(names) >= 3 or (parsed.father is not None and len(names) >= 2)
+        if record.father_name and len(names) == 2:
+            ft = parse_name(record.father_name).tokens
+            if ft:
+                names.insert(1, ft[0])
+                has_father = True
+    mother = parse_name(record.mother_name or "").tokens
+    return Entry(
+        record_id=record.record_id,
+        names=tuple(intern(t) for t in names),
+        mother=tuple(intern(t) for t in mother),
+        year=record.birth_year,
+        gov=governorate_code(record.governorate),
+        has_father=has_father,
+    )
+
+
+def prepare_query(query: Query) -> PreparedQuery:
+    """Parse a family's query (free-text name plus optional fields) for matching."""
+    parsed = parse_name(query.name or "")
+    names = parsed.tokens
+    father: str | None = None
+    in_names = False
+    if query.father_name:
+        ft = parse_name(query.father_name).tokens
+        father = ft[0] if ft else None
+    elif parsed.father is not None:
+        father = names[parsed.father]
+        in_names = True
+    return PreparedQuery(
+        query_id=query.query_id,
+        names=names,
+        father=father,
+        father_in_names=in_names,
+        mother=parse_name(query.mother_name or "").tokens,
+        year=query.birth_year,
+        gov=governorate_code(query.governorate),
+    )
+
+
+def _entry_keys(e: Entry) -> set[int]:
+    sks = [_sk(t) for t in e.names[:6]]
+    keys: set[int] = set()
+    n = len(sks)
+    if n == 1:
+        keys.add(hash(("s", sks[0])))
+    for i in range(n):
+        for j in range(i + 1, n):
+            a, b = sks[i], sks[j]
+            if a != b:
+                keys.add(hash(("p", a, b) if a < b else ("p", b, a)))
+            else:
+                keys.add(hash(("p", a, a)))
+    if n >= 1:
+        g, f = sks[0], sks[-1]
+        lo, hi = (g, f) if g <= f else (f, g)
+        if e.year is not None:
+            keys.add(hash(("y", lo, hi, e.year)))
+        if e.mother:
+            m = _sk(e.mother[0])
+            keys.add(hash(("t", lo, hi, m)))
+            keys.add(hash(("m", g, m)))
+            keys.add(hash(("m", f, m)))
+    return keys
+
+
+@dataclass(slots=True)
+class _Slot:
+    entry: Entry
+    keys: tuple[int, ...]
+
+
+class CandidateIndex:
+    """Inverted index from blocking keys to record slots, with add/replace/remove in place.
+
+    Keys combine cross-script skeletons of name parts (every pair of parts, given+family with
+    birth year, given+family with mother's name, a name part with mother's name). A query token
+    is expanded to vocabulary skeletons by exact skeleton, the name lexicon and skeleton
+    deletion neighbours (typos), so every key is found across scripts and spellings.
+    """
+
+    def __init__(self) -> None:
+        self._slots: list[_Slot | None] = []
+        self._by_id: dict[str, int] = {}
+        self._postings: dict[int, list[int]] = {}
+        self._name_counts: Counter[str] = Counter()
+        self._mother_counts: Counter[str] = Counter()
+        self._mother_total = 0
+        self._skel_tokens: dict[str, Counter[str]] = {}
+        self._neighbours: dict[str, set[str]] = {}
+        self._expansions: dict[str, list[tuple[str, float]]] = {}
+        self._dead = 0
+
+    # -- maintenance ---------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def _vocab_add(self, token: str) -> None:
+        s = _sk(token)
+        bucket = self._skel_tokens.get(s)
+        if bucket is None:
+            bucket = self._skel_tokens[s] = Counter()
+            self._neighbours.setdefault(s, set()).add(s)
+            for d in _deletions(s):
+                self._neighbours.setdefault(d, set()).add(s)
+            self._expansions.clear()
+        if token not in bucket:
+            self._expansions.clear()
+        bucket[token] += 1
+
+    def _vocab_remove(self, token: str) -> None:
+        s = _sk(token)
+        bucket = self._skel_tokens.get(s)
+        if bucket is None:
+            return
+        bucket[token] -= 1
+        if bucket[token] <= 0:
+            del bucket[token]
+
+    def add(self, entry: Entry) -> None:
+        """Add an entry, replacing any entry with the same record_id."""
+        self.remove(entry.record_id)
+        slot = len(self._slots)
+        keys = tuple(_entry_keys(entry))
+        self._slots.append(_Slot(entry, keys))
+        self._by_id[entry.record_id] = slot
+        postings = self._postings
+        for k in keys:
+            lst = postings.get(k)
+            if lst is None:
+                postings[k] = [slot]
+            else:
+                lst.append(slot)
+        for s in {_sk(t) for t in entry.names}:
+            self._name_counts[s] += 1
+        if entry.mother:
+            self._mother_counts[_sk(entry.mother[0])] += 1
+            self._mother_total += 1
+        for t in entry.names:
+            self._vocab_add(t)
+        for t in entry.mother[:1]:
+            self._vocab_add(t)
+
+    def remove(self, record_id: str) -> bool:
+        """Remove the entry with this record_id; False if there was none."""
+        slot = self._by_id.pop(record_id, None)
+        if slot is None:
+            return False
+        held = self._slots[slot]
+        self._slots[slot] = None
+        self._dead += 1
+        if held is not None:
+            e = held.entry
+            for s in {_sk(t) for t in e.names}:
+                self._name_counts[s] -= 1
+            if e.mother:
+                self._mother_counts[_sk(e.mother[0])] -= 1
+                self._mother_total -= 1
+            for t in e.names:
+                self._vocab_remove(t)
+            for t in e.mother[:1]:
+                self._vocab_remove(t)
+            for k in held.keys:
+                lst = self._postings.get(k)
+                if lst is not None and len(lst) <= 64:
+                    try:
+                        lst.remove(slot)
+                    except ValueError:
+                        pass
+                    if not lst:
+                        del self._postings[k]
+        if self._dead > 1000 and self._dead > len(self._by_id):
+            self._compact()
+        return True
+
+    def _compact(self) -> None:
+        """Rebuild slots and postings without removed entries (amortised)."""
+        live = [s.entry for s in self._slots if s is not None]
+        self.__init__()  # type: ignore[misc]
+        for e in live:
+            self.add(e)
+
+    def entry(self, slot: int) -> Entry | None:
+        """The live entry in a slot, or None."""
+        held = self._slots[slot]
+        return held.entry if held is not None else None
+
+    def get(self, record_id: str) -> Entry | None:
+        """The live entry for a record_id, or None."""
+        slot = self._by_id.get(record_id)
+        return None if slot is None else self.entry(slot)
+
+    def entries(self) -> Iterable[Entry]:
+        """Every live entry (for exhaustive scoring in benchmarks)."""
+        return (s.entry for s in self._slots if s is not None)
+
+    # -- statistics ----------------------------------------------------------------------------
+
+    def name_weight(self, token: str) -> float:
+        """Idf bits of a name part, counted over records by cross-script skeleton."""
+        return idf_bits(self._name_counts.get(_sk(token), 0), len(self._by_id))
+
+    def mother_weight(self, token: str) -> float:
+        """Idf bits of a mother's given name among records' mothers."""
+        return idf_bits(self._mother_counts.get(_sk(token), 0), max(1, self._mother_total))
+
+    # -- lookup --------------------------------------------------------------------------------
+
+    def expand(self, token: str) -> list[tuple[str, float]]:
+        """Vocabulary skeletons a query token may stand for, with the best token similarity."""
+        hit = self._expansions.get(token)
+        if hit is not None:
+            return hit
+        s = _sk(token)
+        cands: set[str] = set(self._neighbours.get(s, ()))
+        for d in _deletions(s):
+            cands |= self._neighbours.get(d, set())
+        for arabic in lexicon().arabic_for(token):
+            cands.add(_sk(arabic))
+        scored = []
+        for c in cands:
+            bucket = self._skel_tokens.get(c)
+            if not bucket:
+                continue
+            best = 0.0
+            for t, _n in bucket.most_common(24):
+                sim = token_similarity(token, t)
+                if sim > best:
+                    best = sim
+            if best >= EXPANSION_FLOOR:
+                scored.append((c, best))
+        scored.sort(key=lambda x: -x[1])
+        out = scored[:MAX_EXPANSIONS]
+        if not out:
+            out = [(s, 0.5)]
+        if len(self._expansions) > 200_000:
+            self._expansions.clear()
+        self._expansions[token] = out
+        return out
+
+    def candidates(self, q: PreparedQuery, shortlist: int = SHORTLIST) -> list[int]:
+        """Slots of the records most likely to match, best first (at most ``shortlist``)."""
+        toks = list(q.names[:6])
+        if q.father and not q.father_in_names:
+            toks.append(q.father)
+        exp = [[s for s, _ in self.expand(t)] for t in toks]
+        mexp = [s for s, _ in self.expand(q.mother[0])][:3] if q.mother else []
+        keys: set[int] = set()
+        n = len(exp)
+        if n == 1:
+            for a in exp[0]:
+                keys.add(hash(("s", a)))
+        for i in range(n):
+            for j in range(i + 1, n):
+                for a in exp[i]:
+                    for b in exp[j]:
+                        keys.add(hash(("p", a, b) if a <= b else ("p", b, a)))
+                        if q.year is not None or mexp:
+                            lo, hi = (a, b) if a <= b else (b, a)
+                            if q.year is not None:
+                                for y in range(q.year - YEAR_SPREAD, q.year + YEAR_SPREAD + 1):
+                                    keys.add(hash(("y", lo, hi, y)))
+                            for m in mexp:
+                                keys.add(hash(("t", lo, hi, m)))
+        for m in mexp:
+            for e in exp:
+                for a in e:
+                    keys.add(hash(("m", a, m)))
+        lists = [lst for k in keys if (lst := self._postings.get(k))]
+        lists.sort(key=len)
+        counts: Counter[int] = Counter()
+        read = 0
+        for lst in lists:
+            if len(lst) > POSTING_CAP and counts:
+                break
+            part = lst if len(lst) <= POSTING_CAP else lst[:POSTING_CAP]
+            counts.update(part)
+            read += len(part)
+            if read >= READ_BUDGET:
+                break
+        slots = self._slots
+        best = [s for s, _ in counts.most_common(shortlist * 2) if slots[s] is not None]
+        return best[:shortlist]
+

@@ -1,0 +1,464 @@
+"""Field scorers: token similarity across scripts, name alignment, year, mother, governorate; pure."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from matching.normalize import normalize_text, script_of
+from matching.translit import _ARABIC_CLASS, _LATIN_CLASS, _LATIN_DIGRAPHS, lexicon
+
+# --- token similarity -------------------------------------------------------------------------
+
+# Arabic letters that handwriting and typing confuse (dots) or that sound alike: cheap swaps.
+_ARABIC_LOOKALIKE_GROUPS = ("بتثني", "جحخ", "دذ", "رز", "سش", "صض", "طظ", "عغ", "فق", "هح",
+                            "سصث", "تط", "دض", "ذزظ", "كق", "اوي")
+_AR_PAIR: dict[tuple[str, str], float] = {}
+for _group in _ARABIC_LOOKALIKE_GROUPS:
+    for _a in _group:
+        for _b in _group:
+            if _a != _b:
+                _AR_PAIR[(_a, _b)] = 0.6 if _group == "اوي" else 0.45
+_AR_VOWELS = frozenset("اوي")
+
+# Phonetic symbols: consonant classes (upper case), short vowels a/i/u, long vowels A/I/U.
+_LONG_VOWEL_DIGRAPHS = {
+    "aa": "A", "ee": "I", "ei": "I", "ey": "I", "ie": "I", "ii": "I", "iy": "I", "ai": "I",
+    "ay": "I", "ou": "U", "oo": "U", "uu": "U", "ow": "U", "aw": "U", "oe": "U",
+}
+_SHORT = {"a": "a", "e": "i", "i": "i", "o": "u", "u": "u"}
+
+
+def phonetic(token: str) -> tuple[str, ...]:
+    """Symbols for cross-script comparison: consonant classes plus short/long vowel marks."""
+    out: list[str] = []
+    if script_of(token) == "ar":
+        for i, ch in enumerate(token):
+            if ch == "ا":
+                if i:
+                    out.append("A")
+            elif ch == "و":
+                out.append("W" if i == 0 else "U")
+            elif ch == "ي":
+                out.append("Y" if i == 0 else "I")
+            else:
+                cls = _ARABIC_CLASS.get(ch)
+                if cls and not (out and out[-1] == cls):
+                    out.append(cls)
+    else:
+        i, n = 0, len(token)
+        while i < n:
+            pair = token[i : i + 2]
+            if pair in _LATIN_DIGRAPHS:
+                cls = _LATIN_DIGRAPHS[pair]
+                if not (out and out[-1] == cls):
+                    out.append(cls)
+                i += 2
+                continue
+            if i and pair in _LONG_VOWEL_DIGRAPHS:
+                out.append(_LONG_VOWEL_DIGRAPHS[pair])
+                i += 2
+                continue
+            ch = token[i]
+            if ch in "wy":
+                out.append(("W" if ch == "w" else "Y") if i == 0 else ("U" if ch == "w" else "I"))
+            elif ch in _SHORT:
+                if i:  # an initial vowel is usually ا/ع, dropped on the Arabic side too
+                    out.append(_SHORT[ch])
+            else:
+                for cls in _LATIN_CLASS.get(ch, ""):
+                    if not (out and out[-1] == cls):
+                        out.append(cls)
+            i += 1
+    if len(out) > 1 and out[-1] == "H":
+        out.pop()
+    return tuple(out)
+
+
+_VOWELS = frozenset("aiuAIU")
+_NEAR = {("W", "U"), ("U", "W"), ("Y", "I"), ("I", "Y")}
+
+
+def _phon_cost(a: str, b: str) -> float:
+    if a == b:
+        return 0.0
+    av, bv = a in _VOWELS, b in _VOWELS
+    if av and bv:
+        if a.lower() == b.lower():
+            return 0.1  # long and short of the same vowel
+        return 0.3 if (a.islower() and b.islower()) else 0.6
+    if (a, b) in _NEAR:
+        return 0.2
+    return 1.0
+
+
+def _phon_indel(a: str) -> float:
+    if a in "aiu":
+        return 0.15
+    if a in "AIU":
+        return 0.8
+    return 1.0
+
+
+def _weighted_distance(x: tuple[str, ...] | str, y: tuple[str, ...] | str, sub: Any, indel: Any) -> float:
+    prev = [0.0]
+    for ch in y:
+        prev.append(prev[-1] + indel(ch))
+    for cx in x:
+        cur = [prev[0] + indel(cx)]
+        dx = indel(cx)
+        for j, cy in enumerate(y):
+            cur.append(min(prev[j + 1] + dx, cur[j] + indel(cy), prev[j] + sub(cx, cy)))
+        prev = cur
+    return prev[-1]
+
+
+def _ar_cost(a: str, b: str) -> float:
+    return 0.0 if a == b else _AR_PAIR.get((a, b), 1.0)
+
+
+def _ar_indel(a: str) -> float:
+    return 0.8 if a in _AR_VOWELS else 1.0
+
+
+_SIM_CACHE: dict[tuple[str, str], float] = {}
+_SIM_CACHE_MAX = 2_000_000
+
+
+def _consonants(symbols: tuple[str, ...]) -> int:
+    return sum(1 for s in symbols if s.isupper() and s not in "AIU")
+
+
+def token_similarity(a: str, b: str) -> float:
+    """Similarity in [0, 1] of two canonical name tokens in any scripts (cached).
+
+    Same script Arabic: weighted edit distance with cheap look-alike letters. Otherwise the
+    phonetic symbols are aligned: vowels Latin spellings add or drop cost little, consonant
+    classes cost a full edit. The lexicon lifts a known spelling pair to 0.97.
+    """
+    if a == b:
+        return 1.0
+    key = (a, b) if a < b else (b, a)
+    hit = _SIM_CACHE.get(key)
+    if hit is not None:
+        return hit
+    sa, sb = script_of(a), script_of(b)
+    if sa == "ar" and sb == "ar":
+        d = _weighted_distance(a, b, _ar_cost, _ar_indel)
+        sim = 1.0 - d / max(len(a), len(b))
+    else:
+        pa, pb = phonetic(a), phonetic(b)
+        d = _weighted_distance(pa, pb, _phon_cost, _phon_indel)
+        norm = max(_consonants(pa), _consonants(pb), 2) + 0.5
+        sim = 1.0 - d / norm
+        lex = lexicon()
+        if sa == "la" and sb == "ar" and b in lex.arabic_for(a):
+            sim = max(sim, 0.97)
+        elif sb == "la" and sa == "ar" and a in lex.arabic_for(b):
+            sim = max(sim, 0.97)
+        elif sa == "la" and sb == "la":
+            la, lb = lex.arabic_for(a), lex.arabic_for(b)
+            if la and lb and la & lb:
+                sim = max(sim, 0.97)
+    sim = max(0.0, min(1.0, sim))
+    if len(_SIM_CACHE) >= _SIM_CACHE_MAX:
+        _SIM_CACHE.clear()
+    _SIM_CACHE[key] = sim
+    return sim
+
+
+# --- governorates -----------------------------------------------------------------------------
+
+#: Syria's 14 governorates: code -> Arabic name and common Latin spellings.
+GOVERNORATES: dict[str, tuple[str, ...]] = {
+    "damascus": ("دمشق", "الشام", "damascus", "dimashq", "damas", "demashq", "sham", "al sham", "ash sham"),
+    "rif-dimashq": ("ريف دمشق", "rif dimashq", "rif damascus", "reef dimashq", "reef damascus",
+                    "damascus countryside", "rural damascus", "damascus suburbs", "rif dimasq", "rif"),
+    "aleppo": ("حلب", "aleppo", "halab", "alep", "haleb"),
+    "homs": ("حمص", "homs", "hims", "hums"),
+    "hama": ("حماة", "حماه", "hama", "hamah", "hamat", "hamaa"),
+    "latakia": ("اللاذقية", "latakia", "lattakia", "ladhiqiyah", "al ladhiqiyah", "lattaquie", "ladikiya",
+                "lazkiye", "latakiya", "lathqiya"),
+    "tartus": ("طرطوس", "tartus", "tartous", "tartoos", "tortosa", "tarsous"),
+    "idlib": ("إدلب", "idlib", "idleb", "edlib", "edleb"),
+    "hasakah": ("الحسكة", "hasakah", "al hasakah", "hasaka", "hassakeh", "hasakeh", "hassaka",
+                "al hasaka", "hasake"),
+    "deir-ez-zor": ("دير الزور", "deir ez zor", "deir ezzor", "deir al zour", "deir el zor", "deir ez-zor",
+                    "dayr az zawr", "deir al zor", "deir zor", "deir azzor", "der el zor", "deirezzor"),
+    "raqqa": ("الرقة", "raqqa", "raqqah", "ar raqqah", "rakka", "al raqqa", "raqa", "riqqa"),
+    "daraa": ("درعا", "daraa", "deraa", "dara a", "dera a", "darra", "deraah", "daraah", "der3a", "dar3a"),
+    "suwayda": ("السويداء", "suwayda", "as suwayda", "sweida", "sweyda", "suwaida", "soueida", "swaida",
+                "al suwayda", "sweda", "suwayda'"),
+    "quneitra": ("القنيطرة", "quneitra", "al qunaytirah", "kuneitra", "qunaitra", "qunaytra", "quneitera"),
+}
+
+_GOV_STOP = ("محافظه", "محافظة", "governorate", "province", "muhafazat", "mohafazat", "gov")
+
+
+def _gov_norm(text: str) -> str:
+    norm = normalize_text(text)
+    for word in _GOV_STOP:
+        norm = norm.replace(normalize_text(word), " ")
+    words = norm.split()
+    out = []
+    for w in words:
+        if w.startswith("ال") and len(w) > 3 and w not in ("الشام",):
+            w = w[2:]
+        if w in ("al", "el", "ar", "as", "ad", "ash", "az", "ez", "ed"):
+            continue
+        out.append(w)
+    return "".join(out)
+
+
+_GOV_LOOKUP: dict[str, str] = {}
+for _code, _names in GOVERNORATES.items():
+    for _name in _names:
+        _GOV_LOOKUP[_gov_norm(_name)] = _code
+    _GOV_LOOKUP[_gov_norm(_code)] = _code
+
+
+def governorate_code(text: str | None) -> str | None:
+    """The governorate code for a name in either script (exact after folding, then fuzzy); else None."""
+    if not text:
+        return None
+    key = _gov_norm(text)
+    if not key:
+        return None
+    code = _GOV_LOOKUP.get(key)
+    if code:
+        return code
+    best, best_sim = None, 0.0
+    for name, c in _GOV_LOOKUP.items():
+        if abs(len(name) - len(key)) > 4:
+            continue
+        sim = token_similarity(key, name)
+        if sim > best_sim:
+            best, best_sim = c, sim
+    return best if best_sim >= 0.8 else None
+
+
+# --- field scorers ----------------------------------------------------------------------------
+
+
+def year_bits(query: int | None, record: int | None) -> tuple[float, str]:
+    """Evidence (bits) from birth years: exact +4, ±1 +2.5, ±2 +1, ±3 -1.5, further -6."""
+    if query is None or record is None:
+        return 0.0, "unknown"
+    delta = abs(query - record)
+    table = {0: (4.0, "agree"), 1: (2.5, "agree"), 2: (1.0, "close")}
+    if delta in table:
+        return table[delta]
+    if delta == 3:
+        return -1.5, "differs"
+    return -6.0, "conflict"
+
+
+@dataclass(slots=True)
+class Alignment:
+    """Best one-to-one pairing of query tokens with record tokens."""
+
+    pairs: list[tuple[int, int, float]]  # (query index, record index, similarity)
+    query_unmatched: list[int]
+    record_unmatched: list[int]
+
+
+#: Lowest similarity at which two tokens are paired at all.
+PAIR_FLOOR = 0.62
+
+
+def align(query: tuple[str, ...], record: tuple[str, ...]) -> Alignment:
+    """Greedy best-first one-to-one alignment (names have at most a handful of tokens)."""
+    cells = []
+    for i, q in enumerate(query):
+        for j, r in enumerate(record):
+            sim = token_similarity(q, r)
+            if sim >= PAIR_FLOOR:
+                # prefer in-order pairs slightly on ties
+                cells.append((sim - 0.001 * abs(i - j), i, j, sim))
+    cells.sort(reverse=True)
+    used_q: set[int] = set()
+    used_r: set[int] = set()
+    pairs = []
+    for _, i, j, sim in cells:
+        if i in used_q or j in used_r:
+            continue
+        used_q.add(i)
+        used_r.add(j)
+        pairs.append((i, j, sim))
+    return Alignment(
+        pairs=pairs,
+        query_unmatched=[i for i in range(len(query)) if i not in used_q],
+        record_unmatched=[j for j in range(len(record)) if j not in used_r],
+    )
+
+
+def agreement(sim: float) -> float:
+    """How much of a token's weight a similarity earns: 1 at 1.0, 0 at 0.62 and below."""
+    return max(0.0, min(1.0, (sim - PAIR_FLOOR) / (1.0 - PAIR_FLOOR))) ** 1.5
+
+
+def idf_bits(count: int, total: int) -> float:
+    """Evidence of agreeing on a value held by ``count`` of ``total`` records (log2, capped)."""
+    total = max(total, 1)
+    return max(1.0, min(math.log2((total + 1) / (count + 1)), 20.0))
+
+
+# --- prepared values and the pair scorer ------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Entry:
+    """A registry record prepared for matching: canonical tokens and coded fields."""
+
+    record_id: str
+    names: tuple[str, ...]  # given first, family last, father second when 3+ tokens
+    mother: tuple[str, ...]
+    year: int | None
+    gov: str | None
+    has_father: bool
+
+
+@dataclass(slots=True)
+class PreparedQuery:
+    """A query prepared for matching (see :func:`matching.index.prepare_query`)."""
+
+    query_id: str
+    names: tuple[str, ...]
+    father: str | None  # from the father_name field, or the بن-marked token
+    father_in_names: bool  # True when ``father`` is one of ``names`` (بن-marked)
+    mother: tuple[str, ...]
+    year: int | None
+    gov: str | None
+
+
+#: Bits removed for a name part the family typed that the record does not have.
+EXTRA_QUERY_TOKEN_BITS = 3.0
+#: Bits removed for a record name part the family did not type (grandfathers are often left out).
+EXTRA_RECORD_TOKEN_BITS = 0.5
+#: Bits removed when the father or mother clearly differs.
+CONFLICT_BITS = 8.0
+#: Similarity from which a field counts as agreeing for decisions.
+STRONG = 0.85
+
+
+@dataclass(slots=True)
+class PairScore:
+    """Evidence (in bits) for one query/record pair, with the features decisions use."""
+
+    bits: float
+    given: bool
+    family: bool
+    father: str  # agree / conflict / unknown
+    mother: str
+    year: str
+    gov: str
+    extra_query: int
+    explanation: dict[str, Any]
+
+
+def _state(sim: float) -> str:
+    if sim >= STRONG:
+        return "agree"
+    if sim < PAIR_FLOOR:
+        return "conflict"
+    return "partial"
+
+
+def score_pair(q: PreparedQuery, e: Entry, name_weight: Any, mother_weight: Any) -> PairScore:
+    """Score one candidate. ``name_weight(token)`` / ``mother_weight(token)`` give idf bits.
+
+    Returns the summed evidence and a per-field explanation that operators read.
+    """
+    al = align(q.names, e.names)
+    bits = 0.0
+    pairs_out = []
+    paired_record: dict[int, float] = {}
+    for i, j, sim in al.pairs:
+        w = name_weight(e.names[j])
+        c = agreement(sim)
+        gain = w * c - (1.0 - c) * 1.0
+        bits += gain
+        paired_record[j] = sim
+        pairs_out.append({"query": q.names[i], "record": e.names[j], "similarity": round(sim, 3),
+                          "weight": round(w, 2), "bits": round(gain, 2)})
+    n_rec = len(e.names)
+    extra_q = len(al.query_unmatched)
+    bits -= EXTRA_QUERY_TOKEN_BITS * min(extra_q, 3)
+    bits -= EXTRA_RECORD_TOKEN_BITS * len(al.record_unmatched)
+    given_ok = paired_record.get(0, 0.0) >= STRONG
+    family_ok = n_rec >= 2 and paired_record.get(n_rec - 1, 0.0) >= STRONG
+    father_idx = 1 if e.has_father else None
+
+    # Father: the father_name field is compared with the record's father; otherwise a typed
+    # third name paired with the record's father counts.
+    father_state = "unknown"
+    father_expl: dict[str, Any] = {"status": "unknown"}
+    if father_idx is not None:
+        rec_father = e.names[father_idx]
+        if q.father is not None and not q.father_in_names:
+            sim = token_similarity(q.father, rec_father)
+            father_state = _state(sim)
+            w = name_weight(rec_father)
+            if father_state == "conflict":
+                fb = -CONFLICT_BITS
+            elif father_idx in paired_record:
+                fb = 0.0  # already counted through the typed name
+            else:
+                fb = w * agreement(sim)
+            bits += fb
+            father_expl = {"status": father_state, "query": q.father, "record": rec_father,
+                           "similarity": round(sim, 3), "bits": round(fb, 2)}
+        elif father_idx in paired_record and len(q.names) >= 3:
+            sim = paired_record[father_idx]
+            father_state = "agree" if sim >= STRONG else "partial"
+            father_expl = {"status": father_state, "record": rec_father, "similarity": round(sim, 3),
+                           "via": "name"}
+        elif q.father is not None and q.father_in_names:
+            sim = token_similarity(q.father, rec_father)
+            father_state = _state(sim)
+            if father_state == "conflict":
+                bits -= CONFLICT_BITS / 2
+            father_expl = {"status": father_state, "query": q.father, "record": rec_father,
+                           "similarity": round(sim, 3), "via": "bin"}
+
+    mother_state = "unknown"
+    mother_expl: dict[str, Any] = {"status": "unknown"}
+    if q.mother and e.mother:
+        sim = token_similarity(q.mother[0], e.mother[0])
+        mother_state = _state(sim)
+        w = mother_weight(e.mother[0])
+        if mother_state == "conflict":
+            mb = -CONFLICT_BITS
+        else:
+            mb = w * agreement(sim) + (1.5 if mother_state == "agree" else 0.0)
+            if len(q.mother) > 1 and len(e.mother) > 1:
+                rest = max(token_similarity(a, b) for a in q.mother[1:] for b in e.mother[1:])
+                mb += 1.5 * agreement(rest) - (1.0 if rest < PAIR_FLOOR else 0.0)
+        bits += mb
+        mother_expl = {"status": mother_state, "query": " ".join(q.mother), "record": " ".join(e.mother),
+                       "similarity": round(sim, 3), "bits": round(mb, 2)}
+
+    yb, year_state = year_bits(q.year, e.year)
+    bits += yb
+    gov_state = "unknown"
+    gb = 0.0
+    if q.gov and e.gov:
+        gov_state = "agree" if q.gov == e.gov else "differs"
+        gb = 1.5 if gov_state == "agree" else -2.0
+        bits += gb
+    explanation = {
+        "names": {
+            "pairs": pairs_out,
+            "query_unmatched": [q.names[i] for i in al.query_unmatched],
+            "record_unmatched": [e.names[j] for j in al.record_unmatched],
+            "given_agrees": given_ok,
+            "family_agrees": family_ok,
+        },
+        "father": father_expl,
+        "mother": mother_expl,
+        "birth_year": {"status": year_state, "query": q.year, "record": e.year, "bits": yb},
+        "governorate": {"status": gov_state, "query": q.gov, "record": e.gov, "bits": gb},
+    }
+    return PairScore(bits, given_ok, family_ok, father_state, mother_state, year_state, gov_state,
+                     extra_q, explanation)
