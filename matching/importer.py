@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -61,40 +61,47 @@ def _values(record: RegistryRecord, source: str, batch_id: int, now: Any) -> dic
     }
 
 
-def _upsert(session: Session, values: Sequence[dict[str, Any]]) -> int:
-    """Insert or update rows by (source, record_id); returns how many rows were written.
-
-    A row whose data is unchanged is not written, so re-importing the same file writes nothing.
-    """
+def _upsert_statement(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (source, record_id) DO UPDATE, compiled once and run as executemany."""
     table = RegistryRow.__table__
-    dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).values(list(values))
-    excluded = stmt.excluded
-    changed = or_(
-        table.c.deleted_at.is_not(None),
-        *(table.c[col].is_distinct_from(excluded[col]) for col in RegistryRow.DATA_COLUMNS),
-    )
-    stmt = stmt.on_conflict_do_update(
+    stmt = insert(table)
+    return stmt.on_conflict_do_update(
         index_elements=["source", "record_id"],
         set_={
-            **{col: excluded[col] for col in RegistryRow.DATA_COLUMNS},
-            "batch_id": excluded.batch_id,
-            "updated_at": excluded.updated_at,
+            **{col: stmt.excluded[col] for col in RegistryRow.DATA_COLUMNS},
+            "batch_id": stmt.excluded.batch_id,
+            "updated_at": stmt.excluded.updated_at,
             "deleted_at": None,
         },
-        where=changed,
     )
-    return session.execute(stmt).rowcount or 0
 
 
-def _existing(session: Session, source: str, ids: Iterable[str]) -> set[str]:
-    rows = session.execute(
-        select(RegistryRow.record_id).where(
-            and_(RegistryRow.source == source, RegistryRow.record_id.in_(list(ids)))
+def _classify(
+    session: Session, source: str, pending: dict[str, dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """Split a batch into new rows, changed rows, and a count of rows already stored unchanged."""
+    columns = [RegistryRow.record_id, RegistryRow.deleted_at] + [
+        getattr(RegistryRow, col) for col in RegistryRow.DATA_COLUMNS
+    ]
+    stored = {
+        row[0]: row
+        for row in session.execute(
+            select(*columns).where(and_(RegistryRow.source == source, RegistryRow.record_id.in_(list(pending))))
         )
-    )
-    return {r[0] for r in rows}
+    }
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    unchanged = 0
+    for record_id, values in pending.items():
+        row = stored.get(record_id)
+        if row is None:
+            new.append(values)
+        elif row[1] is not None or tuple(row[2:]) != tuple(values[col] for col in RegistryRow.DATA_COLUMNS):
+            changed.append(values)
+        else:
+            unchanged += 1
+    return new, changed, unchanged
 
 
 def ensure_source(factory: sessionmaker, source: str) -> None:
@@ -114,6 +121,8 @@ def import_rows(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Store validated rows in batches; each batch and its refused rows commit together.
+
+    Rows already stored with the same data are left untouched, so re-importing writes nothing.
 
     A crash loses at most the batch in flight and duplicates nothing, because rows are upserted
     by (source, record_id). A repeated record_id in one file keeps the later row and reports the
@@ -135,13 +144,14 @@ def import_rows(
         now = utcnow()
         with factory() as session, session.begin():
             if pending:
-                values = [dict(v, created_at=now, updated_at=now) for v in pending.values()]
-                existing = _existing(session, source, pending)
-                written = _upsert(session, values)
-                new = len(pending) - len(existing)
-                report.inserted += new
-                report.updated += written - new
-                report.unchanged += len(existing) - (written - new)
+                new, changed, unchanged = _classify(session, source, pending)
+                if new or changed:
+                    for values in (*new, *changed):
+                        values["created_at"] = values["updated_at"] = now
+                    session.execute(_upsert_statement(session.get_bind().dialect.name), [*new, *changed])
+                report.inserted += len(new)
+                report.updated += len(changed)
+                report.unchanged += unchanged
             session.add_all(refused)
             stored = session.get(ImportBatch, batch_id)
             assert stored is not None

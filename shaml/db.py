@@ -38,7 +38,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, future=True, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True)
+    # execute_values / execute_batch: executemany runs in pages, not one round trip per row.
+    return create_engine(url, future=True, pool_pre_ping=True, executemany_mode="values_plus_batch")
 
 
 def session_factory(engine: Engine) -> sessionmaker:
