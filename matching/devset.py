@@ -494,9 +494,9 @@ class _Builder:
             return latin_family(name, self.rng, self.pools)
         return self.spelling(name.latin)
 
-    def arabizi_name(self, name: Name, *, family: bool = False) -> str:
+    def arabizi_name(self, name: Name, *, family: bool = False, force: bool = False) -> str:
         rng = self.rng
-        if name.arabizi and rng.random() < 0.85:
+        if name.arabizi and (force or rng.random() < 0.85):
             text = rng.choice(list(name.arabizi))
         else:
             text = self.spelling(name.latin).lower()
@@ -560,6 +560,11 @@ class _Builder:
         first = self.write_name(person.first, script)
         father = self.write_name(person.father, script)
         family = self.write_name(person.family, script, family=True)
+        if script == "arabizi" and not any(c.isdigit() for c in first + father + family):
+            # Make sure an Arabizi query has Arabizi in it: use the digit spellings.
+            first = self.arabizi_name(person.first, force=True)
+            father = self.arabizi_name(person.father, force=True)
+            family = self.arabizi_name(person.family, family=True, force=True)
         if script == "arabic" and cat != "exact_ar":
             first, father, family = (join_compounds(t, rng) for t in (first, father, family))
 
@@ -623,7 +628,9 @@ class _Builder:
             year = person.birth_year + rng.choice((-2, -1, -1, 1, 1, 2))
         if cat == "wrong_gov":
             governorate_place = self.other_place(person.governorate)
-        father_field = self.write_name(person.father, script) if mode in ("field", "both") else None
+        father_field = None
+        if mode in ("field", "both"):
+            father_field = father if script == "arabizi" else self.write_name(person.father, script)
         if father_field is not None:
             father_field = (
                 self.finish_case(father_field, script) if script != "latin" else father_field
