@@ -129,20 +129,30 @@ class RegistryRow(Base):
     @property
     def matcher_id(self) -> str:
         """The id the in-memory matcher knows this row by: unique across sources."""
-        return f"{self.source}:{self.record_id}"
+        return matcher_id(self.source, self.record_id)
 
     def to_record(self) -> RegistryRecord:
         """The pure record the matcher scores."""
-        return RegistryRecord(
-            record_id=self.matcher_id,
-            full_name=self.full_name,
-            first_name=self.first_name,
-            father_name=self.father_name,
-            family_name=self.family_name,
-            mother_name=self.mother_name,
-            birth_year=self.birth_year,
-            governorate=self.governorate,
-            prison=self.prison,
-            release_date=self.release_date,
-            source=self.source,
-        )
+        return record_of(self)
+
+
+def matcher_id(source: str, record_id: str) -> str:
+    """``"<source>:<record_id>"``: a registry row's id in the matcher, unique across sources."""
+    return f"{source}:{record_id}"
+
+
+def record_of(row: Any) -> RegistryRecord:
+    """The matcher's record for a registry row: an ORM object or a Core row with the same columns."""
+    return RegistryRecord(
+        record_id=matcher_id(row.source, row.record_id),
+        full_name=row.full_name,
+        first_name=row.first_name,
+        father_name=row.father_name,
+        family_name=row.family_name,
+        mother_name=row.mother_name,
+        birth_year=row.birth_year,
+        governorate=row.governorate,
+        prison=row.prison,
+        release_date=row.release_date,
+        source=row.source,
+    )
