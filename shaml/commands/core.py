@@ -27,12 +27,14 @@ def register(cli: click.Group, bench: click.Group) -> None:
     @click.option("--revision", default="head", show_default=True, help="Migration to reach.")
     def db_upgrade(revision: str) -> None:
         """Apply the database migrations (creates the SQLite file for the demo)."""
-        from shaml.db import upgrade
+        from shaml.db import current_revision, make_engine, upgrade
         from shaml.settings import mask_url
 
         url = get_settings().database_url
         upgrade(url, revision)
-        click.echo(f"database at {mask_url(url)} is at migration {revision}")
+        engine = make_engine(url)
+        click.echo(f"database at {mask_url(url)} is at migration {current_revision(engine)}")
+        engine.dispose()
 
     @cli.command("import")
     @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
