@@ -209,7 +209,7 @@ def test_truth_points_at_registry_rows(dev_split: devset.Split) -> None:
             assert line["ambiguous_with"] == []
         else:
             assert line["record_id"] in ids
-        assert set(line["ambiguous_with"]) <= ids  # type: ignore[arg-type]
+        assert set(line["ambiguous_with"]) <= ids  # type: ignore[call-overload]
     for row in dev_split.registry:
         record_from_row(row)
 
