@@ -81,15 +81,35 @@ class Matcher:
         """The candidate index (read-only use: benchmarks, exhaustive comparison)."""
         return self._index
 
-    def score_entries(self, pq: PreparedQuery, entries: Iterable[Any]) -> list[Scored]:
-        """Score the given entries against a prepared query, best first (no candidate search)."""
+    def score_entries(self, pq: PreparedQuery, entries: Iterable[Any], explain_top: int = 10) -> list[Scored]:
+        """Score the given entries against a prepared query, best first (no candidate search).
+
+        Only the best ``explain_top`` get the full per-field explanation (it is what costs).
+        """
         idx = self._index
         size = len(idx)
+        name_memo: dict[str, float] = {}
+        mother_memo: dict[str, float] = {}
+
+        def name_weight(token: str) -> float:
+            w = name_memo.get(token)
+            if w is None:
+                w = name_memo[token] = idx.name_weight(token)
+            return w
+
+        def mother_weight(token: str) -> float:
+            w = mother_memo.get(token)
+            if w is None:
+                w = mother_memo[token] = idx.mother_weight(token)
+            return w
+
         out = []
         for e in entries:
-            pair = score_pair(pq, e, idx.name_weight, idx.mother_weight)
+            pair = score_pair(pq, e, name_weight, mother_weight, explain=False)
             out.append(Scored(e, pair, calibrated(pair.bits, size, self.config.decision)))
         out.sort(key=lambda s: (-s.pair.bits, s.entry.record_id))
+        for s in out[:explain_top]:
+            s.pair = score_pair(pq, s.entry, name_weight, mother_weight, explain=True)
         return out
 
     def search(self, query: Query, limit: int = 10) -> MatchResult:
@@ -100,7 +120,7 @@ class Matcher:
         idx = self._index
         slots = idx.candidates(pq, self.config.shortlist)
         entries = [e for s in slots if (e := idx.entry(s)) is not None]
-        return self.result_from_scored(pq, self.score_entries(pq, entries), limit)
+        return self.result_from_scored(pq, self.score_entries(pq, entries, max(limit, 1)), limit)
 
     def result_from_scored(self, pq: PreparedQuery, ranked: list[Scored], limit: int = 10) -> MatchResult:
         """Build the result from already ranked candidates."""

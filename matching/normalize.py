@@ -83,7 +83,8 @@ _LATIN_FOLD = {
 _TRANSLATE: dict[str | int, str] = {c: "" for c in _REMOVE}
 _TRANSLATE.update(_ARABIC_FOLD)
 _TRANSLATE.update(_LATIN_FOLD)
-_TRANSLATE.update(_DIGITS)
+for _code, _digit in _DIGITS.items():
+    _TRANSLATE[_code] = _digit
 _TABLE = str.maketrans(_TRANSLATE)
 _SEPARATORS = re.compile(r"[^\w]+|_+")
 _ARABIC_LETTER = re.compile(r"[\u0621-\u064a]")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from matching.normalize import normalize_text, script_of
@@ -30,6 +31,7 @@ _LONG_VOWEL_DIGRAPHS = {
 _SHORT = {"a": "a", "e": "i", "i": "i", "o": "u", "u": "u"}
 
 
+@lru_cache(maxsize=300_000)
 def phonetic(token: str) -> tuple[str, ...]:
     """Symbols for cross-script comparison: consonant classes plus short/long vowel marks."""
     out: list[str] = []
@@ -122,12 +124,38 @@ def _ar_indel(a: str) -> float:
     return 0.8 if a in _AR_VOWELS else 1.0
 
 
+@lru_cache(maxsize=300_000)
+def _letter_bag(token: str) -> dict[str, int]:
+    bag: dict[str, int] = {}
+    for ch in token:
+        if ch not in _AR_VOWELS:
+            bag[ch] = bag.get(ch, 0) + 1
+    return bag
+
+
+@lru_cache(maxsize=300_000)
+def _consonant_bag(symbols: tuple[str, ...]) -> dict[str, int]:
+    bag: dict[str, int] = {}
+    for ch in symbols:
+        if ch not in _VOWELS and ch not in "WY":
+            bag[ch] = bag.get(ch, 0) + 1
+    return bag
+
+
+def _bag_gap(x: dict[str, int], y: dict[str, int]) -> int:
+    """A lower bound on the edits between two strings: unmatched consonants on the larger side."""
+    only_x = sum(n - y.get(ch, 0) for ch, n in x.items() if n > y.get(ch, 0))
+    only_y = sum(n - x.get(ch, 0) for ch, n in y.items() if n > x.get(ch, 0))
+    return max(only_x, only_y)
+
+
 _SIM_CACHE: dict[tuple[str, str], float] = {}
 _SIM_CACHE_MAX = 2_000_000
 
 
+@lru_cache(maxsize=300_000)
 def _consonants(symbols: tuple[str, ...]) -> int:
-    return sum(1 for s in symbols if s.isupper() and s not in "AIU")
+    return sum(1 for s in symbols if s not in _VOWELS)
 
 
 def token_similarity(a: str, b: str) -> float:
@@ -145,12 +173,19 @@ def token_similarity(a: str, b: str) -> float:
         return hit
     sa, sb = script_of(a), script_of(b)
     if sa == "ar" and sb == "ar":
-        d = _weighted_distance(a, b, _ar_cost, _ar_indel)
-        sim = 1.0 - d / max(len(a), len(b))
+        norm_ar = max(len(a), len(b))
+        if _bag_gap(_letter_bag(a), _letter_bag(b)) * 0.45 > (1.0 - PAIR_FLOOR) * norm_ar:
+            sim = 0.0  # cannot reach the pairing floor: skip the edit distance
+        else:
+            d = _weighted_distance(a, b, _ar_cost, _ar_indel)
+            sim = 1.0 - d / norm_ar
     else:
         pa, pb = phonetic(a), phonetic(b)
-        d = _weighted_distance(pa, pb, _phon_cost, _phon_indel)
         norm = max(_consonants(pa), _consonants(pb), 2) + 0.5
+        if _bag_gap(_consonant_bag(pa), _consonant_bag(pb)) > (1.0 - PAIR_FLOOR) * norm + 0.2:
+            d = norm  # cannot reach the pairing floor (lexicon may still lift it below)
+        else:
+            d = _weighted_distance(pa, pb, _phon_cost, _phon_indel)
         sim = 1.0 - d / norm
         lex = lexicon()
         if sa == "la" and sb == "ar" and b in lex.arabic_for(a):
@@ -365,7 +400,9 @@ def _state(sim: float) -> str:
     return "partial"
 
 
-def score_pair(q: PreparedQuery, e: Entry, name_weight: Any, mother_weight: Any) -> PairScore:
+def score_pair(
+    q: PreparedQuery, e: Entry, name_weight: Any, mother_weight: Any, explain: bool = True
+) -> PairScore:
     """Score one candidate. ``name_weight(token)`` / ``mother_weight(token)`` give idf bits.
 
     Returns the summed evidence and a per-field explanation that operators read.
@@ -380,8 +417,9 @@ def score_pair(q: PreparedQuery, e: Entry, name_weight: Any, mother_weight: Any)
         gain = w * c - (1.0 - c) * 1.0
         bits += gain
         paired_record[j] = sim
-        pairs_out.append({"query": q.names[i], "record": e.names[j], "similarity": round(sim, 3),
-                          "weight": round(w, 2), "bits": round(gain, 2)})
+        if explain:
+                pairs_out.append({"query": q.names[i], "record": e.names[j], "similarity": round(sim, 3),
+                              "weight": round(w, 2), "bits": round(gain, 2)})
     n_rec = len(e.names)
     extra_q = len(al.query_unmatched)
     bits -= EXTRA_QUERY_TOKEN_BITS * min(extra_q, 3)
@@ -447,6 +485,9 @@ def score_pair(q: PreparedQuery, e: Entry, name_weight: Any, mother_weight: Any)
         gov_state = "agree" if q.gov == e.gov else "differs"
         gb = 1.5 if gov_state == "agree" else -2.0
         bits += gb
+    if not explain:
+        return PairScore(bits, given_ok, family_ok, father_state, mother_state, year_state, gov_state,
+                         extra_q, {})
     explanation = {
         "names": {
             "pairs": pairs_out,

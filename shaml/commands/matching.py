@@ -1,0 +1,56 @@
+"""Matching commands: the offline contract CLI (shaml match) and the matching benchmark."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+def register(cli: click.Group, bench: click.Group) -> None:
+    """Add ``shaml match`` and ``shaml bench matching`` to the CLI."""
+
+    @cli.command("match")
+    @click.option("--registry", "registry", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="Registry CSV (the import format).")
+    @click.option("--queries", "queries", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="Queries, one JSON object per line.")
+    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+                  help="Where to write one result per query (JSONL).")
+    def match_cmd(registry: Path, queries: Path, out: Path) -> None:
+        """Match queries against a registry offline (no database, no Redis).
+
+        Bad registry rows and bad query lines are reported on stderr with their line number
+        and skipped. A summary is printed on stderr at the end.
+        """
+        from matching.batch import run
+
+        summary = run(registry, queries, out)
+        click.echo(json.dumps(summary, ensure_ascii=False), err=True)
+
+    @bench.command("matching")
+    @click.option("--records", "n_records", default=100_000, show_default=True, type=click.IntRange(1),
+                  help="Synthetic registry rows to index.")
+    @click.option("--queries", "n_queries", default=1_000, show_default=True, type=click.IntRange(1),
+                  help="Queries timed.")
+    @click.option("--exhaustive-sample", "sample", default=10, show_default=True, type=click.IntRange(0),
+                  help="Queries also scored exhaustively against every row.")
+    @click.option("--seed", default=0, show_default=True, help="Seed of the synthetic registry.")
+    def bench_matching(n_records: int, n_queries: int, sample: int, seed: int) -> None:
+        """Index build time and peak RSS, query latency, and exhaustive scoring side by side."""
+        import time
+
+        from matching.bench import run_bench
+        from matching.synth import generate_rows
+
+        started = time.perf_counter()
+        click.echo(f"generating {n_records:,} synthetic records (seed {seed})", err=True)
+        rows = list(generate_rows(n_records, seed=seed))
+        click.echo(f"generated in {time.perf_counter() - started:.1f} s", err=True)
+        report = run_bench(rows, n_queries=n_queries, exhaustive_sample=sample, seed=seed + 1,
+                           progress=lambda m: click.echo(m, err=True))
+        del rows
+        click.echo(report.table())
+        sys.stdout.flush()
