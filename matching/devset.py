@@ -341,6 +341,19 @@ def _compatible(known: _Known, entry: _Entry) -> bool:
     return True
 
 
+def _evidence(known: _Known, entry: _Entry) -> frozenset[str]:
+    """The details the query states that this (compatible) row positively confirms."""
+    row = entry.row
+    found = set()
+    if known.father is not None and entry.father_shown:
+        found.add("father")
+    if known.mother is not None and row["mother_name"]:
+        found.add("mother")
+    if known.year is not None and row["birth_year"]:
+        found.add("year")
+    return frozenset(found)
+
+
 class _Builder:
     def __init__(self, mix: Mix, pools: Pools) -> None:
         self.mix = mix
@@ -655,6 +668,10 @@ class _Builder:
         )
         candidates = self.by_pair.get((known.first, known.family), [])
         compatible = [e for e in candidates if e is not plan.target and _compatible(known, e)]
+        if plan.target is not None:
+            # Another row is a true tie only if it confirms everything the truth row confirms.
+            confirmed = _evidence(known, plan.target)
+            compatible = [e for e in compatible if _evidence(known, e) >= confirmed]
         truth: dict[str, object] = {
             "query_id": query_id,
             "record_id": plan.target.row["record_id"] if plan.target else None,
