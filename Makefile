@@ -1,5 +1,5 @@
 # Shaml: two commands. `make demo` runs the demo, `make test` runs every check. Both set themselves up.
-.PHONY: demo test setup lint
+.PHONY: demo test setup lint system-deps
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -15,5 +15,8 @@ lint: setup
 	$(BIN)/mypy nlu matching
 	"$$(scripts/bootstrap.sh --print-uv)" pip check --python $(BIN)/python
 
-test: lint
+system-deps:
+	@scripts/system_deps.sh
+
+test: lint system-deps
 	$(BIN)/pytest -q
