@@ -57,6 +57,17 @@ def same_person(a: Entry, b: Entry) -> bool:
     return (a.year is None) == (b.year is None)
 
 
+def is_compatible(p: PairScore) -> bool:
+    """Given and family name agree and nothing the query states contradicts the record."""
+    return (
+        p.given
+        and p.family
+        and p.father != "conflict"
+        and p.mother != "conflict"
+        and p.year not in ("conflict", "differs")
+    )
+
+
 @dataclass(slots=True)
 class Scored:
     """One scored candidate."""
@@ -73,6 +84,9 @@ def decide(ranked: list[Scored], config: DecisionConfig) -> tuple[str, dict[str,
     top = ranked[0]
     p = top.pair
     rival = next((c for c in ranked[1:] if not same_person(top.entry, c.entry)), None)
+    compatible = next(
+        (c for c in ranked[1:] if is_compatible(c.pair) and not same_person(top.entry, c.entry)), None
+    )
     margin = p.bits - rival.pair.bits if rival is not None else math.inf
     agreements = independent_agreements(p)
     conflict = has_conflict(p)
@@ -89,14 +103,18 @@ def decide(ranked: list[Scored], config: DecisionConfig) -> tuple[str, dict[str,
         top.score >= config.match_score
         and names_ok
         and not conflict
-        and p.extra_query == 0
+        and (p.extra_query == 0 or (p.extra_query == 1 and p.extra_record == 0))
         and agreements >= config.match_agreements
         and margin >= config.match_margin_bits
+        and compatible is None
     ):
         reasons["reason"] = "high score, clear margin, independent agreement"
         return "match", reasons
     if top.score >= config.review_score or (names_ok and not conflict):
-        if rival is not None and margin < config.match_margin_bits:
+        if compatible is not None and names_ok:
+            reasons["reason"] = "another registry person fits everything the family said"
+            reasons["compatible_rival"] = compatible.entry.record_id
+        elif rival is not None and margin < config.match_margin_bits:
             reasons["reason"] = "namesakes: another person scores close"
         elif agreements < config.match_agreements:
             reasons["reason"] = "not enough details beyond the name agree"

@@ -272,6 +272,9 @@ class CandidateIndex:
         cands: set[str] = set(self._neighbours.get(s, ()))
         for d in _deletions(s):
             cands |= self._neighbours.get(d, set())
+        for i in range(len(s) - 1):  # adjacent transpositions: مصفطى for مصطفى
+            if s[i] != s[i + 1]:
+                cands |= self._neighbours.get(s[:i] + s[i + 1] + s[i] + s[i + 2 :], set())
         for arabic in lexicon().arabic_for(token):
             cands.add(_sk(arabic))
         scored = []

@@ -95,33 +95,40 @@ def _phon_cost(a: str, b: str) -> float:
     return 1.0
 
 
-def _phon_indel(a: str) -> float:
-    if a in "aiu":
-        return 0.15
-    if a in "AIU":
-        return 0.8
-    return 1.0
-
-
-def _weighted_distance(x: tuple[str, ...] | str, y: tuple[str, ...] | str, sub: Any, indel: Any) -> float:
+def _weighted_distance(
+    x: tuple[str, ...] | str, y: tuple[str, ...] | str, sub: dict[tuple[str, str], float], indel: dict[str, float]
+) -> float:
+    """Weighted Levenshtein distance; ``sub`` and ``indel`` give costs other than 1 (0 for equal)."""
+    ins = [indel.get(ch, 1.0) for ch in y]
     prev = [0.0]
-    for ch in y:
-        prev.append(prev[-1] + indel(ch))
+    for c in ins:
+        prev.append(prev[-1] + c)
+    sub_get = sub.get
     for cx in x:
-        cur = [prev[0] + indel(cx)]
-        dx = indel(cx)
+        dx = indel.get(cx, 1.0)
+        left = prev[0] + dx
+        cur = [left]
         for j, cy in enumerate(y):
-            cur.append(min(prev[j + 1] + dx, cur[j] + indel(cy), prev[j] + sub(cx, cy)))
+            diag = prev[j] + (0.0 if cx == cy else sub_get((cx, cy), 1.0))
+            up = prev[j + 1] + dx
+            lf = left + ins[j]
+            left = diag if diag < up else up
+            if lf < left:
+                left = lf
+            cur.append(left)
         prev = cur
     return prev[-1]
 
 
-def _ar_cost(a: str, b: str) -> float:
-    return 0.0 if a == b else _AR_PAIR.get((a, b), 1.0)
-
-
-def _ar_indel(a: str) -> float:
-    return 0.8 if a in _AR_VOWELS else 1.0
+_AR_INDEL = {ch: 0.8 for ch in _AR_VOWELS}
+_PHON_INDEL = {"a": 0.15, "i": 0.15, "u": 0.15, "A": 0.8, "I": 0.8, "U": 0.8}
+_PHON_SUB: dict[tuple[str, str], float] = {}
+for _x in "aiuAIUWY":
+    for _y in "aiuAIUWY":
+        if _x != _y:
+            _c = _phon_cost(_x, _y)
+            if _c != 1.0:
+                _PHON_SUB[(_x, _y)] = _c
 
 
 @lru_cache(maxsize=300_000)
@@ -147,6 +154,20 @@ def _bag_gap(x: dict[str, int], y: dict[str, int]) -> int:
     only_x = sum(n - y.get(ch, 0) for ch, n in x.items() if n > y.get(ch, 0))
     only_y = sum(n - x.get(ch, 0) for ch, n in y.items() if n > x.get(ch, 0))
     return max(only_x, only_y)
+
+
+#: Highest similarity of two spellings the lexicon knows as different names.
+DISTINCT_NAME_CAP = 0.72
+
+
+def _lexicon_adjust(sim: float, arabic_of_latin: frozenset[str], arabic: str, lex: Any) -> float:
+    if not arabic_of_latin:
+        return sim
+    if arabic in arabic_of_latin:
+        return max(sim, 0.97)
+    if arabic in lex.known_arabic:
+        return min(sim, DISTINCT_NAME_CAP)
+    return sim
 
 
 _SIM_CACHE: dict[tuple[str, str], float] = {}
@@ -177,7 +198,7 @@ def token_similarity(a: str, b: str) -> float:
         if _bag_gap(_letter_bag(a), _letter_bag(b)) * 0.45 > (1.0 - PAIR_FLOOR) * norm_ar:
             sim = 0.0  # cannot reach the pairing floor: skip the edit distance
         else:
-            d = _weighted_distance(a, b, _ar_cost, _ar_indel)
+            d = _weighted_distance(a, b, _AR_PAIR, _AR_INDEL)
             sim = 1.0 - d / norm_ar
     else:
         pa, pb = phonetic(a), phonetic(b)
@@ -185,17 +206,21 @@ def token_similarity(a: str, b: str) -> float:
         if _bag_gap(_consonant_bag(pa), _consonant_bag(pb)) > (1.0 - PAIR_FLOOR) * norm + 0.2:
             d = norm  # cannot reach the pairing floor (lexicon may still lift it below)
         else:
-            d = _weighted_distance(pa, pb, _phon_cost, _phon_indel)
+            d = _weighted_distance(pa, pb, _PHON_SUB, _PHON_INDEL)
         sim = 1.0 - d / norm
         lex = lexicon()
-        if sa == "la" and sb == "ar" and b in lex.arabic_for(a):
-            sim = max(sim, 0.97)
-        elif sb == "la" and sa == "ar" and a in lex.arabic_for(b):
-            sim = max(sim, 0.97)
+        if sa == "la" and sb == "ar":
+            sim = _lexicon_adjust(sim, lex.arabic_for(a), b, lex)
+        elif sb == "la" and sa == "ar":
+            sim = _lexicon_adjust(sim, lex.arabic_for(b), a, lex)
         elif sa == "la" and sb == "la":
             la, lb = lex.arabic_for(a), lex.arabic_for(b)
-            if la and lb and la & lb:
-                sim = max(sim, 0.97)
+            if la and lb:
+                sim = max(sim, 0.97) if la & lb else min(sim, DISTINCT_NAME_CAP)
+    if sa == "ar" and sb == "ar" and sim > DISTINCT_NAME_CAP:
+        lex = lexicon()
+        if a in lex.known_arabic and b in lex.known_arabic:
+            sim = DISTINCT_NAME_CAP  # two different known names (محمد / محمود), not a typo
     sim = max(0.0, min(1.0, sim))
     if len(_SIM_CACHE) >= _SIM_CACHE_MAX:
         _SIM_CACHE.clear()
@@ -371,6 +396,8 @@ class PreparedQuery:
 EXTRA_QUERY_TOKEN_BITS = 3.0
 #: Bits removed for a record name part the family did not type (grandfathers are often left out).
 EXTRA_RECORD_TOKEN_BITS = 0.5
+#: Bits removed for an unmatched kunya (أبو X) in the query.
+KUNYA_BITS = 0.5
 #: Bits removed when the father or mother clearly differs.
 CONFLICT_BITS = 8.0
 #: Similarity from which a field counts as agreeing for decisions.
@@ -389,6 +416,7 @@ class PairScore:
     year: str
     gov: str
     extra_query: int
+    extra_record: int
     explanation: dict[str, Any]
 
 
@@ -398,6 +426,29 @@ def _state(sim: float) -> str:
     if sim < PAIR_FLOOR:
         return "conflict"
     return "partial"
+
+
+def _roles_agree(qnames: tuple[str, ...], n_rec: int, al: Alignment) -> tuple[bool, bool]:
+    """Whether the record's given and family names agree with the query's, by position.
+
+    The query's given name is its first word that is not a kunya (أبو X); its family name is
+    its last word. Family-name-first order (family, given, father) is accepted too.
+    """
+    if not qnames or n_rec == 0:
+        return False, False
+    strong = {(i, j) for i, j, sim in al.pairs if sim >= STRONG}
+    qg = 0
+    while qg < len(qnames) - 1 and qnames[qg].startswith(("ابو", "abu")):
+        qg += 1
+    ql = len(qnames) - 1
+    last = n_rec - 1
+    given = (qg, 0) in strong
+    family = n_rec >= 2 and ql != qg and (ql, last) in strong
+    if not (given and family) and n_rec >= 2 and qg + 1 <= ql:
+        # family name first: "الحسن محمد أحمد"
+        if (qg, last) in strong and (qg + 1, 0) in strong:
+            return True, True
+    return given, family
 
 
 def score_pair(
@@ -422,10 +473,16 @@ def score_pair(
                               "weight": round(w, 2), "bits": round(gain, 2)})
     n_rec = len(e.names)
     extra_q = len(al.query_unmatched)
-    bits -= EXTRA_QUERY_TOKEN_BITS * min(extra_q, 3)
+    for i in al.query_unmatched[:3]:
+        tok = q.names[i]
+        if tok.startswith(("ابو", "abu")):
+            bits -= KUNYA_BITS  # a kunya (أبو X) is a nickname records rarely carry
+        elif not e.has_father and len(q.names) == 3 and extra_q == 1 and i == 1:
+            bits -= EXTRA_RECORD_TOKEN_BITS  # the family typed a father the record lacks
+        else:
+            bits -= EXTRA_QUERY_TOKEN_BITS
     bits -= EXTRA_RECORD_TOKEN_BITS * len(al.record_unmatched)
-    given_ok = paired_record.get(0, 0.0) >= STRONG
-    family_ok = n_rec >= 2 and paired_record.get(n_rec - 1, 0.0) >= STRONG
+    given_ok, family_ok = _roles_agree(q.names, n_rec, al)
     father_idx = 1 if e.has_father else None
 
     # Father: the father_name field is compared with the record's father; otherwise a typed
@@ -452,6 +509,10 @@ def score_pair(
             father_state = "agree" if sim >= STRONG else "partial"
             father_expl = {"status": father_state, "record": rec_father, "similarity": round(sim, 3),
                            "via": "name"}
+        elif len(q.names) >= 3 and q.father is None and al.query_unmatched and father_idx in al.record_unmatched:
+            father_state = "conflict"  # the typed middle name is not the record's father
+            father_expl = {"status": father_state, "record": rec_father, "via": "name",
+                           "query": " ".join(q.names[i] for i in al.query_unmatched)}
         elif q.father is not None and q.father_in_names:
             sim = token_similarity(q.father, rec_father)
             father_state = _state(sim)
@@ -487,7 +548,7 @@ def score_pair(
         bits += gb
     if not explain:
         return PairScore(bits, given_ok, family_ok, father_state, mother_state, year_state, gov_state,
-                         extra_q, {})
+                         extra_q, len(al.record_unmatched), {})
     explanation = {
         "names": {
             "pairs": pairs_out,
@@ -502,4 +563,4 @@ def score_pair(
         "governorate": {"status": gov_state, "query": q.gov, "record": e.gov, "bits": gb},
     }
     return PairScore(bits, given_ok, family_ok, father_state, mother_state, year_state, gov_state,
-                     extra_q, explanation)
+                     extra_q, len(al.record_unmatched), explanation)

@@ -99,7 +99,6 @@ class Lexicon:
     """Latin spellings of Arabic names: canonical Latin token -> canonical Arabic tokens."""
 
     def __init__(self, pairs: list[tuple[str, str]] | None = None) -> None:
-        self.latin_to_arabic: dict[str, frozenset[str]] = {}
         grouped: dict[str, set[str]] = {}
         for arabic, latin in pairs or ():
             a = _canon(arabic)
@@ -107,6 +106,7 @@ class Lexicon:
             if a and la and script_of(a) == "ar" and script_of(la) == "la":
                 grouped.setdefault(la, set()).add(a)
         self.latin_to_arabic = {k: frozenset(v) for k, v in grouped.items()}
+        self.known_arabic: frozenset[str] = frozenset(a for v in grouped.values() for a in v)
 
     def arabic_for(self, latin: str) -> frozenset[str]:
         """Arabic canonical tokens this Latin token is a known spelling of (empty if unknown)."""
