@@ -38,6 +38,8 @@ class Contact(Base):
     escalated = Column(Boolean, nullable=False, default=False)  # the bot is silent while true
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     erased_at = Column(DateTime(timezone=True), nullable=True)  # set by delete_data
+    # Searches are refused until then (enumeration suspected; bot.reunion.searches).
+    cooldown_until = Column(DateTime(timezone=True), nullable=True)
 
 
 class Message(Base):
@@ -95,8 +97,10 @@ class SearchRequest(Base):
     searcher_name = Column(String(200), nullable=True)
     relationship = Column(String(100), nullable=True)
     consent_at = Column(DateTime(timezone=True), nullable=True)
+    # Last time the match worker matched this search; NULL means "not yet" (bot.reunion.worker).
+    matched_at = Column(DateTime(timezone=True), nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow, index=True)
 
 
 class Registration(Base):
@@ -116,9 +120,12 @@ class Registration(Base):
     callback_address = Column(String(32), nullable=False)  # E.164
     callback_verified_at = Column(DateTime(timezone=True), nullable=True)
     verification_code_hash = Column(String(128), nullable=True)
+    verification_sent_at = Column(DateTime(timezone=True), nullable=True)
+    verification_attempts = Column(Integer, nullable=False, default=0, server_default="0")  # wrong codes
+    verified_by = Column(BigId, ForeignKey("operators.id"), nullable=True)  # hand verification
     share_policy = Column(String(20), nullable=False, default="nobody")  # share_number | safe_only | nobody
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow, index=True)
 
 
 class Match(Base):
@@ -135,12 +142,18 @@ class Match(Base):
     registration_id = Column(BigId, ForeignKey("registrations.id", ondelete="CASCADE"), nullable=True)
     registry_record_id = Column(BigId, ForeignKey("registry_records.id", ondelete="CASCADE"), nullable=True)
     decision = Column(String(10), nullable=False)  # match | review | no_match (the matcher's)
-    # review | awaiting_consent | confirmed | rejected | shared | safe_only | declined | notified
-    status = Column(String(20), nullable=False)
+    # review | awaiting_consent | confirmed | rejected | shared | safe_only | declined | notified | operator
+    # (the consent state machine: bot/reunion/consent.py, docs/reunion.md)
+    status = Column(String(20), nullable=False, index=True)
     score = Column(Float, nullable=False)
     explanation = Column(JSON, nullable=True)  # per-field scores, read by operators
     decided_by = Column(BigId, ForeignKey("operators.id"), nullable=True)
     note = Column(Text, nullable=True)
+    consent_requested_at = Column(DateTime(timezone=True), nullable=True)  # detainee asked
+    reminded_at = Column(DateTime(timezone=True), nullable=True)  # the one reminder
+    consent_escalated_at = Column(DateTime(timezone=True), nullable=True)  # no answer: an operator
+    answered_at = Column(DateTime(timezone=True), nullable=True)  # detainee chose
+    notified_at = Column(DateTime(timezone=True), nullable=True)  # family told what was allowed
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 
