@@ -19,8 +19,11 @@ class DecisionConfig:
     match_score: float = 0.98
     #: Lowest evidence margin (bits) of the top candidate over the best *different* person.
     match_margin_bits: float = 6.0
-    #: Independent agreements beyond given+family name needed to match (father, mother, year).
+    #: Independent agreements beyond given+family name (father, mother, year ±1) for a match
+    #: at ``match_score``; with exactly one, the score must reach ``match_score_single``.
     match_agreements: int = 2
+    #: Lowest calibrated score for a match backed by a single independent agreement.
+    match_score_single: float = 0.995
     #: Lowest calibrated score for operator review.
     review_score: float = 0.25
 
@@ -99,12 +102,13 @@ def decide(ranked: list[Scored], config: DecisionConfig) -> tuple[str, dict[str,
         "conflict": conflict,
         "given_and_family_agree": names_ok,
     }
+    needed = config.match_score if agreements >= config.match_agreements else config.match_score_single
     if (
-        top.score >= config.match_score
+        top.score >= needed
+        and agreements >= 1
         and names_ok
         and not conflict
         and (p.extra_query == 0 or (p.extra_query == 1 and p.extra_record == 0))
-        and agreements >= config.match_agreements
         and margin >= config.match_margin_bits
         and compatible is None
     ):
