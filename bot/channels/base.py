@@ -1,0 +1,87 @@
+"""What every channel shares: the web request it reads, the messages it yields, the sends it makes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.gateway.errors import BadWebhook, SendError, SignatureError, WebhookError  # noqa: F401  (re-exported)
+
+
+@dataclass(frozen=True)
+class WebRequest:
+    """An HTTP request as a channel sees it: path, query string, lower-cased headers, raw body."""
+
+    path: str
+    headers: Mapping[str, str]
+    body: bytes
+    query: str = ""
+
+
+@dataclass(frozen=True)
+class Media:
+    """One attachment of an inbound message."""
+
+    url: str
+    content_type: str
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A message a person sent, read from a channel's webhook; ``address`` is already E.164 (or a sim id)."""
+
+    channel: str  # whatsapp | sms | sim
+    address: str
+    provider_id: str
+    body: str
+    media: tuple[Media, ...] = ()
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """A delivery report for a message we sent."""
+
+    provider_id: str
+    status: str  # accepted | sent | delivered | read | failed | undelivered
+    error_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to send: to an address on a channel, as text or as an approved template."""
+
+    channel: str
+    address: str
+    body: str
+    template_sid: str | None = None
+    template_variables: str | None = None  # a JSON object, as the provider wants it
+    status_callback: str | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What the provider answered to a send: its id for the message and the status it reported."""
+
+    provider_id: str
+    status: str = "accepted"
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class Channel(Protocol):
+    """The shape of every channel module's channel: read webhooks, read status reports, send."""
+
+    #: Contact channels this channel serves (e.g. ("whatsapp", "sms") for Twilio).
+    serves: tuple[str, ...]
+
+    def receive(self, request: WebRequest) -> InboundMessage:
+        """Verify and read an inbound webhook; raises a ``WebhookError`` when it must be refused."""
+        ...
+
+    def status(self, request: WebRequest) -> StatusUpdate:
+        """Verify and read a delivery status callback."""
+        ...
+
+    def send(self, message: Outgoing) -> SendResult:
+        """Send one message; raises :class:`SendError` carrying ``retryable``."""
+        ...

@@ -1,0 +1,82 @@
+"""Everything the gateway needs, injected by the composition root: sessions, Redis, Rasa, channels, limits."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+from rq import Queue
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.channels import CHANNEL_MODULES
+from bot.gateway.dialogue import Dialogue
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    """Plain values from the settings (the gateway never reads the environment itself)."""
+
+    redis_prefix: str = "shaml:"
+    rate_limit_per_minute: int = 20
+    dedupe_ttl_seconds: int = 172800
+    lock_seconds: int = 60
+    max_attempts: int = 6
+    retry_base_ms: int = 2000
+    sweep_seconds: int = 5
+    template_sid: str = ""
+    template_variables: str = "{}"
+    status_callback_url: str = ""
+    #: WhatsApp lets a business write freely for this long after the user's last message.
+    whatsapp_window_hours: int = 24
+
+    @property
+    def inbound_queue(self) -> str:
+        """RQ queue name for inbound wake-ups."""
+        return f"{self.redis_prefix}inbound"
+
+    @property
+    def outbox_queue(self) -> str:
+        """RQ queue name for outbox wake-ups."""
+        return f"{self.redis_prefix}outbox"
+
+
+@dataclass
+class Gateway:
+    """The gateway's dependencies. Build one per process; jobs find it through :mod:`bot.gateway.jobs`."""
+
+    factory: sessionmaker
+    redis: redis.Redis
+    dialogue: Dialogue
+    channels: dict[str, Any]  # contact channel -> channel object (see bot.channels)
+    config: GatewayConfig = field(default_factory=GatewayConfig)
+
+    def key(self, *parts: object) -> str:
+        """A Redis key under the configured prefix."""
+        return self.config.redis_prefix + ":".join(str(p) for p in parts)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session that commits at the end of the block and rolls back if it raises."""
+        with self.factory() as session, session.begin():
+            yield session
+
+    def queue(self, name: str) -> Queue:
+        """The RQ queue ``inbound`` or ``outbox`` (names carry the Redis prefix)."""
+        full = self.config.inbound_queue if name == "inbound" else self.config.outbox_queue
+        return Queue(full, connection=self.redis)
+
+    def channel(self, contact_channel: str) -> Any:
+        """The channel object that serves a contact channel."""
+        try:
+            return self.channels[contact_channel]
+        except KeyError:
+            raise LookupError(f"no channel configured for {contact_channel!r}") from None
+
+
+def channel_module(contact_channel: str) -> Any:
+    """The module (from the one table in :mod:`bot.channels`) that serves ``contact_channel``."""
+    return importlib.import_module(CHANNEL_MODULES[contact_channel])

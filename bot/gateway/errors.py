@@ -1,0 +1,50 @@
+"""Named gateway errors: what the web edge answers, and whether the queue should retry."""
+
+from __future__ import annotations
+
+
+class WebhookError(Exception):
+    """A webhook the gateway refuses; ``http_status`` is what the caller gets, ``reason`` is for the log."""
+
+    def __init__(self, http_status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.http_status = http_status
+        self.reason = reason
+
+
+class SignatureError(WebhookError):
+    """Missing or wrong ``X-Twilio-Signature``: 403, nothing is parsed or stored."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(403, reason)
+
+
+class BadWebhook(WebhookError):
+    """A signed webhook that cannot be read (e.g. a malformed ``From``): 400 with the reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(400, reason)
+
+
+class SendError(Exception):
+    """A failed send. ``retryable`` tells the outbox to back off and retry; ``code`` is the provider's.
+
+    ``loggable`` is False when the failure is an ordinary outcome (the user opted out) rather than a
+    fault worth a warning.
+    """
+
+    def __init__(self, reason: str, *, code: str | None = None, retryable: bool, loggable: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+        self.retryable = retryable
+        self.loggable = loggable
+
+
+class DialogueError(Exception):
+    """Rasa did not answer a turn; ``retryable`` is True for timeouts, refused connections and 5xx."""
+
+    def __init__(self, reason: str, *, retryable: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable

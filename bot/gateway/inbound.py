@@ -1,0 +1,89 @@
+"""Accepting an inbound message: dedupe, count for the rate limit, persist, wake a worker. Fast; no Rasa."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot.channels.base import InboundMessage
+from bot.contacts import address_hash, get_or_create_contact
+from bot.gateway.context import Gateway
+from bot.gateway.jobs import wake_inbound
+from bot.models import Message
+from matching.store import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What happened to one webhook: stored (with ids), or recognised as a repeat delivery."""
+
+    duplicate: bool
+    message_id: int | None = None
+    contact_id: int | None = None
+    rate_limited: bool = False
+
+
+def _stored(gateway: Gateway, provider_id: str) -> Message | None:
+    with gateway.factory() as session:
+        return session.execute(select(Message).where(Message.provider_id == provider_id)).scalar_one_or_none()
+
+
+def accept(gateway: Gateway, message: InboundMessage) -> Accepted:
+    """Store ``message`` once, flag it if the sender is over the rate limit, and wake a worker.
+
+    Dedupe is Redis ``SET NX`` first (cheap), the unique ``provider_id`` second (certain): a key
+    left by a request that died before committing does not lose the retry, because a Redis hit
+    is trusted only when the message is in the database.
+    """
+    cfg = gateway.config
+    window = int(time.time() // 60)
+    rate_key = gateway.key("rate", message.channel, address_hash(message.address), window)
+    pipe = gateway.redis.pipeline(transaction=False)
+    pipe.set(gateway.key("dedupe", message.provider_id), "1", nx=True, ex=cfg.dedupe_ttl_seconds)
+    pipe.incr(rate_key)
+    pipe.expire(rate_key, 120)
+    fresh, count, _ = pipe.execute()
+    if not fresh:
+        seen = _stored(gateway, message.provider_id)
+        if seen is not None:
+            log.info("repeat delivery of message %s ignored", seen.id)
+            return Accepted(duplicate=True, message_id=seen.id, contact_id=seen.contact_id)
+    rate_limited = int(count) > cfg.rate_limit_per_minute
+    media = [{"url": m.url, "content_type": m.content_type} for m in message.media] or None
+    for attempt in (1, 2):
+        try:
+            with gateway.transaction() as session:
+                contact = get_or_create_contact(session, message.channel, message.address)
+                contact.last_inbound_at = utcnow()
+                row = Message(
+                    contact_id=contact.id,
+                    direction="in",
+                    author="user",
+                    provider_id=message.provider_id,
+                    body=message.body,
+                    media=media,
+                    status="received",
+                    attempts=0,
+                    rate_limited=rate_limited,
+                )
+                session.add(row)
+                session.flush()
+                ids = (row.id, contact.id)
+            break
+        except IntegrityError:
+            # Either the same message committed by a concurrent request, or a new contact created
+            # by one: the first is a repeat, the second succeeds on the second try.
+            seen = _stored(gateway, message.provider_id)
+            if seen is not None:
+                return Accepted(duplicate=True, message_id=seen.id, contact_id=seen.contact_id)
+            if attempt == 2:
+                raise
+    message_id, contact_id = ids
+    wake_inbound(gateway, contact_id)
+    return Accepted(duplicate=False, message_id=message_id, contact_id=contact_id, rate_limited=rate_limited)

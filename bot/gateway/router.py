@@ -1,0 +1,177 @@
+"""Routing one inbound message: keywords, opt-out, the operator inbox, rate limits, media, then Rasa.
+
+The database is the source of truth: a contact's ``received`` messages are handled in id order
+under its inbound lock, and each outcome (status, route, replies) is committed in one
+transaction that applies only if the message is still ``received``; so a message handled twice
+(after a lock expired) queues its replies once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+
+from bot.contacts import escalate, opt_in, opt_out
+from bot.gateway.context import Gateway
+from bot.gateway.errors import DialogueError
+from bot.gateway.jobs import drain, wake_outbox
+from bot.gateway.keywords import match_keyword
+from bot.gateway.outbox import KINDS, _due, backoff, queue_message, release_waiting
+from bot.gateway.texts import text
+from bot.models import Contact, Message
+from matching.store import utcnow
+
+log = logging.getLogger(__name__)
+
+#: Rasa reads at most this much of one message; the whole body stays stored for operators.
+MAX_TURN_CHARS = 1600
+
+
+@dataclass
+class Outcome:
+    """What to record for one inbound message."""
+
+    route: str
+    status: str = "processed"
+    replies: list[tuple[str, str, str]] = field(default_factory=list)  # (body, kind, author)
+    escalate: str | None = None
+    opt: str | None = None  # "out" | "in"
+    language: str | None = None
+
+
+def _next(session, contact_id: int) -> Message | None:  # type: ignore[no-untyped-def]
+    return session.execute(
+        select(Message)
+        .where(Message.contact_id == contact_id, Message.direction == "in", Message.status == "received")
+        .order_by(Message.id)
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def decide(gateway: Gateway, message: Message, contact: Contact) -> Outcome | None:
+    """Everything decided without Rasa; None means "ask Rasa"."""
+    body = (message.body or "").strip()
+    keyword = match_keyword(body) if body else None
+    if keyword is not None:
+        lang = keyword.language
+        if keyword.action == "stop":
+            return Outcome("keyword", replies=[(text("stopped", lang), "confirmation", "system")], opt="out")
+        if keyword.action == "start":
+            return Outcome("keyword", replies=[(text("started", lang), "confirmation", "system")], opt="in")
+        return Outcome("keyword", replies=[(text("help", lang), "notice", "system")])
+    if contact.opted_out:
+        return Outcome("opted_out")
+    if contact.escalated:
+        return Outcome("operator")
+    if message.rate_limited:
+        told = gateway.redis.set(gateway.key("told-rate", contact.id), "1", nx=True, ex=600)
+        notice = [(text("rate_limited", contact.language), "notice", "system")] if told else []
+        return Outcome("rate_limited", replies=notice, escalate="enumeration")
+    if not body and message.media:
+        return Outcome("media", replies=[(text("media", contact.language), "notice", "system")], escalate="media")
+    if not body:
+        return Outcome("empty")
+    return None
+
+
+def ask_rasa(gateway: Gateway, message: Message, contact: Contact) -> Outcome:
+    """One Rasa turn. Returns the replies, or a retry/failure outcome when Rasa cannot answer."""
+    metadata = {"channel": contact.channel, "contact_id": contact.id, "language": contact.language}
+    try:
+        replies = gateway.dialogue.turn(str(contact.id), (message.body or "")[:MAX_TURN_CHARS], metadata)
+    except DialogueError as exc:
+        if exc.retryable and (message.attempts or 0) + 1 < gateway.config.max_attempts:
+            log.warning("message %s: %s; will retry", message.id, exc.reason)
+            return Outcome("rasa", status="received")
+        log.error("message %s: Rasa failed for good: %s", message.id, exc.reason)
+        return Outcome(
+            "rasa", status="failed", replies=[(text("unavailable", contact.language), "notice", "system")], escalate="failed_turns"
+        )
+    out = []
+    for reply in replies:
+        kind = "reply"
+        if reply.custom and reply.custom.get("kind") in KINDS:
+            kind = str(reply.custom["kind"])
+        if reply.text:
+            out.append((reply.text, kind, "bot"))
+    return Outcome("rasa", replies=out)
+
+
+def _commit(gateway: Gateway, message_id: int, contact_id: int, outcome: Outcome, was_opted_out: bool) -> bool:
+    """Record the outcome if the message is still ``received``. Returns whether replies were queued."""
+    with gateway.transaction() as session:
+        if outcome.status == "received":  # retry later, keeping the place in line
+            session.execute(
+                update(Message)
+                .where(Message.id == message_id, Message.status == "received")
+                .values(attempts=Message.attempts + 1, next_attempt_at=backoff(gateway, _attempts(session, message_id) + 1), route=outcome.route)
+                .execution_options(synchronize_session=False)
+            )
+            return False
+        done = session.execute(
+            update(Message)
+            .where(Message.id == message_id, Message.status == "received")
+            .values(status=outcome.status, route=outcome.route, attempts=Message.attempts + 1, next_attempt_at=None, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != 1:
+            log.warning("message %s was already handled by another worker; its outcome is not recorded twice", message_id)
+            return False
+        if outcome.opt == "out":
+            opt_out(session, contact_id)
+        elif outcome.opt == "in":
+            opt_in(session, contact_id)
+        if outcome.escalate:
+            escalate(session, contact_id, outcome.escalate)
+        contact = session.get(Contact, contact_id)
+        assert contact is not None
+        # The assistant's `stop` intent opts the contact out during the turn; its one-line
+        # answer is the confirmation, the only message an opted-out contact receives.
+        stopped_now = contact.opted_out and not was_opted_out
+        for body, kind, author in outcome.replies:
+            if stopped_now and outcome.route == "rasa":
+                kind = "confirmation"
+            queue_message(session, contact_id, body, kind=kind, author=author, reply_to_id=message_id)
+        released = release_waiting(session, contact_id) if contact.channel == "whatsapp" else 0
+        return bool(outcome.replies) or released > 0
+
+
+def _attempts(session, message_id: int) -> int:  # type: ignore[no-untyped-def]
+    return int(session.execute(select(Message.attempts).where(Message.id == message_id)).scalar_one())
+
+
+def handle_next(gateway: Gateway, contact_id: int) -> bool:
+    """Handle the contact's oldest ``received`` message if it is due. False when there is none due."""
+    with gateway.factory() as session:
+        message = _next(session, contact_id)
+        if not _due(message):
+            return False
+        assert message is not None
+        contact = session.get(Contact, contact_id)
+        assert contact is not None
+        session.expunge_all()
+    outcome = decide(gateway, message, contact)
+    if outcome is None:
+        outcome = ask_rasa(gateway, message, contact)
+    queued = _commit(gateway, message.id, contact_id, outcome, contact.opted_out)
+    if queued:
+        wake_outbox(gateway, contact_id)
+    return outcome.status != "received" or _due_again(gateway, message.id)
+
+
+def _due_again(gateway: Gateway, message_id: int) -> bool:
+    with gateway.factory() as session:
+        return _due(session.get(Message, message_id))
+
+
+def has_due(gateway: Gateway, contact_id: int) -> bool:
+    """Whether the contact has an inbound message waiting that may be handled now."""
+    with gateway.factory() as session:
+        return _due(_next(session, contact_id))
+
+
+def process_contact(gateway: Gateway, contact_id: int) -> None:
+    """Handle the contact's pending inbound messages one at a time, in id order, under its lock."""
+    drain(gateway, "in", contact_id, lambda: handle_next(gateway, contact_id), lambda: has_due(gateway, contact_id))

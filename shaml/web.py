@@ -1,0 +1,174 @@
+"""The web service: ``create_app(settings)`` builds the FastAPI app with the gateway's routes.
+
+Other parts (the operators' console) add their routers to the app this returns; the gateway
+objects are on ``app.state`` (``settings``, ``factory``, ``gateway``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+
+from bot.channels.base import WebRequest
+from bot.channels.sim import SimChannel
+from bot.channels.twilio import TwilioChannel
+from bot.gateway.context import Gateway, GatewayConfig
+from bot.gateway.dialogue import Dialogue, RasaRestClient
+from bot.gateway.errors import WebhookError
+from bot.gateway.inbound import accept
+from bot.gateway.status import apply_status
+from shaml.db import make_engine, session_factory
+from shaml.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: Twilio wants an answer; an empty TwiML response sends nothing back on the webhook itself.
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def gateway_config(settings: Settings) -> GatewayConfig:
+    """The gateway's plain configuration from the settings."""
+    return GatewayConfig(
+        redis_prefix=settings.redis_prefix,
+        rate_limit_per_minute=settings.rate_limit_per_minute,
+        dedupe_ttl_seconds=settings.dedupe_ttl_seconds,
+        lock_seconds=settings.gateway_lock_seconds,
+        max_attempts=settings.send_max_attempts,
+        retry_base_ms=settings.retry_base_ms,
+        sweep_seconds=settings.sweep_seconds,
+        template_sid=settings.twilio_template_sid,
+        template_variables=settings.twilio_template_variables,
+        status_callback_url=f"{settings.public_url}/twilio/status",
+    )
+
+
+def build_gateway(settings: Settings, *, dialogue: Dialogue | None = None, factory: Any = None) -> Gateway:
+    """The gateway wired from settings: database, Redis, Rasa's REST channel, Twilio and the simulator."""
+    twilio = TwilioChannel(
+        account_sid=settings.twilio_account_sid,
+        auth_token=settings.twilio_auth_token,
+        public_url=settings.public_url,
+        api_url=settings.twilio_api_url,
+        sms_from=settings.twilio_sms_from,
+        whatsapp_from=settings.twilio_whatsapp_from,
+    )
+    return Gateway(
+        factory=factory or session_factory(make_engine(settings.database_url)),
+        redis=redis.Redis.from_url(settings.redis_url),
+        dialogue=dialogue
+        or RasaRestClient(settings.rasa_url, token=settings.rasa_token, timeout=settings.rasa_timeout_seconds),
+        channels={"whatsapp": twilio, "sms": twilio, "sim": SimChannel()},
+        config=gateway_config(settings),
+    )
+
+
+async def _web_request(request: Request) -> WebRequest:
+    return WebRequest(
+        path=request.url.path,
+        headers={k.lower(): v for k, v in request.headers.items()},
+        body=await request.body(),
+        query=request.url.query,
+    )
+
+
+def _refused(exc: WebhookError, what: str) -> Response:
+    log.warning("%s refused (%d): %s", what, exc.http_status, exc.reason)
+    if exc.http_status == 403:
+        return PlainTextResponse("forbidden: invalid or missing signature", status_code=403)
+    return PlainTextResponse(f"bad request: {exc.reason}", status_code=exc.http_status)
+
+
+def twilio_router(gateway: Gateway) -> APIRouter:
+    """``POST /twilio/inbound`` (SMS and WhatsApp) and ``POST /twilio/status``."""
+    router = APIRouter()
+    channel = gateway.channel("sms")
+
+    @router.post("/twilio/inbound")
+    async def twilio_inbound(request: Request) -> Response:
+        web = await _web_request(request)
+
+        def work() -> None:
+            accept(gateway, channel.receive(web))
+
+        try:
+            await run_in_threadpool(work)
+        except WebhookError as exc:
+            return _refused(exc, "inbound webhook")
+        return Response(EMPTY_TWIML, media_type="application/xml")
+
+    @router.post("/twilio/status")
+    async def twilio_status(request: Request) -> Response:
+        web = await _web_request(request)
+        try:
+            await run_in_threadpool(lambda: apply_status(gateway, channel.status(web)))
+        except WebhookError as exc:
+            return _refused(exc, "status callback")
+        return Response(EMPTY_TWIML, media_type="application/xml")
+
+    return router
+
+
+def sim_router(gateway: Gateway) -> APIRouter:
+    """The phone simulator's inbound endpoint (demo mode): the same pipeline, without Twilio."""
+    router = APIRouter()
+    sim = gateway.channel("sim")
+
+    @router.post("/sim/inbound")
+    async def sim_inbound(request: Request) -> Response:
+        web = await _web_request(request)
+        try:
+            result = await run_in_threadpool(lambda: accept(gateway, sim.receive(web)))
+        except WebhookError as exc:
+            return _refused(exc, "simulator message")
+        return JSONResponse(
+            {"message_id": result.message_id, "contact_id": result.contact_id, "duplicate": result.duplicate}
+        )
+
+    return router
+
+
+def health_router(gateway: Gateway) -> APIRouter:
+    """``/healthz`` (the process answers) and ``/readyz`` (the database and Redis answer too)."""
+    router = APIRouter()
+
+    @router.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    def readyz() -> Response:
+        problems = []
+        try:
+            with gateway.factory() as session:
+                session.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            problems.append(f"database: {type(exc).__name__}")
+        try:
+            gateway.redis.ping()
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"redis: {type(exc).__name__}")
+        if problems:
+            return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    return router
+
+
+def create_app(settings: Settings, *, gateway: Gateway | None = None) -> FastAPI:
+    """The web service. Pass ``gateway`` to reuse one (tests); otherwise it is built from ``settings``."""
+    gateway = gateway or build_gateway(settings)
+    app = FastAPI(title="Shaml", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.gateway = gateway
+    app.state.factory = gateway.factory
+    app.include_router(health_router(gateway))
+    app.include_router(twilio_router(gateway))
+    if settings.demo:
+        app.include_router(sim_router(gateway))
+    return app

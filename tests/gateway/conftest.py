@@ -1,0 +1,120 @@
+"""Gateway fixtures: fake Twilio and fake Rasa servers, a gateway on the real databases and Redis, a worker."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+from rq import Queue, SimpleWorker
+
+from bot.gateway import jobs
+from bot.gateway.context import Gateway
+from bot.gateway.dialogue import RasaRestClient
+from shaml.settings import Settings
+from shaml.web import build_gateway, create_app
+from tests.conftest import REDIS_URL
+from tests.fakes.rasa import FakeRasa
+from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
+
+PUBLIC_URL = "http://127.0.0.1:8000"
+RASA_TOKEN = "rasa-secret-" + "9" * 20
+
+
+@pytest.fixture
+def fake_twilio() -> Iterator[FakeTwilio]:
+    """A fake Twilio REST API on a free port."""
+    with FakeTwilio() as fake:
+        yield fake  # type: ignore[misc]
+
+
+@pytest.fixture
+def fake_rasa() -> Iterator[FakeRasa]:
+    """A fake Rasa REST channel on a free port (echoes each message)."""
+    with FakeRasa() as fake:
+        yield fake  # type: ignore[misc]
+
+
+def gateway_env(db_url: str, redis_prefix: str, twilio_url: str, rasa_url: str, **extra: str) -> dict[str, str]:
+    """The environment a gateway process runs with in tests."""
+    env = {
+        "SHAML_DATABASE_URL": db_url,
+        "SHAML_REDIS_URL": REDIS_URL,
+        "SHAML_REDIS_PREFIX": redis_prefix,
+        "SHAML_PUBLIC_URL": PUBLIC_URL,
+        "SHAML_TWILIO_API_URL": twilio_url,
+        "SHAML_RASA_URL": rasa_url,
+        "SHAML_RASA_TOKEN": RASA_TOKEN,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "SHAML_RETRY_BASE_MS": "0",
+        "SHAML_SEND_MAX_ATTEMPTS": "4",
+        "SHAML_DEMO": "true",
+        "SHAML_LOG_LEVEL": "DEBUG",
+    }
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def settings(db_url: str, redis_prefix: str, fake_twilio: FakeTwilio, fake_rasa: FakeRasa) -> Settings:
+    """Settings for one test: its database, its Redis prefix, the fakes, no back-off delay."""
+    return Settings.from_env(gateway_env(db_url, redis_prefix, fake_twilio.url, fake_rasa.url))
+
+
+@pytest.fixture
+def gateway(settings: Settings, factory) -> Iterator[Gateway]:  # type: ignore[no-untyped-def]
+    """A gateway wired exactly as ``shaml serve`` wires it, registered for in-process RQ jobs."""
+    gw = build_gateway(settings, factory=factory)
+    jobs.configure(gw)
+    yield gw
+    for name in ("inbound", "outbox"):
+        gw.queue(name).delete(delete_jobs=True)
+    assert isinstance(gw.dialogue, RasaRestClient)
+    gw.dialogue.close()
+    gw.redis.close()
+
+
+def with_config(gw: Gateway, **changes: object) -> Gateway:
+    """The same gateway with some configuration changed (e.g. a template), registered for jobs."""
+    other = replace(gw, config=replace(gw.config, **changes))  # type: ignore[arg-type]
+    jobs.configure(other)
+    return other
+
+
+@pytest.fixture
+def client(settings: Settings, gateway: Gateway) -> Iterator[TestClient]:
+    """The web service on the test gateway."""
+    with TestClient(create_app(settings, gateway=gateway)) as c:
+        yield c
+
+
+def run_worker(gw: Gateway) -> None:
+    """Run every queued inbound and outbox job in this process until both queues are empty."""
+    queues = [Queue(gw.config.inbound_queue, connection=gw.redis), Queue(gw.config.outbox_queue, connection=gw.redis)]
+    for _ in range(20):
+        SimpleWorker(queues, connection=gw.redis).work(burst=True, logging_level="WARNING")
+        if all(q.count == 0 for q in queues):
+            return
+
+
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Every log record at DEBUG; at the end, asserts no secret appears in any of them."""
+    caplog.set_level(logging.DEBUG)
+    yield caplog
+    assert_no_secrets(caplog.text)
+
+
+def assert_no_secrets(text: str) -> None:
+    """The Twilio auth token and the Rasa token never reach a log."""
+    assert AUTH_TOKEN not in text
+    assert RASA_TOKEN not in text
+
+
+def redis_client() -> redis.Redis:
+    """A client on the test Redis."""
+    return redis.Redis.from_url(REDIS_URL)
