@@ -1,0 +1,140 @@
+"""Rasa 3.6 components for Arabic: a folding whitespace tokenizer, a folding regex featurizer, keyword intent rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.sparse_featurizer.regex_featurizer import RegexFeaturizer
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.keywords import has_distress
+from nlu.text import fold, is_number_only, menu_choice, normalise_token
+
+#: What a bare menu digit means outside a form: 1 search, 2 I was released, 3 talk to a person.
+MENU_INTENTS = {1: "search_person", 2: "register_released", 3: "request_human"}
+
+#: Intents a bare number (a year, an age, a phone number) must never be read as.
+NOT_FOR_NUMBERS = ("request_human", "stop", "delete_data")
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class ArabicWhitespaceTokenizer(WhitespaceTokenizer):
+    """Whitespace tokens found on the folded text; each token's text loses tashkeel and tatweel.
+
+    Folding is one character for one character, so token offsets point into the original
+    message and entity values keep the user's spelling.
+    """
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ArabicWhitespaceTokenizer:
+        """Creates the tokenizer (see the parent class)."""
+        return cls(config)
+
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        """Tokens of the folded text, with offsets into the original text."""
+        text = message.get(attribute)
+        folded = fold(text)
+        tokens = super().tokenize(Message(data={attribute: folded}), attribute)
+        result = []
+        for token in tokens:
+            clean = normalise_token(token.text)
+            if clean:
+                result.append(Token(clean, token.start, end=token.end, lemma=clean))
+        return result or tokens
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
+class FoldingRegexFeaturizer(RegexFeaturizer):
+    """The regex and lookup-table featurizer, with patterns and text folded the same way."""
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Learns the patterns from the data, folded (ASCII regex syntax is left untouched)."""
+        resource = super().train(training_data)
+        patterns: list[dict[str, str]] = list(self.known_patterns)  # type: ignore[has-type]
+        self.known_patterns = [{**p, "pattern": fold(p["pattern"])} for p in patterns]
+        self._persist()
+        return resource
+
+    def _features_for_patterns(self, message: Message, attribute: str) -> Any:
+        original = message.get(attribute)
+        if not isinstance(original, str):
+            return super()._features_for_patterns(message, attribute)
+        message.data[attribute] = fold(original)
+        try:
+            return super()._features_for_patterns(message, attribute)
+        finally:
+            message.data[attribute] = original
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class KeywordIntentRules(GraphComponent):
+    """Deterministic overrides after the classifiers.
+
+    - A bare menu digit (1, 2, 3 in Western or Arabic-Indic digits) is the menu choice.
+    - A distress word is always ``request_human``: a person answers, whatever else was said.
+    - A bare number of two or more digits (a year, an age, a phone number) is never
+      ``request_human``, ``stop`` or ``delete_data``; the next intent in the ranking is used.
+    """
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> KeywordIntentRules:
+        """Creates the component; it has no configuration."""
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Applies the overrides to each message in place."""
+        for message in messages:
+            text = message.get(TEXT)
+            if isinstance(text, str) and text:
+                self._apply(message, text)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Nothing to do at training time."""
+        return training_data
+
+    @staticmethod
+    def _set_intent(message: Message, name: str) -> None:
+        intent = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+        ranking = [
+            r for r in message.get("intent_ranking", []) or [] if r.get(INTENT_NAME_KEY) != name
+        ]
+        message.set(INTENT, intent, add_to_output=True)
+        message.set("intent_ranking", [intent, *ranking], add_to_output=True)
+
+    def _apply(self, message: Message, text: str) -> None:
+        choice = menu_choice(text)
+        if choice in MENU_INTENTS:
+            self._set_intent(message, MENU_INTENTS[choice])
+            return
+        if has_distress(text):
+            self._set_intent(message, "request_human")
+            return
+        current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+        if is_number_only(text) and current in NOT_FOR_NUMBERS:
+            for ranked in message.get("intent_ranking", []) or []:
+                name = ranked.get(INTENT_NAME_KEY)
+                if name not in NOT_FOR_NUMBERS and name != "nlu_fallback":
+                    message.set(INTENT, dict(ranked), add_to_output=True)
+                    return
+            self._set_intent(message, "out_of_scope")

@@ -1,0 +1,199 @@
+"""Assistant commands: ``shaml train`` (only when something changed), ``shaml rasa`` and ``shaml actions``."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import click
+
+from shaml.settings import Settings, get_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+ASSISTANT = ROOT / "bot" / "assistant"
+MODELS = ROOT / "models"
+MODEL_NAME = "shaml"
+#: Stamp of the inputs the current model was trained from.
+STAMP = MODELS / ".shaml-train-stamp"
+
+#: TensorFlow on a small shared machine: quiet, and two threads at most.
+TF_ENV = {
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "TF_NUM_INTRAOP_THREADS": "2",
+    "TF_NUM_INTEROP_THREADS": "1",
+    "OMP_NUM_THREADS": "2",
+    "RASA_TELEMETRY_ENABLED": "false",
+}
+
+
+def _rasa() -> str:
+    return str(Path(sys.executable).with_name("rasa"))
+
+
+def training_inputs() -> list[Path]:
+    """Every file a trained model depends on: config, domain, training data and the nlu/ code."""
+    files = [ASSISTANT / "config.yml", ASSISTANT / "domain.yml"]
+    files += sorted((ASSISTANT / "data").rglob("*.yml"))
+    files += sorted((ROOT / "nlu").glob("*.py"))
+    return files
+
+
+def training_stamp() -> str:
+    """A hash of the training inputs' paths and contents."""
+    digest = hashlib.sha256()
+    for path in training_inputs():
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def model_path() -> Path:
+    """Where ``shaml train`` puts the model."""
+    return MODELS / f"{MODEL_NAME}.tar.gz"
+
+
+def needs_training() -> bool:
+    """True when there is no model or its inputs changed since it was trained."""
+    return not model_path().exists() or not STAMP.exists() or STAMP.read_text().strip() != training_stamp()
+
+
+def train(force: bool = False) -> bool:
+    """Train into models/ when needed; returns whether a model was trained."""
+    if not force and not needs_training():
+        return False
+    stamp = training_stamp()
+    MODELS.mkdir(exist_ok=True)
+    command = [
+        _rasa(), "train",
+        "--config", str(ASSISTANT / "config.yml"),
+        "--domain", str(ASSISTANT / "domain.yml"),
+        "--data", str(ASSISTANT / "data"),
+        "--out", str(MODELS),
+        "--fixed-model-name", MODEL_NAME,
+        # The nlu/ code is not in Rasa's own fingerprint; our stamp covers it.
+        "--force",
+    ]
+    subprocess.run(command, check=True, cwd=ROOT, env={**os.environ, **TF_ENV, "PYTHONPATH": str(ROOT)})
+    STAMP.write_text(stamp + "\n")
+    return True
+
+
+def _redis_lock_store(settings: Settings) -> dict[str, object]:
+    parts = urlsplit(settings.redis_url)
+    store: dict[str, object] = {
+        "type": "redis",
+        "url": parts.hostname or "127.0.0.1",
+        "port": parts.port or 6379,
+        "db": int((parts.path or "/0").strip("/") or 0),
+        "key_prefix": f"{settings.redis_prefix}rasa".replace(":", "_"),
+    }
+    if parts.password:
+        store["password"] = unquote(parts.password)
+    if parts.scheme == "rediss":
+        store["use_ssl"] = True
+    return store
+
+
+def _sql_tracker_store(settings: Settings) -> dict[str, object]:
+    parts = urlsplit(settings.database_url)
+    if parts.scheme.startswith("sqlite"):
+        # Rasa keeps its own SQLite file beside ours: two writers on one SQLite file contend.
+        return {"type": "SQL", "dialect": "sqlite", "db": str(settings.var_dir / "rasa-trackers.sqlite3")}
+    store: dict[str, object] = {
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": parts.hostname or "127.0.0.1",
+        "port": parts.port or 5432,
+        "db": (parts.path or "/").strip("/"),
+    }
+    if parts.username:
+        store["username"] = unquote(parts.username)
+    if parts.password:
+        store["password"] = unquote(parts.password)
+    return store
+
+
+def endpoints_yaml(settings: Settings) -> str:
+    """Rasa's endpoints from the settings: action server, SQL tracker store, Redis lock store."""
+    import yaml
+
+    data = {
+        "action_endpoint": {"url": settings.actions_url},
+        "tracker_store": _sql_tracker_store(settings),
+        "lock_store": _redis_lock_store(settings),
+    }
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def register(cli: click.Group, bench: click.Group) -> None:
+    """Add the assistant commands to the CLI."""
+
+    @cli.command("train")
+    @click.option("--force", is_flag=True, help="Train even if nothing changed.")
+    def train_cmd(force: bool) -> None:
+        """Train the Rasa model into models/, only when the data, domain, config or nlu/ changed."""
+        import time
+
+        started = time.monotonic()
+        if train(force=force):
+            click.echo(f"trained {model_path().relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
+        else:
+            click.echo(f"{model_path().relative_to(ROOT)} is up to date; nothing to train")
+
+    @cli.command("rasa")
+    @click.option("--endpoints", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+                  help="Rasa endpoints file; default: written from the settings into the var directory.")
+    @click.option("--port", type=int, default=None, help="Port; default: the one in SHAML_RASA_URL.")
+    def rasa_cmd(endpoints: Path | None, port: int | None) -> None:
+        """Start the Rasa server with its HTTP API behind SHAML_RASA_TOKEN and the REST channel."""
+        settings = get_settings()
+        if not settings.rasa_token:
+            raise click.ClickException("SHAML_RASA_TOKEN is empty: Rasa's API would be open to anyone. Set a token.")
+        if not model_path().exists():
+            raise click.ClickException("no trained model: run `shaml train` first")
+        if endpoints is None:
+            settings.var_dir.mkdir(parents=True, exist_ok=True)
+            endpoints = settings.var_dir / "rasa-endpoints.yml"
+            endpoints.write_text(endpoints_yaml(settings))
+            endpoints.chmod(0o600)
+        command = [
+            _rasa(), "run",
+            "--enable-api",
+            "--auth-token", settings.rasa_token,
+            "--model", str(model_path()),
+            "--credentials", str(ASSISTANT / "credentials.yml"),
+            "--endpoints", str(endpoints),
+            "--port", str(port or urlsplit(settings.rasa_url).port or 5005),
+        ]
+        env = {**os.environ, **TF_ENV, "PYTHONPATH": str(ROOT)}
+        os.chdir(ROOT)
+        os.execve(command[0], command, env)
+
+    @cli.command("actions")
+    @click.option("--port", type=int, default=None, help="Port; default: the one in SHAML_ACTIONS_URL.")
+    def actions_cmd(port: int | None) -> None:
+        """Start the action server in this process, with the database and the matcher wired in."""
+        from rasa_sdk.endpoint import run
+
+        from bot.actions import deps
+        from shaml.db import make_engine, session_factory
+
+        settings = get_settings()
+        factory = session_factory(make_engine(settings.database_url))
+        deps.configure(factory, _matcher(factory, settings))
+        os.environ.setdefault("SANIC_WORKERS", "1")  # the deps live in this process
+        run("bot.actions", port=port or urlsplit(settings.actions_url).port or 5055, cors_origins=None)
+
+
+def _matcher(factory, settings: Settings):  # type: ignore[no-untyped-def]
+    """The lead's RegistryMatcher kept current from the registry table, started in the background."""
+    from matching.service import RegistryMatcher
+
+    matcher = RegistryMatcher(factory, refresh_seconds=settings.matcher_refresh_seconds)
+    matcher.refresh()
+    matcher.start()
+    return matcher
