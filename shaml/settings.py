@@ -100,6 +100,7 @@ class Settings:
     redis_prefix: str
     rasa_url: str
     rasa_token: str = field(repr=False)
+    actions_url: str
     public_url: str
     twilio_api_url: str
     twilio_account_sid: str
@@ -143,6 +144,8 @@ class Settings:
             rasa_url=_url(env, "SHAML_RASA_URL", "http://127.0.0.1:5005", ("http", "https")),
             # Token for Rasa's HTTP API (rasa run --auth-token); its API is open without one.
             rasa_token=_str(env, "SHAML_RASA_TOKEN", ""),
+            # Rasa's action server (`shaml actions` listens on its port).
+            actions_url=_url(env, "SHAML_ACTIONS_URL", "http://127.0.0.1:5055/webhook", ("http", "https")),
             # The address Twilio calls; webhook signatures are checked against it plus the path.
             public_url=_url(env, "SHAML_PUBLIC_URL", "http://127.0.0.1:8000", ("http", "https")).rstrip("/"),
             # Base URL of Twilio's REST API; empty uses the twilio library's own. Tests point it at a fake.
