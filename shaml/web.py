@@ -84,14 +84,19 @@ def _refused(exc: WebhookError, what: str) -> Response:
     return PlainTextResponse(f"bad request: {exc.reason}", status_code=exc.http_status)
 
 
-def twilio_router(gateway: Gateway) -> APIRouter:
+def _gateway(request: Request) -> Gateway:
+    return request.app.state.gateway  # type: ignore[no-any-return]
+
+
+def twilio_router() -> APIRouter:
     """``POST /twilio/inbound`` (SMS and WhatsApp) and ``POST /twilio/status``."""
     router = APIRouter()
-    channel = gateway.channel("sms")
 
     @router.post("/twilio/inbound")
     async def twilio_inbound(request: Request) -> Response:
         web = await _web_request(request)
+        gateway = _gateway(request)
+        channel = gateway.channel("sms")
 
         def work() -> None:
             accept(gateway, channel.receive(web))
@@ -105,6 +110,8 @@ def twilio_router(gateway: Gateway) -> APIRouter:
     @router.post("/twilio/status")
     async def twilio_status(request: Request) -> Response:
         web = await _web_request(request)
+        gateway = _gateway(request)
+        channel = gateway.channel("sms")
         try:
             await run_in_threadpool(lambda: apply_status(gateway, channel.status(web)))
         except WebhookError as exc:
@@ -114,14 +121,15 @@ def twilio_router(gateway: Gateway) -> APIRouter:
     return router
 
 
-def sim_router(gateway: Gateway) -> APIRouter:
+def sim_router() -> APIRouter:
     """The phone simulator's inbound endpoint (demo mode): the same pipeline, without Twilio."""
     router = APIRouter()
-    sim = gateway.channel("sim")
 
     @router.post("/sim/inbound")
     async def sim_inbound(request: Request) -> Response:
         web = await _web_request(request)
+        gateway = _gateway(request)
+        sim = gateway.channel("sim")
         try:
             result = await run_in_threadpool(lambda: accept(gateway, sim.receive(web)))
         except WebhookError as exc:
@@ -133,7 +141,7 @@ def sim_router(gateway: Gateway) -> APIRouter:
     return router
 
 
-def health_router(gateway: Gateway) -> APIRouter:
+def health_router() -> APIRouter:
     """``/healthz`` (the process answers) and ``/readyz`` (the database and Redis answer too)."""
     router = APIRouter()
 
@@ -142,7 +150,8 @@ def health_router(gateway: Gateway) -> APIRouter:
         return {"status": "ok"}
 
     @router.get("/readyz")
-    def readyz() -> Response:
+    def readyz(request: Request) -> Response:
+        gateway = _gateway(request)
         problems = []
         try:
             with gateway.factory() as session:
@@ -167,8 +176,8 @@ def create_app(settings: Settings, *, gateway: Gateway | None = None) -> FastAPI
     app.state.settings = settings
     app.state.gateway = gateway
     app.state.factory = gateway.factory
-    app.include_router(health_router(gateway))
-    app.include_router(twilio_router(gateway))
+    app.include_router(health_router())
+    app.include_router(twilio_router())
     if settings.demo:
-        app.include_router(sim_router(gateway))
+        app.include_router(sim_router())
     return app
