@@ -181,3 +181,12 @@ def create_app(settings: Settings, *, gateway: Gateway | None = None) -> FastAPI
     if settings.demo:
         app.include_router(sim_router())
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app for ``uvicorn --factory``: settings from the environment, logging configured."""
+    from shaml.settings import configure_logging, get_settings
+
+    settings = get_settings()
+    configure_logging(settings)
+    return create_app(settings)

@@ -1,0 +1,112 @@
+"""Gateway commands: ``shaml serve`` (the web service), ``shaml worker`` (the queues), ``shaml bench gateway``."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import click
+
+from shaml.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(*, burst: bool = False, sweep: bool = True) -> None:
+    """One worker process: recovery sweep, then the periodic sweeper and the RQ loop on both queues."""
+    from rq import Queue, SimpleWorker
+
+    from bot.gateway import jobs
+    from shaml.web import build_gateway
+
+    settings = get_settings()
+    gateway = build_gateway(settings)
+    jobs.configure(gateway)
+    woken = jobs.sweep(gateway)  # recovery: anything persisted but not finished before a crash
+    log.info("worker started; recovery sweep woke %d contacts for inbound and %d for outbound work", *woken)
+    stop = threading.Event()
+
+    def sweeper() -> None:
+        while not stop.wait(settings.sweep_seconds):
+            try:
+                jobs.sweep_if_leader(gateway)
+            except Exception:  # noqa: BLE001 - a failed sweep must not end the worker; the next one retries
+                log.exception("sweep failed")
+
+    if sweep and not burst:
+        threading.Thread(target=sweeper, name="sweeper", daemon=True).start()
+    queues = [Queue(gateway.config.inbound_queue, connection=gateway.redis), Queue(gateway.config.outbox_queue, connection=gateway.redis)]
+    # SimpleWorker runs jobs in this process (no fork per job): the database pool and the Rasa and
+    # Twilio connections are reused, and the database, not RQ, remembers what is unfinished.
+    try:
+        SimpleWorker(queues, connection=gateway.redis).work(
+            burst=burst, logging_level=settings.log_level, with_scheduler=False
+        )
+    finally:
+        stop.set()
+
+
+def register(cli: click.Group, bench: click.Group) -> None:
+    """Add ``serve``, ``worker`` and ``bench gateway``."""
+
+    @cli.command()
+    @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+    @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+    @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Web processes.")
+    @click.option("--access-log/--no-access-log", default=False, show_default=True)
+    def serve(host: str, port: int, workers: int, access_log: bool) -> None:
+        """The web service: Twilio webhooks, status callbacks, health checks (and the simulator in demo mode)."""
+        import uvicorn
+
+        settings = get_settings()
+        uvicorn.run(
+            "shaml.web:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=access_log,
+            log_level=settings.log_level.lower(),
+        )
+
+    @cli.command()
+    @click.option("--processes", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes to start.")
+    @click.option("--burst", is_flag=True, help="Stop when the queues are empty (for scripts and tests).")
+    def worker(processes: int, burst: bool) -> None:
+        """Process inbound messages and send the outbox. Start several for more throughput; order holds."""
+        if processes == 1:
+            run_worker(burst=burst)
+            return
+        import multiprocessing
+
+        children = [multiprocessing.Process(target=run_worker, kwargs={"burst": burst}) for _ in range(processes)]
+        for child in children:
+            child.start()
+        for child in children:
+            child.join()
+
+    @bench.command("gateway")
+    @click.option("--senders", type=click.IntRange(1, 1000), default=100, show_default=True, help="Concurrent senders.")
+    @click.option("--messages", type=click.IntRange(1, 100_000), default=2000, show_default=True, help="Webhooks in the ack phase.")
+    @click.option("--turns", type=click.IntRange(1, 10_000), default=100, show_default=True, help="Turns in the reply-latency phase.")
+    @click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True, help="Worker processes for replies.")
+    @click.option(
+        "--postgres",
+        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        show_default=True,
+        help="Server to create a throwaway benchmark database on.",
+    )
+    @click.option("--rasa-url", default="", help="A running Rasa (rasa run --enable-api) to measure; default: SHAML_RASA_URL if it answers.")
+    def bench_gateway(senders: int, messages: int, turns: int, workers: int, postgres: str, rasa_url: str) -> None:
+        """Ack latency and throughput under concurrent signed webhooks; reply latency and the gateway's overhead."""
+        from shaml.bench_gateway import run
+
+        run(
+            senders=senders,
+            messages=messages,
+            turns=turns,
+            workers=workers,
+            postgres=postgres,
+            rasa_url=rasa_url or get_settings().rasa_url,
+            echo=click.echo,
+        )
