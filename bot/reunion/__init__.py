@@ -1,0 +1,1 @@
+"""The reunification workflow: standing searches, re-matching, consent, disclosure, verification, erasure."""
