@@ -104,12 +104,13 @@ class Matcher:
             return w
 
         out = []
+        memo: dict[Any, Any] = {}
         for e in entries:
-            pair = score_pair(pq, e, name_weight, mother_weight, explain=False)
+            pair = score_pair(pq, e, name_weight, mother_weight, explain=False, memo=memo)
             out.append(Scored(e, pair, calibrated(pair.bits, size, self.config.decision)))
         out.sort(key=lambda s: (-s.pair.bits, s.entry.record_id))
         for s in out[:explain_top]:
-            s.pair = score_pair(pq, s.entry, name_weight, mother_weight, explain=True)
+            s.pair = score_pair(pq, s.entry, name_weight, mother_weight, explain=True, memo=memo)
         return out
 
     def search(self, query: Query, limit: int = 10) -> MatchResult:

@@ -18,10 +18,14 @@ MAX_EXPANSIONS = 6
 EXPANSION_FLOOR = 0.66
 #: A posting list longer than this is only read when nothing more selective was found.
 POSTING_CAP = 4_000
+#: Past this length a posting list is skipped once enough candidates are in hand.
+SOFT_CAP = 800
 #: Most postings read per query, all keys together.
 READ_BUDGET = 40_000
 #: Candidates handed to the full scorer per query.
-SHORTLIST = 120
+SHORTLIST = 60
+#: Token similarity from which a lookup key counts double when ranking candidates.
+CLOSE = 0.9
 #: Spread of birth years looked up around the query's year.
 YEAR_SPREAD = 2
 
@@ -303,41 +307,59 @@ class CandidateIndex:
         toks = list(q.names[:6])
         if q.father and not q.father_in_names:
             toks.append(q.father)
-        exp = [[s for s, _ in self.expand(t)] for t in toks]
-        mexp = [s for s, _ in self.expand(q.mother[0])][:3] if q.mother else []
-        keys: set[int] = set()
+        exp = [self.expand(t) for t in toks]
+        mexp = self.expand(q.mother[0])[:3] if q.mother else []
+        # key -> weight: 2 when every part is a near-exact spelling, 1 for fuzzy stand-ins.
+        keys: dict[int, int] = {}
+
+        def put(key: int, w: int) -> None:
+            if keys.get(key, 0) < w:
+                keys[key] = w
+
         n = len(exp)
         if n == 1:
-            for a in exp[0]:
-                keys.add(hash(("s", a)))
+            for a, sa in exp[0]:
+                put(hash(("s", a)), 2 if sa >= CLOSE else 1)
         for i in range(n):
             for j in range(i + 1, n):
-                for a in exp[i]:
-                    for b in exp[j]:
-                        keys.add(hash(("p", a, b) if a <= b else ("p", b, a)))
-                        if q.year is not None or mexp:
-                            lo, hi = (a, b) if a <= b else (b, a)
-                            if q.year is not None:
-                                for y in range(q.year - YEAR_SPREAD, q.year + YEAR_SPREAD + 1):
-                                    keys.add(hash(("y", lo, hi, y)))
-                            for m in mexp:
-                                keys.add(hash(("t", lo, hi, m)))
-        for m in mexp:
+                for a, sa in exp[i]:
+                    for b, sb in exp[j]:
+                        w = 2 if min(sa, sb) >= CLOSE else 1
+                        lo, hi = (a, b) if a <= b else (b, a)
+                        put(hash(("p", lo, hi)), w)
+                        if q.year is not None:
+                            for y in range(q.year - YEAR_SPREAD, q.year + YEAR_SPREAD + 1):
+                                put(hash(("y", lo, hi, y)), w)
+                        for m, sm in mexp:
+                            put(hash(("t", lo, hi, m)), w if sm >= CLOSE else 1)
+        for m, sm in mexp:
             for e in exp:
-                for a in e:
-                    keys.add(hash(("m", a, m)))
-        lists = [lst for k in keys if (lst := self._postings.get(k))]
-        lists.sort(key=len)
+                for a, sa in e:
+                    put(hash(("m", a, m)), 2 if min(sa, sm) >= CLOSE else 1)
+        lists = [(lst, w) for k, w in keys.items() if (lst := self._postings.get(k))]
+        lists.sort(key=lambda x: len(x[0]))
         counts: Counter[int] = Counter()
         read = 0
-        for lst in lists:
-            if len(lst) > POSTING_CAP and counts:
-                break
+        enough = 2 * shortlist
+        skipped: list[tuple[list[int], int]] = []
+        for lst, w in lists:
+            if read >= READ_BUDGET or (len(lst) > POSTING_CAP and counts):
+                skipped.append((lst, w))
+                continue
+            if len(lst) > SOFT_CAP and len(counts) >= enough:
+                skipped.append((lst, w))  # selective keys already gave plenty
+                continue
             part = lst if len(lst) <= POSTING_CAP else lst[:POSTING_CAP]
-            counts.update(part)
+            for _ in range(w):
+                counts.update(part)
             read += len(part)
-            if read >= READ_BUDGET:
-                break
+        if skipped and counts:
+            # Broad keys still rank the candidates in hand: count membership, not new records.
+            held = counts.keys()
+            for lst, w in skipped[:8]:
+                hits = held & set(lst)
+                for _ in range(w):
+                    counts.update(hits)
         slots = self._slots
         best = [s for s, _ in counts.most_common(shortlist * 2) if slots[s] is not None]
         return best[:shortlist]

@@ -151,6 +151,8 @@ def parse_name(text: str) -> ParsedName:
             out[-1] = (prev + "الدين") if _is_arabic(prev) else (prev + "aldin")
             i += 1
             continue
+        if tok == "العبد":
+            tok = "عبد"  # family names such as العبد الله
         if tok in ("عبد", "ابو") or tok in _ABD_WORDS or tok in _ABU:
             if nxt is not None and nxt not in _CONNECTORS:
                 j = i + 1

@@ -327,16 +327,25 @@ class Alignment:
 PAIR_FLOOR = 0.62
 
 
-def align(query: tuple[str, ...], record: tuple[str, ...]) -> Alignment:
-    """Greedy best-first one-to-one alignment (names have at most a handful of tokens)."""
+def align(
+    query: tuple[str, ...], record: tuple[str, ...], sims_of: Any = None
+) -> Alignment:
+    """Greedy best-first one-to-one alignment (names have at most a handful of tokens).
+
+    ``sims_of(token)`` may supply the similarities of a record token to every query token
+    (memoised per query by the engine); by default they are computed here.
+    """
     cells = []
-    for i, q in enumerate(query):
-        for j, r in enumerate(record):
-            sim = token_similarity(q, r)
+    nq = len(query)
+    for j, r in enumerate(record):
+        sims = sims_of(r) if sims_of is not None else [token_similarity(q, r) for q in query]
+        for i in range(nq):
+            sim = sims[i]
             if sim >= PAIR_FLOOR:
                 # prefer in-order pairs slightly on ties
                 cells.append((sim - 0.001 * abs(i - j), i, j, sim))
-    cells.sort(reverse=True)
+    if len(cells) > 1:
+        cells.sort(reverse=True)
     used_q: set[int] = set()
     used_r: set[int] = set()
     pairs = []
@@ -348,7 +357,7 @@ def align(query: tuple[str, ...], record: tuple[str, ...]) -> Alignment:
         pairs.append((i, j, sim))
     return Alignment(
         pairs=pairs,
-        query_unmatched=[i for i in range(len(query)) if i not in used_q],
+        query_unmatched=[i for i in range(nq) if i not in used_q],
         record_unmatched=[j for j in range(len(record)) if j not in used_r],
     )
 
@@ -396,6 +405,8 @@ class PreparedQuery:
 EXTRA_QUERY_TOKEN_BITS = 3.0
 #: Bits removed for a record name part the family did not type (grandfathers are often left out).
 EXTRA_RECORD_TOKEN_BITS = 0.5
+#: Bits removed when the given or the family name does not agree in its own position.
+ROLE_BITS = 2.0
 #: Bits removed for an unmatched kunya (أبو X) in the query.
 KUNYA_BITS = 0.5
 #: Bits removed when the father or mother clearly differs.
@@ -451,14 +462,9 @@ def _roles_agree(qnames: tuple[str, ...], n_rec: int, al: Alignment) -> tuple[bo
     return given, family
 
 
-def score_pair(
-    q: PreparedQuery, e: Entry, name_weight: Any, mother_weight: Any, explain: bool = True
-) -> PairScore:
-    """Score one candidate. ``name_weight(token)`` / ``mother_weight(token)`` give idf bits.
-
-    Returns the summed evidence and a per-field explanation that operators read.
-    """
-    al = align(q.names, e.names)
+def _name_part(q: PreparedQuery, e: Entry, name_weight: Any, explain: bool, sims_of: Any) -> tuple[Any, ...]:
+    """Evidence from the name parts and the father: depends only on the record's names."""
+    al = align(q.names, e.names, sims_of)
     bits = 0.0
     pairs_out = []
     paired_record: dict[int, float] = {}
@@ -483,6 +489,13 @@ def score_pair(
             bits -= EXTRA_QUERY_TOKEN_BITS
     bits -= EXTRA_RECORD_TOKEN_BITS * len(al.record_unmatched)
     given_ok, family_ok = _roles_agree(q.names, n_rec, al)
+    if al.pairs:
+        # Names that agree only in the wrong roles (the query's given name is the record's
+        # father) are weaker evidence than the same names in place.
+        if not given_ok:
+            bits -= ROLE_BITS
+        if not family_ok and n_rec >= 2:
+            bits -= ROLE_BITS
     father_idx = 1 if e.has_father else None
 
     # Father: the father_name field is compared with the record's father; otherwise a typed
@@ -521,6 +534,40 @@ def score_pair(
             father_expl = {"status": father_state, "query": q.father, "record": rec_father,
                            "similarity": round(sim, 3), "via": "bin"}
 
+    return (bits, pairs_out, al, given_ok, family_ok, father_state, father_expl, extra_q)
+
+
+def score_pair(
+    q: PreparedQuery,
+    e: Entry,
+    name_weight: Any,
+    mother_weight: Any,
+    explain: bool = True,
+    memo: dict[Any, Any] | None = None,
+) -> PairScore:
+    """Score one candidate. ``name_weight(token)`` / ``mother_weight(token)`` give idf bits.
+
+    Returns the summed evidence and a per-field explanation that operators read. ``memo``
+    (one dict per query) reuses the name evidence across namesakes with identical names.
+    """
+    sims_of = None
+    if memo is not None:
+        token_sims: dict[str, list[float]] = memo.setdefault("", {})
+
+        def sims_of(r: str) -> list[float]:
+            got = token_sims.get(r)
+            if got is None:
+                got = token_sims[r] = [token_similarity(x, r) for x in q.names]
+            return got
+
+    if memo is not None and not explain:
+        key = (e.names, e.has_father)
+        part = memo.get(key)
+        if part is None:
+            part = memo[key] = _name_part(q, e, name_weight, False, sims_of)
+    else:
+        part = _name_part(q, e, name_weight, explain, sims_of)
+    bits, pairs_out, al, given_ok, family_ok, father_state, father_expl, extra_q = part
     mother_state = "unknown"
     mother_expl: dict[str, Any] = {"status": "unknown"}
     if q.mother and e.mother:

@@ -67,6 +67,8 @@ def register(cli: click.Group, bench: click.Group) -> None:
             workers=workers,
             access_log=access_log,
             log_level=settings.log_level.lower(),
+            # Rasa pins an old websockets that uvicorn's websocket support cannot import; no route needs it.
+            ws="none",
         )
 
     @cli.command()
