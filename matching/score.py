@@ -44,6 +44,9 @@ def phonetic(token: str) -> tuple[str, ...]:
                 out.append("W" if i == 0 else "U")
             elif ch == "ي":
                 out.append("Y" if i == 0 else "I")
+            elif ch == "ع":
+                if i and not (out and out[-1] == "E"):
+                    out.append("E")  # ayn: Latin writes a vowel, an apostrophe or nothing
             else:
                 cls = _ARABIC_CLASS.get(ch)
                 if cls and not (out and out[-1] == cls):
@@ -63,10 +66,13 @@ def phonetic(token: str) -> tuple[str, ...]:
                 i += 2
                 continue
             ch = token[i]
-            if ch in "wy":
+            if ch == "3":
+                if i and not (out and out[-1] == "E"):
+                    out.append("E")
+            elif ch in "wy":
                 out.append(("W" if ch == "w" else "Y") if i == 0 else ("U" if ch == "w" else "I"))
             elif ch in _SHORT:
-                if i:  # an initial vowel is usually ا/ع, dropped on the Arabic side too
+                if i and not (out and out[-1] == _SHORT[ch]):  # initial vowel: ا/ع, dropped too
                     out.append(_SHORT[ch])
             else:
                 for cls in _LATIN_CLASS.get(ch, ""):
@@ -74,18 +80,27 @@ def phonetic(token: str) -> tuple[str, ...]:
                         out.append(cls)
             i += 1
     if len(out) > 1 and out[-1] == "H":
-        out.pop()
-    return tuple(out)
+        out[-1] = "h"  # final ه / ة / h: weak, "Fatima" = "Fatmeh" = فاطمة, but طه keeps it
+    # A long vowel written twice ("kayyali") is one.
+    merged: list[str] = []
+    for sym in out:
+        if merged and sym == merged[-1] and sym in "AIU":
+            continue
+        merged.append(sym)
+    return tuple(merged)
 
 
-_VOWELS = frozenset("aiuAIU")
-_NEAR = {("W", "U"), ("U", "W"), ("Y", "I"), ("I", "Y")}
+_VOWELS = frozenset("aiuAIUEh")
+_NEAR = {("W", "U"), ("U", "W"), ("Y", "I"), ("I", "Y"), ("H", "h"), ("h", "H")}
 
 
 def _phon_cost(a: str, b: str) -> float:
     if a == b:
         return 0.0
     av, bv = a in _VOWELS, b in _VOWELS
+    if a in "Eh" or b in "Eh":
+        # ayn and final ه stand for a vowel in Latin spellings
+        return 0.15 if (av and bv) else (0.2 if (a, b) in _NEAR else 1.0)
     if av and bv:
         if a.lower() == b.lower():
             return 0.1  # long and short of the same vowel
@@ -98,16 +113,22 @@ def _phon_cost(a: str, b: str) -> float:
 def _weighted_distance(
     x: tuple[str, ...] | str, y: tuple[str, ...] | str, sub: dict[tuple[str, str], float], indel: dict[str, float]
 ) -> float:
-    """Weighted Levenshtein distance; ``sub`` and ``indel`` give costs other than 1 (0 for equal)."""
+    """Weighted Damerau-Levenshtein distance (adjacent swaps cost 0.6).
+
+    ``sub`` and ``indel`` give costs other than 1 (0 for equal symbols).
+    """
     ins = [indel.get(ch, 1.0) for ch in y]
     prev = [0.0]
     for c in ins:
         prev.append(prev[-1] + c)
+    before: list[float] | None = None
     sub_get = sub.get
+    px = None
     for cx in x:
         dx = indel.get(cx, 1.0)
         left = prev[0] + dx
         cur = [left]
+        py = None
         for j, cy in enumerate(y):
             diag = prev[j] + (0.0 if cx == cy else sub_get((cx, cy), 1.0))
             up = prev[j + 1] + dx
@@ -115,16 +136,23 @@ def _weighted_distance(
             left = diag if diag < up else up
             if lf < left:
                 left = lf
+            if before is not None and j and cx == py and px == cy and cx != cy:
+                swap = before[j - 1] + 0.6
+                if swap < left:
+                    left = swap
             cur.append(left)
+            py = cy
+        before = prev
         prev = cur
+        px = cx
     return prev[-1]
 
 
 _AR_INDEL = {ch: 0.8 for ch in _AR_VOWELS}
-_PHON_INDEL = {"a": 0.15, "i": 0.15, "u": 0.15, "A": 0.8, "I": 0.8, "U": 0.8}
+_PHON_INDEL = {"a": 0.15, "i": 0.15, "u": 0.15, "A": 0.8, "I": 0.8, "U": 0.8, "E": 0.3, "h": 0.3}
 _PHON_SUB: dict[tuple[str, str], float] = {}
-for _x in "aiuAIUWY":
-    for _y in "aiuAIUWY":
+for _x in "aiuAIUWYEhH":
+    for _y in "aiuAIUWYEhH":
         if _x != _y:
             _c = _phon_cost(_x, _y)
             if _c != 1.0:
@@ -160,13 +188,12 @@ def _bag_gap(x: dict[str, int], y: dict[str, int]) -> int:
 DISTINCT_NAME_CAP = 0.72
 
 
-def _lexicon_adjust(sim: float, arabic_of_latin: frozenset[str], arabic: str, lex: Any) -> float:
-    if not arabic_of_latin:
-        return sim
-    if arabic in arabic_of_latin:
+def _lexicon_adjust(sim: float, latin: str, arabic: str, lex: Any) -> float:
+    if arabic in lex.arabic_for(latin):
         return max(sim, 0.97)
-    if arabic in lex.known_arabic:
-        return min(sim, DISTINCT_NAME_CAP)
+    curated = lex.curated_arabic_for(latin)
+    if curated and arabic in lex.known_arabic and arabic not in curated:
+        return min(sim, DISTINCT_NAME_CAP)  # the curated list knows these as different names
     return sim
 
 
@@ -180,6 +207,21 @@ def _consonants(symbols: tuple[str, ...]) -> int:
 
 
 def token_similarity(a: str, b: str) -> float:
+    """Similarity in [0, 1] of two canonical name tokens (see :func:`_similarity`).
+
+    A Latin token with the article joined ("alcheikh", "elsayed") is also compared without it.
+    """
+    if a == b:
+        return 1.0
+    sim = _similarity(a, b)
+    if sim < 0.97:
+        for x, y in ((a, b), (b, a)):
+            if len(x) >= 6 and x[:2] in ("al", "el") and x.isascii() and x[2] not in "aeiou":
+                sim = max(sim, _similarity(x[2:], y) - 0.02)
+    return sim
+
+
+def _similarity(a: str, b: str) -> float:
     """Similarity in [0, 1] of two canonical name tokens in any scripts (cached).
 
     Same script Arabic: weighted edit distance with cheap look-alike letters. Otherwise the
@@ -210,13 +252,16 @@ def token_similarity(a: str, b: str) -> float:
         sim = 1.0 - d / norm
         lex = lexicon()
         if sa == "la" and sb == "ar":
-            sim = _lexicon_adjust(sim, lex.arabic_for(a), b, lex)
+            sim = _lexicon_adjust(sim, a, b, lex)
         elif sb == "la" and sa == "ar":
-            sim = _lexicon_adjust(sim, lex.arabic_for(b), a, lex)
+            sim = _lexicon_adjust(sim, b, a, lex)
         elif sa == "la" and sb == "la":
-            la, lb = lex.arabic_for(a), lex.arabic_for(b)
-            if la and lb:
-                sim = max(sim, 0.97) if la & lb else min(sim, DISTINCT_NAME_CAP)
+            if lex.arabic_for(a) & lex.arabic_for(b):
+                sim = max(sim, 0.97)
+            else:
+                ca, cb = lex.curated_arabic_for(a), lex.curated_arabic_for(b)
+                if ca and cb and not ca & cb:
+                    sim = min(sim, DISTINCT_NAME_CAP)
     if sa == "ar" and sb == "ar" and sim > DISTINCT_NAME_CAP:
         lex = lexicon()
         if a in lex.known_arabic and b in lex.known_arabic:

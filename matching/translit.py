@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -96,21 +97,36 @@ LEXICON_PATH = Path(__file__).resolve().parent.parent / "data" / "lexicon" / "na
 
 
 class Lexicon:
-    """Latin spellings of Arabic names: canonical Latin token -> canonical Arabic tokens."""
+    """Latin spellings of Arabic names: canonical Latin token -> canonical Arabic tokens.
 
-    def __init__(self, pairs: list[tuple[str, str]] | None = None) -> None:
+    ``pairs`` are (arabic, latin) or (arabic, latin, source). Only hand-curated pairs
+    (source "curated") may also say that two spellings are *different* names
+    (:attr:`curated_latin`, :attr:`known_arabic`); pairs mined from ar2en only add spellings.
+    """
+
+    def __init__(self, pairs: Iterable[tuple[str, ...]] | None = None) -> None:
         grouped: dict[str, set[str]] = {}
-        for arabic, latin in pairs or ():
+        curated_latin: dict[str, set[str]] = {}
+        for pair in pairs or ():
+            arabic, latin = pair[0], pair[1]
+            source = pair[2] if len(pair) > 2 else "curated"
             a = _canon(arabic)
             la = _canon(latin)
             if a and la and script_of(a) == "ar" and script_of(la) == "la":
                 grouped.setdefault(la, set()).add(a)
-        self.latin_to_arabic = {k: frozenset(v) for k, v in grouped.items()}
-        self.known_arabic: frozenset[str] = frozenset(a for v in grouped.values() for a in v)
+                if source == "curated":
+                    curated_latin.setdefault(la, set()).add(a)
+        self.latin_to_arabic: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in grouped.items()}
+        self.curated_latin: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in curated_latin.items()}
+        self.known_arabic: frozenset[str] = frozenset(a for v in curated_latin.values() for a in v)
 
     def arabic_for(self, latin: str) -> frozenset[str]:
         """Arabic canonical tokens this Latin token is a known spelling of (empty if unknown)."""
         return self.latin_to_arabic.get(latin, frozenset())
+
+    def curated_arabic_for(self, latin: str) -> frozenset[str]:
+        """Like :meth:`arabic_for`, from the hand-curated part only."""
+        return self.curated_latin.get(latin, frozenset())
 
     def __len__(self) -> int:
         return len(self.latin_to_arabic)
@@ -123,15 +139,16 @@ def _canon(text: str) -> str:
 
 def parse_lexicon(text: str) -> Lexicon:
     """Build a :class:`Lexicon` from the TSV text: ``arabic<TAB>latin|latin|...<TAB>source``."""
-    pairs: list[tuple[str, str]] = []
+    pairs: list[tuple[str, ...]] = []
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         cells = line.split("\t")
         if len(cells) < 2:
             continue
+        source = cells[2].strip() if len(cells) > 2 else "curated"
         for latin in cells[1].split("|"):
-            pairs.append((cells[0], latin))
+            pairs.append((cells[0], latin, source))
     return Lexicon(pairs)
 
 

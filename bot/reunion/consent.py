@@ -132,7 +132,7 @@ def to_ask(session: Session) -> list[tuple[int, int]]:
     return ready
 
 
-def ask(session: Session, match_id: int, *, reminder: bool = False) -> int | None:
+def ask(session: Session, match_id: int, *, reminder: bool = False, now: dt.datetime | None = None) -> int | None:
     """Queue the consent question (or its one reminder) to the released person; returns their contact id.
 
     Call after the Rasa conversation was put in context (the worker's prompter), in one transaction.
@@ -147,7 +147,7 @@ def ask(session: Session, match_id: int, *, reminder: bool = False) -> int | Non
     key = "consent_reminder" if reminder else "consent_request"
     if send(session, p.detainee, key, kind="consent", searcher=searcher, relationship=relationship) is None:
         return None
-    now = utcnow()
+    now = now or utcnow()
     if reminder:
         match.reminded_at = now
     else:
@@ -210,6 +210,9 @@ def notify(session: Session, match_id: int) -> list[int]:
     searcher, _ = _searcher(p.search, detainee_lang)
     name = p.search.full_name
     reviewed = operator_confirmed(match)
+    if match.status in ("shared", "safe_only") and not reachable(p.family):
+        # The family sent STOP (or asked for erasure): nothing goes either way until it sends START.
+        return []
     if match.status == "shared":
         if reviewed:
             if send(session, p.family, "family_shared_reviewed", kind="disclosure", name=name):

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
 from bot.models import Registration, SearchRequest
@@ -292,7 +292,13 @@ class ReunionWorker:
             if row_id is not None:
                 _, new = upsert_match(session, search.id, Target(REGISTRY, row_id), top, registry_result.decision)
                 created += new
-        search.matched_at = self.clock()
+        # Stamp matched_at without touching updated_at, or the search would look edited and match again.
+        session.execute(
+            update(SearchRequest)
+            .where(SearchRequest.id == search.id)
+            .values(matched_at=self.clock(), updated_at=SearchRequest.updated_at)
+            .execution_options(synchronize_session=False)
+        )
         return created
 
     # -- one step -------------------------------------------------------------------------------
@@ -338,28 +344,29 @@ class ReunionWorker:
         return True
 
     def _flows(self, report: StepReport) -> None:
-        with self.factory() as session:
-            to_ask = consent.to_ask(session)
-        for match_id, contact_id in to_ask:
-            if not self._open(contact_id, match_id):
-                continue
-            with self.factory() as session, session.begin():
-                woken = consent.ask(session, match_id)
-            if woken is not None:
-                report.asked += 1
-                report.woken.add(woken)
+        # Answers first, so a person's confirmation comes before their next question.
         with self.factory() as session, session.begin():
             for match_id in consent.to_notify(session):
                 written = consent.notify(session, match_id)
                 report.notified += bool(written)
                 report.woken.update(written)
         with self.factory() as session:
+            to_ask = consent.to_ask(session)
+        for match_id, contact_id in to_ask:
+            if not self._open(contact_id, match_id):
+                continue
+            with self.factory() as session, session.begin():
+                woken = consent.ask(session, match_id, now=self.clock())
+            if woken is not None:
+                report.asked += 1
+                report.woken.add(woken)
+        with self.factory() as session:
             due = consent.due_reminders(session, self.config, self.clock())
         for match_id, contact_id in due:
             if not self._open(contact_id, match_id):
                 continue
             with self.factory() as session, session.begin():
-                woken = consent.ask(session, match_id, reminder=True)
+                woken = consent.ask(session, match_id, reminder=True, now=self.clock())
             if woken is not None:
                 report.reminded += 1
                 report.woken.add(woken)
