@@ -189,7 +189,11 @@ def record_choice(session: Session, contact_id: int, choice: int, match_id: int 
 def to_notify(session: Session) -> list[int]:
     """Matches whose sides must now be told something: answered ones, and confirmed registry rows."""
     answered = select(Match.id).where(Match.status.in_(tuple(ANSWERED)), Match.notified_at.is_(None))
-    registry = select(Match.id).where(Match.status == "confirmed", Match.registry_record_id.is_not(None))
+    # A registry row the matcher was sure of may also be stored as awaiting_consent by the assistant's
+    # search action; for a list there is nobody to ask, so it is treated as confirmed.
+    registry = select(Match.id).where(
+        Match.status.in_(("confirmed", "awaiting_consent")), Match.registry_record_id.is_not(None)
+    )
     ids = set(session.execute(answered).scalars()) | set(session.execute(registry).scalars())
     return sorted(ids)
 
@@ -247,7 +251,7 @@ def notify(session: Session, match_id: int) -> list[int]:
 
 
 def _notify_registry(session: Session, match: Match) -> list[int]:
-    if match.status != "confirmed":
+    if match.status not in ("confirmed", "awaiting_consent"):
         return []
     search = session.get(SearchRequest, match.search_id)
     assert search is not None

@@ -76,10 +76,14 @@ def request_erasure(session: Session, contact_id: int) -> str:
     return render("deleted", language)
 
 
+#: Audit actions that mean "this contact asked for erasure": ours, and the assistant's own action's.
+REQUESTED = ("delete_data_requested", "delete_requested")
+
+
 def pending_erasures(session: Session) -> list[int]:
     """Contacts that asked for erasure whose second step has not run yet."""
     requested = select(AuditEvent.subject_id).where(
-        AuditEvent.action == "delete_data_requested", AuditEvent.subject_type == "contact"
+        AuditEvent.action.in_(REQUESTED), AuditEvent.subject_type == "contact"
     )
     ids = {int(s) for s in session.execute(requested).scalars() if s and s.isdigit()}
     if not ids:
@@ -93,7 +97,7 @@ def ready_to_finish(session: Session, contact_id: int, now: dt.datetime | None =
     now = now or utcnow()
     asked = session.execute(
         select(AuditEvent.at).where(
-            AuditEvent.action == "delete_data_requested",
+            AuditEvent.action.in_(REQUESTED),
             AuditEvent.subject_type == "contact",
             AuditEvent.subject_id == str(contact_id),
         ).order_by(AuditEvent.at.desc()).limit(1)
@@ -126,9 +130,9 @@ def finish_erasure(session: Session, contact_id: int) -> Erased:
         raise ValueError(f"no contact {contact_id}")
     hashed = address_hash(contact.address)
     counts: dict[str, int] = {}
-    # Anything opened between the two steps goes as well.
-    request_erasure_counts = _late_rows(session, contact_id)
-    counts.update(request_erasure_counts)
+    # Searches, registrations and matches: already gone after step 1, unless the request came from
+    # the assistant's own action (audit ``delete_requested``) or the contact wrote again in between.
+    counts.update(_requests(session, contact_id))
     _delete(session, update(Message).where(Message.reply_to_id.in_(select(Message.id).where(Message.contact_id == contact_id))).values(reply_to_id=None))
     counts["messages"] = _delete(session, delete(Message).where(Message.contact_id == contact_id))
     counts["escalations"] = _delete(session, delete(Escalation).where(Escalation.contact_id == contact_id))
@@ -144,7 +148,7 @@ def finish_erasure(session: Session, contact_id: int) -> Erased:
     return Erased(counts, hashed)
 
 
-def _late_rows(session: Session, contact_id: int) -> dict[str, int]:
+def _requests(session: Session, contact_id: int) -> dict[str, int]:
     search_ids = select(SearchRequest.id).where(SearchRequest.contact_id == contact_id)
     registration_ids = select(Registration.id).where(Registration.contact_id == contact_id)
     match_filter = Match.search_id.in_(search_ids) | Match.registration_id.in_(registration_ids)
@@ -152,9 +156,9 @@ def _late_rows(session: Session, contact_id: int) -> dict[str, int]:
     if match_ids:
         _delete(session, update(Escalation).where(Escalation.match_id.in_(match_ids)).values(match_id=None))
     return {
-        "late_matches": _delete(session, delete(Match).where(match_filter)),
-        "late_search_requests": _delete(session, delete(SearchRequest).where(SearchRequest.contact_id == contact_id)),
-        "late_registrations": _delete(session, delete(Registration).where(Registration.contact_id == contact_id)),
+        "matches": _delete(session, delete(Match).where(match_filter)),
+        "search_requests": _delete(session, delete(SearchRequest).where(SearchRequest.contact_id == contact_id)),
+        "registrations": _delete(session, delete(Registration).where(Registration.contact_id == contact_id)),
     }
 
 

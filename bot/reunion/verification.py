@@ -152,6 +152,33 @@ def send_code(session: Session, registration: Registration, registrant: Contact)
     return target.id
 
 
+def send_missing_codes(session: Session) -> list[int]:
+    """Send a code for each pending registration stored without one (e.g. by the assistant's own
+    action); returns the contacts written to. A callback that is not a phone number goes to a person.
+    """
+    pending = session.execute(
+        select(Registration).where(
+            Registration.status == "pending_verification", Registration.verification_sent_at.is_(None)
+        ).order_by(Registration.id)
+    ).scalars().all()
+    woken = []
+    for registration in pending:
+        registrant = session.get(Contact, registration.contact_id)
+        if registrant is None:
+            continue
+        try:
+            registration.callback_address = _callback(registrant, registration.callback_address)
+        except AddressError as exc:
+            registration.verification_sent_at = utcnow()
+            escalate(session, registrant.id, "delivery_failed")
+            log.warning("registration %s: callback is not a phone number (%s); escalated", registration.id, exc)
+            continue
+        target = send_code(session, registration, registrant)
+        if target is not None:
+            woken.append(target)
+    return woken
+
+
 @dataclass
 class Redeemed:
     """The outcome of :func:`redeem`: ``status`` is verified, wrong, locked or not_a_code."""

@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
 from bot.models import Registration, SearchRequest
-from bot.reunion import consent, erase
+from bot.reunion import consent, erase, verification
 from bot.reunion.config import ReunionConfig
 from bot.reunion.matches import REGISTRATION, REGISTRY, Target, group_of, upsert_match
 from bot.reunion.messaging import NoWaker, Waker
@@ -178,7 +178,7 @@ class ReunionWorker:
         as already seen, and searches never matched are matched by the first step.
         """
         with self.factory() as session:
-            for search in session.execute(select(SearchRequest).where(SearchRequest.status == "open")).scalars():
+            for search in session.execute(select(SearchRequest).where(SearchRequest.status != "closed")).scalars():
                 self.searches.upsert(search_record(search))
             for registration in session.execute(select(Registration).where(Registration.status == "active")).scalars():
                 self.registrations.upsert(registration_record(registration))
@@ -199,14 +199,14 @@ class ReunionWorker:
         for search in session.execute(stmt).scalars():
             if not watch.fresh(search.id, search.updated_at):
                 continue
-            if search.status == "open":
+            if search.status != "closed":
                 self.searches.upsert(search_record(search))
                 affected.add(search.id)
             else:
                 self.searches.remove(typed_id(SEARCH, search.id))
         # Never matched at all (e.g. written while no worker ran): match now whatever the watermark.
         for search_id in session.execute(
-            select(SearchRequest.id).where(SearchRequest.status == "open", SearchRequest.matched_at.is_(None))
+            select(SearchRequest.id).where(SearchRequest.status != "closed", SearchRequest.matched_at.is_(None))
         ).scalars():
             affected.add(search_id)
         watch.trim()
@@ -267,7 +267,10 @@ class ReunionWorker:
         ).scalar_one_or_none()
 
     def match_search(self, session, search: SearchRequest) -> int:  # type: ignore[no-untyped-def]
-        """Match one open search against registrations and the registry; returns match rows created."""
+        """Match one search (open, or matched but not closed) against registrations and the registry.
+
+        Returns how many match rows it created; pairs already known are left as they are.
+        """
         query = search_query(search)
         created = 0
         result = self.registrations.search(query)
@@ -319,10 +322,11 @@ class ReunionWorker:
                 if search is None:
                     self.searches.remove(typed_id(SEARCH, search_id))
                     continue
-                if search.status != "open":
+                if search.status == "closed":
                     continue
                 report.matches_created += self.match_search(session, search)
                 report.searches_matched += 1
+        self._codes(report)
         self._flows(report)
         self._erasures(report)
         self._save_marks()
@@ -373,6 +377,11 @@ class ReunionWorker:
         with self.factory() as session, session.begin():
             report.escalated += len(consent.escalate_timeouts(session, self.config, self.clock()))
 
+    def _codes(self, report: StepReport) -> None:
+        with self.factory() as session, session.begin():
+            for contact_id in verification.send_missing_codes(session):
+                report.woken.add(contact_id)
+
     def _erasures(self, report: StepReport) -> None:
         with self.factory() as session:
             pending = [c for c in erase.pending_erasures(session) if erase.ready_to_finish(session, c, self.clock())]
@@ -392,7 +401,7 @@ class ReunionWorker:
         """Drop erased searches and registrations from memory (their rows are gone)."""
         with self.factory() as session:
             live_regs = set(session.execute(select(Registration.id).where(Registration.status == "active")).scalars())
-            live_searches = set(session.execute(select(SearchRequest.id).where(SearchRequest.status == "open")).scalars())
+            live_searches = set(session.execute(select(SearchRequest.id).where(SearchRequest.status != "closed")).scalars())
         for entry in list(self.registrations.index.entries()):
             parsed = parse_typed_id(entry.record_id)
             if parsed and parsed[1] not in live_regs:
