@@ -180,7 +180,25 @@ def create_app(settings: Settings, *, gateway: Gateway | None = None) -> FastAPI
     app.include_router(twilio_router())
     if settings.demo:
         app.include_router(sim_router())
+    mount_console(app, settings, gateway)
     return app
+
+
+def mount_console(app: FastAPI, settings: Settings, gateway: Gateway) -> None:
+    """The operators' console at ``/console`` (``/`` and ``/simulator`` point into it)."""
+    from console.app import install
+    from console.deps import ConsoleDeps
+
+    install(app, ConsoleDeps(
+        factory=gateway.factory,
+        redis=gateway.redis,
+        gateway=gateway,
+        redis_prefix=settings.redis_prefix,
+        secure_cookies=settings.public_url.startswith("https://"),
+        demo=settings.demo,
+        upload_dir=settings.var_dir / "uploads",
+        import_batch_size=settings.import_batch_size,
+    ))
 
 
 def app_from_env() -> FastAPI:

@@ -1,0 +1,37 @@
+"""Writing the audit trail of operator actions (``AuditEvent``); personal data goes in hashed, never plain."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.models import AuditEvent
+
+
+def digest(text: str) -> str:
+    """A short stable hash of personal text (a searched name), so the trail shows repeats without the text."""
+    return hashlib.sha256(text.strip().casefold().encode()).hexdigest()[:16]
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    operator_id: int | None,
+    subject_type: str | None = None,
+    subject_id: object = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add one audit event in the caller's transaction (it commits with the action it records)."""
+    event = AuditEvent(
+        actor_kind="operator" if operator_id is not None else "system",
+        operator_id=operator_id,
+        action=action,
+        subject_type=subject_type,
+        subject_id=None if subject_id is None else str(subject_id),
+        detail=detail,
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,39 @@
+"""What the console needs from outside, injected by the composition root (``shaml.web``).
+
+Match decisions and hand verification call ``bot.reunion.review`` directly (console may import bot).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import redis
+from sqlalchemy.orm import sessionmaker
+
+
+@dataclass
+class ConsoleDeps:
+    """Everything the console uses. ``gateway`` (a ``bot.gateway.context.Gateway``) sends replies
+    through the outbox and feeds the simulator into the real pipeline; without it those are off.
+    """
+
+    factory: sessionmaker
+    redis: redis.Redis
+    gateway: Any = None
+    redis_prefix: str = "shaml:"
+    #: Set the Secure flag on cookies (the public URL is https).
+    secure_cookies: bool = False
+    #: Demo mode: the phone simulator opens without login.
+    demo: bool = False
+    #: Where uploaded registry CSVs wait between preview and import.
+    upload_dir: Path = field(default_factory=lambda: Path("var/uploads"))
+    import_batch_size: int = 1000
+    #: Logged-in session lifetime after last use, seconds.
+    session_ttl: int = 12 * 3600
+    #: Failed logins per username or address before a lock-out, and its length in seconds.
+    login_limit: int = 5
+    login_window_seconds: int = 900
+    #: How often (ms) the inbox, transcripts and simulator poll for news.
+    poll_ms: int = 3000

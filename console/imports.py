@@ -1,0 +1,216 @@
+"""Registry CSV upload for the console: keep the file, propose a column mapping, import with it.
+
+The preview maps each column of the file to a registry column (Arabic and common English headers
+are recognised); the import rewrites the header through that mapping and feeds the file to
+``matching.csvfile.read_registry_csv`` and ``matching.importer.import_rows``, so the error report
+by line is the importer's own.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy.orm import sessionmaker
+
+from matching.csvfile import HeaderError, read_registry_csv
+from matching.importer import ImportReport, import_rows
+from matching.records import REGISTRY_COLUMNS
+
+#: Largest upload accepted (bytes).
+MAX_UPLOAD = 50 * 1024 * 1024
+#: Rows shown in the preview.
+PREVIEW_ROWS = 5
+#: "Do not import this column."
+IGNORE = ""
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+SOURCE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+
+#: Headers seen on real lists, folded to lower case, and the registry column each means.
+ALIASES = {
+    "id": "record_id", "no": "record_id", "number": "record_id", "الرقم": "record_id", "رقم": "record_id",
+    "name": "full_name", "fullname": "full_name", "full name": "full_name", "الاسم": "full_name",
+    "الاسم الكامل": "full_name", "الاسم الثلاثي": "full_name",
+    "first name": "first_name", "الاسم الأول": "first_name",
+    "father": "father_name", "father name": "father_name", "اسم الأب": "father_name", "اسم الاب": "father_name",
+    "family": "family_name", "surname": "family_name", "last name": "family_name", "الكنية": "family_name",
+    "mother": "mother_name", "mother name": "mother_name", "اسم الأم": "mother_name", "اسم الام": "mother_name",
+    "year": "birth_year", "birth year": "birth_year", "المواليد": "birth_year", "سنة الميلاد": "birth_year",
+    "governorate": "governorate", "province": "governorate", "المحافظة": "governorate",
+    "prison": "prison", "السجن": "prison", "release date": "release_date", "تاريخ الإفراج": "release_date",
+    "source": "source", "المصدر": "source",
+}
+
+
+class UploadError(ValueError):
+    """An upload or mapping that cannot be used; ``key`` names the operator's message, ``detail`` is precise."""
+
+    def __init__(self, key: str, detail: str = "") -> None:
+        super().__init__(detail or key)
+        self.key = key
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The first rows of an upload and the proposed registry column for each of its columns."""
+
+    token: str
+    filename: str
+    header: list[str]
+    proposed: list[str]
+    rows: list[list[str]]
+
+
+def guess(column: str) -> str:
+    """The registry column a file's header most likely means, or :data:`IGNORE`."""
+    name = column.strip().lstrip("\ufeff").strip().lower().replace("_", " ")
+    if name.replace(" ", "_") in REGISTRY_COLUMNS:
+        return name.replace(" ", "_")
+    return ALIASES.get(name, IGNORE)
+
+
+def _path(upload_dir: Path, token: str) -> Path:
+    if not _TOKEN.match(token):
+        raise UploadError("err_upload_missing", "bad upload token")
+    return upload_dir / f"{token}.csv"
+
+
+def save_upload(upload_dir: Path, stream: BinaryIO, filename: str) -> Preview:
+    """Store the upload under a random token and read its header and first rows."""
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(24)
+    path = _path(upload_dir, token)
+    size = 0
+    with path.open("wb") as out:
+        while chunk := stream.read(1 << 20):
+            size += len(chunk)
+            if size > MAX_UPLOAD:
+                out.close()
+                path.unlink(missing_ok=True)
+                raise UploadError("err_upload_too_big", f"larger than {MAX_UPLOAD} bytes")
+            out.write(chunk)
+    if size == 0:
+        path.unlink(missing_ok=True)
+        raise UploadError("err_upload_empty", "the file is empty")
+    try:
+        return preview(upload_dir, token, filename)
+    except UploadError:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def preview(upload_dir: Path, token: str, filename: str = "") -> Preview:
+    """Header, proposed mapping and the first :data:`PREVIEW_ROWS` rows of a stored upload."""
+    path = _path(upload_dir, token)
+    if not path.exists():
+        raise UploadError("err_upload_missing", "the upload expired or was already imported")
+    with path.open("rb") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+        reader = csv.reader(text)
+        try:
+            header = next(reader)
+        except (StopIteration, csv.Error):
+            raise UploadError("err_upload_header", "the header cannot be read") from None
+        rows = []
+        for _ in range(PREVIEW_ROWS):
+            try:
+                rows.append(next(reader))
+            except StopIteration:
+                break
+            except csv.Error:
+                continue
+    if not header or all(not h.strip() for h in header):
+        raise UploadError("err_upload_header", "the header is empty")
+    return Preview(token=token, filename=filename, header=header, proposed=[guess(h) for h in header], rows=rows)
+
+
+def check_mapping(header: list[str], mapping: list[str]) -> None:
+    """A mapping needs record_id and a name column, each registry column at most once."""
+    if len(mapping) != len(header):
+        raise UploadError("err_mapping", "one choice per column is needed")
+    chosen = [m for m in mapping if m != IGNORE]
+    unknown = [m for m in chosen if m not in REGISTRY_COLUMNS]
+    if unknown:
+        raise UploadError("err_mapping", f"unknown registry column(s): {', '.join(unknown)}")
+    if len(set(chosen)) != len(chosen):
+        raise UploadError("err_mapping", "a registry column is chosen twice")
+    if "record_id" not in chosen or not {"full_name", "first_name"} & set(chosen):
+        raise UploadError("err_mapping", "record_id and full_name (or first_name) must be mapped")
+
+
+def _mapped_lines(path: Path, mapping: list[str]) -> Iterator[bytes]:
+    """The file re-written through the mapping, row by row; rows with the wrong field count pass unchanged
+    so the reader reports them by line."""
+    keep = [i for i, m in enumerate(mapping) if m != IGNORE]
+    with path.open("rb") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        reader = csv.reader(text, strict=False)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        first = True
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                continue
+            if first:
+                writer.writerow([mapping[i] for i in keep])
+                first = False
+            elif len(cells) == len(mapping):
+                writer.writerow([cells[i] for i in keep])
+            else:
+                writer.writerow(cells)
+            yield buffer.getvalue().encode("utf-8", "surrogateescape")
+            buffer.seek(0)
+            buffer.truncate()
+
+
+class _LineStream(io.RawIOBase):
+    """A binary stream over an iterator of byte chunks."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[no-untyped-def]
+        while not self._pending:
+            try:
+                self._pending = next(self._chunks)
+            except StopIteration:
+                return 0
+        n = min(len(b), len(self._pending))
+        b[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def run_import(
+    factory: sessionmaker, upload_dir: Path, token: str, mapping: list[str], *, source: str, filename: str, batch_size: int
+) -> ImportReport:
+    """Import a stored upload with ``mapping``; the upload is deleted afterwards, whatever happens."""
+    if not SOURCE_NAME.match(source or ""):
+        raise UploadError("err_source", "source must be 1-100 letters, digits, . _ or -")
+    info = preview(upload_dir, token, filename)
+    check_mapping(info.header, mapping)
+    path = _path(upload_dir, token)
+    try:
+        stream = io.BufferedReader(_LineStream(_mapped_lines(path, mapping)))
+        try:
+            rows = read_registry_csv(stream, default_source=source)
+            return import_rows(factory, rows, source=source, filename=filename or "upload.csv", batch_size=batch_size)
+        except HeaderError as exc:
+            raise UploadError("err_upload_header", str(exc)) from None
+    finally:
+        path.unlink(missing_ok=True)

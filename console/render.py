@@ -1,0 +1,92 @@
+"""Jinja2 rendering with autoescape on every template, the language of the request, and small formatters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from console.i18n import LANGUAGES, translator
+from matching.store import utcnow
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+# autoescape=True for every file, .html and .svg alike: a name like <script> always shows as text.
+env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined)
+
+
+def aware(value: dt.datetime | None) -> dt.datetime | None:
+    """A UTC-aware datetime (SQLite gives naive ones back)."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value
+
+
+def minutes_since(value: dt.datetime | None, now: dt.datetime | None = None) -> int | None:
+    """Whole minutes from ``value`` to now."""
+    value = aware(value)
+    if value is None:
+        return None
+    return max(0, int(((now or utcnow()) - value).total_seconds() // 60))
+
+
+def hhmm(value: dt.datetime | None) -> str:
+    """``2026-11-26 07:05`` in UTC."""
+    value = aware(value)
+    return value.strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def mask_address(address: str | None) -> str:
+    """A phone number with only its last three digits shown (operators never need the whole number here)."""
+    if not address:
+        return "—"
+    if not address.startswith("+"):
+        return address  # a simulator id, not a number
+    return "•" * 6 + address[-3:]
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links are rendered; anything else (javascript:, data:) is dropped."""
+    if url and (url.startswith("https://") or url.startswith("http://")):
+        return url
+    return None
+
+
+def pretty(value: Any) -> str:
+    """JSON for people: indented, Arabic as Arabic (escaped by the template like any text)."""
+    return json.dumps(value, ensure_ascii=False, indent=2, default=str)
+
+
+env.filters.update(hhmm=hhmm, mask=mask_address, safe_url=safe_url, pretty=pretty)
+
+
+def language_of(request: Request) -> str:
+    """``ar`` unless the operator chose English."""
+    lang = request.cookies.get("shaml_lang", "ar")
+    return lang if lang in LANGUAGES else "ar"
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> HTMLResponse:
+    """Render ``name`` with the request's language, actor and CSRF token available to the template."""
+    from console.security import csrf_token
+
+    lang = language_of(request)
+    values: dict[str, Any] = {
+        "request": request,
+        "lang": lang,
+        "dir": "rtl" if lang == "ar" else "ltr",
+        "t": translator(lang),
+        "actor": getattr(request.state, "actor", None) or None,
+        "csrf": lambda: csrf_token(request),
+        "path": request.url.path,
+        "minutes_since": minutes_since,
+        "poll_ms": request.app.state.deps.poll_ms,
+        "demo": request.app.state.deps.demo,
+    }
+    values.update(context or {})
+    return HTMLResponse(env.get_template(name).render(values), status_code=status_code)

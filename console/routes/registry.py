@@ -1,0 +1,251 @@
+"""The registry: audited search (a reason is required), record view, and CSV import with a mapping preview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import and_, func, or_, select
+from starlette.concurrency import run_in_threadpool
+
+from console import audit, imports
+from console.csvsafe import to_csv
+from console.render import render
+from console.security import (
+    Actor,
+    NotFound,
+    admin_required,
+    csrf_protect,
+    deps_of,
+    operator_required,
+    session_of,
+)
+from matching.normalize import ascii_digits
+from matching.records import REGISTRY_COLUMNS
+from matching.store import ImportBatch, ImportRowError, RegistryRow, RegistrySource
+
+router = APIRouter()
+
+#: Shortest reason accepted for a registry search (characters).
+MIN_REASON = 10
+#: Most rows a search returns.
+SEARCH_LIMIT = 50
+#: Errors listed on a batch page (all are in the CSV export).
+ERRORS_SHOWN = 500
+
+
+def _empty_form() -> dict[str, str]:
+    return {"name": "", "father_name": "", "mother_name": "", "birth_year": "", "governorate": "", "reason": ""}
+
+
+@router.get("/registry")
+async def registry_page(request: Request, actor: Actor = Depends(operator_required)) -> Response:
+    """The search form."""
+    return render(request, "registry.html", {"form": _empty_form(), "results": None, "error_key": None})
+
+
+def _search(deps: Any, form: dict[str, str], operator_id: int) -> list[RegistryRow]:
+    conditions = [RegistryRow.deleted_at.is_(None)]
+    for token in form["name"].split()[:6]:
+        conditions.append(func.lower(RegistryRow.full_name).contains(token.lower(), autoescape=True))
+    if form["father_name"]:
+        conditions.append(func.lower(func.coalesce(RegistryRow.father_name, "")).contains(
+            form["father_name"].lower(), autoescape=True))
+    if form["mother_name"]:
+        conditions.append(func.lower(func.coalesce(RegistryRow.mother_name, "")).contains(
+            form["mother_name"].lower(), autoescape=True))
+    if form["birth_year"]:
+        year = int(form["birth_year"])
+        conditions.append(or_(RegistryRow.birth_year.is_(None), and_(RegistryRow.birth_year >= year - 2,
+                                                                      RegistryRow.birth_year <= year + 2)))
+    if form["governorate"]:
+        conditions.append(func.lower(func.coalesce(RegistryRow.governorate, "")).contains(
+            form["governorate"].lower(), autoescape=True))
+    with deps.factory() as db, db.begin():
+        rows = db.execute(
+            select(RegistryRow).where(*conditions).order_by(RegistryRow.full_name, RegistryRow.id).limit(SEARCH_LIMIT)
+        ).scalars().all()
+        searched = " ".join(form[k] for k in ("name", "father_name", "mother_name", "birth_year", "governorate"))
+        # The reason is kept as written (it justifies the search); the searched name only as a hash.
+        audit.record(db, "registry_search", operator_id=operator_id, subject_type="registry",
+                     detail={"reason": form["reason"], "query_hash": audit.digest(searched), "results": len(rows)})
+        db.expunge_all()
+        return list(rows)
+
+
+@router.post("/registry/search", dependencies=[Depends(csrf_protect)])
+async def registry_search(
+    request: Request,
+    name: str = Form(""),
+    father_name: str = Form(""),
+    mother_name: str = Form(""),
+    birth_year: str = Form(""),
+    governorate: str = Form(""),
+    reason: str = Form(""),
+    actor: Actor = Depends(operator_required),
+) -> Response:
+    """Search by name and details; refused without a reason; every search is written to the audit log."""
+    form = {"name": name.strip()[:200], "father_name": father_name.strip()[:200], "mother_name": mother_name.strip()[:200],
+            "birth_year": ascii_digits(birth_year.strip())[:4], "governorate": governorate.strip()[:200],
+            "reason": reason.strip()[:500]}
+    error = None
+    if len(form["reason"]) < MIN_REASON:
+        error = "err_reason_required"
+    elif not form["name"]:
+        error = "err_name_required"
+    elif form["birth_year"] and not form["birth_year"].isdigit():
+        error = "err_bad_year"
+    if error:
+        return render(request, "registry.html", {"form": form, "results": None, "error_key": error}, status_code=400)
+    rows = await run_in_threadpool(_search, deps_of(request), form, actor.id)
+    return render(request, "registry.html", {"form": form, "results": rows, "error_key": None})
+
+
+@router.get("/registry/records/{row_id}")
+async def record_page(request: Request, row_id: int, actor: Actor = Depends(operator_required)) -> Response:
+    """One registry record (the view is audited)."""
+    deps = deps_of(request)
+
+    def load() -> tuple[RegistryRow, RegistrySource | None, ImportBatch | None] | None:
+        with deps.factory() as db, db.begin():
+            row = db.get(RegistryRow, row_id)
+            if row is None:
+                return None
+            source = db.get(RegistrySource, row.source)
+            batch = db.get(ImportBatch, row.batch_id) if row.batch_id else None
+            audit.record(db, "view_record", operator_id=actor.id, subject_type="registry_record", subject_id=row_id)
+            db.flush()
+            db.expunge_all()
+            return row, source, batch
+
+    found = await run_in_threadpool(load)
+    if found is None:
+        raise NotFound()
+    row, source, batch = found
+    return render(request, "record.html", {"row": row, "source": source, "batch": batch})
+
+
+def _batches(deps: Any) -> list[ImportBatch]:
+    with deps.factory() as db:
+        return list(db.execute(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(30)).scalars().all())
+
+
+@router.get("/registry/import")
+async def import_page(request: Request, actor: Actor = Depends(admin_required)) -> Response:
+    """Upload form and the latest imports."""
+    batches = await run_in_threadpool(_batches, deps_of(request))
+    return render(request, "import.html", {"batches": batches, "error_key": None, "detail": ""})
+
+
+@router.post("/registry/import/preview", dependencies=[Depends(csrf_protect)])
+async def import_preview(
+    request: Request, file: UploadFile = File(...), source: str = Form(""), actor: Actor = Depends(admin_required)
+) -> Response:
+    """Keep the upload and show its columns with the proposed mapping and the first rows."""
+    deps = deps_of(request)
+    filename = (file.filename or "upload.csv")[:200]
+    try:
+        info = await run_in_threadpool(imports.save_upload, deps.upload_dir, file.file, filename)
+    except imports.UploadError as exc:
+        batches = await run_in_threadpool(_batches, deps)
+        return render(request, "import.html", {"batches": batches, "error_key": exc.key, "detail": exc.detail},
+                      status_code=400)
+    session = session_of(request)
+    session.extra["upload"] = info.token
+    request.state.session_dirty = True
+    return render(request, "import_preview.html", {"info": info, "columns": REGISTRY_COLUMNS, "source": source.strip(),
+                                                   "error_key": None, "detail": ""})
+
+
+@router.post("/registry/import/run", dependencies=[Depends(csrf_protect)])
+async def import_run(request: Request, actor: Actor = Depends(admin_required)) -> Response:
+    """Import the previewed upload with the chosen mapping, then show the report by line."""
+    deps = deps_of(request)
+    form = await request.form()
+    token = str(form.get("token", ""))
+    source = str(form.get("source", "")).strip()
+    filename = str(form.get("filename", ""))[:200]
+    session = session_of(request)
+    if session.extra.get("upload") != token:
+        batches = await run_in_threadpool(_batches, deps)
+        return render(request, "import.html", {"batches": batches, "error_key": "err_upload_missing", "detail": ""},
+                      status_code=400)
+    try:
+        info = await run_in_threadpool(imports.preview, deps.upload_dir, token, filename)
+        mapping = [str(form.get(f"map_{i}", imports.IGNORE)) for i in range(len(info.header))]
+        report = await run_in_threadpool(
+            lambda: imports.run_import(deps.factory, deps.upload_dir, token, mapping, source=source, filename=filename,
+                                       batch_size=deps.import_batch_size)
+        )
+    except imports.UploadError as exc:
+        if exc.key in ("err_mapping", "err_source"):
+            info = await run_in_threadpool(imports.preview, deps.upload_dir, token, filename)
+            return render(request, "import_preview.html", {"info": info, "columns": REGISTRY_COLUMNS, "source": source,
+                                                           "error_key": exc.key, "detail": exc.detail}, status_code=400)
+        batches = await run_in_threadpool(_batches, deps)
+        return render(request, "import.html", {"batches": batches, "error_key": exc.key, "detail": exc.detail},
+                      status_code=400)
+    session.extra.pop("upload", None)
+    request.state.session_dirty = True
+
+    def note() -> None:
+        with deps.factory() as db, db.begin():
+            audit.record(db, "registry_import", operator_id=actor.id, subject_type="import_batch",
+                         subject_id=report.batch_id,
+                         detail={"source": source, "read": report.rows_read, "inserted": report.inserted,
+                                 "updated": report.updated, "rejected": report.rejected,
+                                 "mapping": [m or None for m in mapping]})
+
+    await run_in_threadpool(note)
+    return RedirectResponse(f"/console/registry/imports/{report.batch_id}", status_code=303)
+
+
+def _batch(deps: Any, batch_id: int) -> tuple[ImportBatch, list[ImportRowError]] | None:
+    with deps.factory() as db:
+        batch = db.get(ImportBatch, batch_id)
+        if batch is None:
+            return None
+        errors = db.execute(
+            select(ImportRowError).where(ImportRowError.batch_id == batch_id).order_by(ImportRowError.line)
+            .limit(ERRORS_SHOWN)
+        ).scalars().all()
+        return batch, list(errors)
+
+
+@router.get("/registry/imports/{batch_id}")
+async def batch_page(request: Request, batch_id: int, actor: Actor = Depends(admin_required)) -> Response:
+    """An import's counts and its refused rows by line."""
+    found = await run_in_threadpool(_batch, deps_of(request), batch_id)
+    if found is None:
+        raise NotFound()
+    batch, errors = found
+    return render(request, "import_batch.html", {"batch": batch, "errors": errors, "shown": ERRORS_SHOWN})
+
+
+@router.get("/registry/imports/{batch_id}/errors.csv")
+async def batch_errors_csv(request: Request, batch_id: int, actor: Actor = Depends(admin_required)) -> Response:
+    """Every refused row of an import as CSV (cells that would start a formula are neutralised)."""
+    deps = deps_of(request)
+
+    def load() -> str | None:
+        with deps.factory() as db:
+            if db.get(ImportBatch, batch_id) is None:
+                return None
+            rows = db.execute(
+                select(ImportRowError.line, ImportRowError.reason, ImportRowError.raw)
+                .where(ImportRowError.batch_id == batch_id).order_by(ImportRowError.line)
+            ).all()
+            return to_csv(["line", "reason", "raw"], rows)
+
+    body = await run_in_threadpool(load)
+    if body is None:
+        raise NotFound()
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="import-{batch_id}-errors.csv"'})
+
+
+@router.get("/registry/imports")
+async def imports_redirect(request: Request, actor: Actor = Depends(admin_required)) -> Response:
+    """The import page lists the batches."""
+    return RedirectResponse("/console/registry/import", status_code=303)

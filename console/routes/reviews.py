@@ -1,0 +1,170 @@
+"""Match review: the search and the candidate side by side with the matcher's explanation; confirm or reject.
+
+Decisions call ``bot.reunion.review``, which continues the consent flow; so does verifying a
+callback number by hand on the registration view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from bot.models import Match, Operator, Registration, SearchRequest
+from bot.reunion import review as reunion_review
+from console import audit
+from console.render import render
+from console.security import Actor, NotFound, csrf_protect, deps_of, operator_required
+from matching.store import RegistryRow
+
+router = APIRouter()
+
+#: Fields compared side by side: (label key, search attribute, candidate attribute, explanation key).
+FIELDS = (
+    ("f_full_name", "full_name", "full_name", "names"),
+    ("f_father_name", "father_name", "father_name", "father"),
+    ("f_mother_name", "mother_name", "mother_name", "mother"),
+    ("f_birth_year", "birth_year", "birth_year", "birth_year"),
+    ("f_governorate", "governorate", "governorate", "governorate"),
+)
+#: Longest decision note (characters).
+MAX_NOTE = 1000
+
+
+def _queue(deps: Any) -> dict[str, Any]:
+    with deps.factory() as db:
+        pending = db.execute(
+            select(Match, SearchRequest).join(SearchRequest, SearchRequest.id == Match.search_id)
+            .where(Match.status == "review").order_by(Match.created_at, Match.id)
+        ).all()
+        decided = db.execute(
+            select(Match, Operator).outerjoin(Operator, Operator.id == Match.decided_by)
+            .where(Match.decided_by.is_not(None)).order_by(Match.updated_at.desc()).limit(20)
+        ).all()
+        return {"pending": pending, "decided": decided}
+
+
+@router.get("/reviews")
+async def reviews_page(request: Request, actor: Actor = Depends(operator_required)) -> Response:
+    """Matches waiting for an operator, oldest first, and the latest decisions."""
+    data = await run_in_threadpool(_queue, deps_of(request))
+    return render(request, "reviews.html", data)
+
+
+def _detail(deps: Any, match_id: int) -> dict[str, Any] | None:
+    with deps.factory() as db:
+        match = db.get(Match, match_id)
+        if match is None:
+            return None
+        search = db.get(SearchRequest, match.search_id)
+        candidate: Any = None
+        kind = "registry"
+        if match.registry_record_id is not None:
+            candidate = db.get(RegistryRow, match.registry_record_id)
+        elif match.registration_id is not None:
+            candidate = db.get(Registration, match.registration_id)
+            kind = "registration"
+        decider = db.get(Operator, match.decided_by) if match.decided_by else None
+        return {"match": match, "search": search, "candidate": candidate, "kind": kind, "decider": decider,
+                "fields": FIELDS, "explanation": match.explanation or {}}
+
+
+@router.get("/reviews/{match_id}")
+async def review_page(request: Request, match_id: int, actor: Actor = Depends(operator_required)) -> Response:
+    """One match: both sides, per-field explanation, score, and the decision form."""
+    deps = deps_of(request)
+    data = await run_in_threadpool(_detail, deps, match_id)
+    if data is None:
+        raise NotFound()
+
+    def note_view() -> None:
+        with deps.factory() as db, db.begin():
+            audit.record(db, "view_match", operator_id=actor.id, subject_type="match", subject_id=match_id)
+
+    await run_in_threadpool(note_view)
+    return render(request, "review.html", {**data, "error": None})
+
+
+async def _decide(request: Request, match_id: int, actor: Actor, note: str, fn: Any) -> Response:
+    deps = deps_of(request)
+    text = (note or "").strip()[:MAX_NOTE] or None
+
+    def work() -> str | None:
+        try:
+            with deps.factory() as db, db.begin():
+                if db.get(Match, match_id) is None:
+                    return "missing"
+                fn(db, match_id, actor.id, text)
+        except reunion_review.ReviewError as exc:
+            return str(exc)
+        return None
+
+    error = await run_in_threadpool(work)
+    if error == "missing":
+        raise NotFound()
+    if error:
+        data = await run_in_threadpool(_detail, deps, match_id)
+        return render(request, "review.html", {**(data or {}), "error": error}, status_code=409)
+    return RedirectResponse(f"/console/reviews/{match_id}", status_code=303)
+
+
+@router.post("/reviews/{match_id}/confirm", dependencies=[Depends(csrf_protect)])
+async def confirm(request: Request, match_id: int, note: str = Form(""), actor: Actor = Depends(operator_required)) -> Response:
+    """Same person: the consent flow continues (the released person is asked first)."""
+    return await _decide(request, match_id, actor, note, reunion_review.confirm)
+
+
+@router.post("/reviews/{match_id}/reject", dependencies=[Depends(csrf_protect)])
+async def reject(request: Request, match_id: int, note: str = Form(""), actor: Actor = Depends(operator_required)) -> Response:
+    """Not the same person: nothing is ever sent about this pair."""
+    return await _decide(request, match_id, actor, note, reunion_review.reject)
+
+
+def _registration(deps: Any, registration_id: int, operator_id: int) -> dict[str, Any] | None:
+    with deps.factory() as db, db.begin():
+        reg = db.get(Registration, registration_id)
+        if reg is None:
+            return None
+        verifier = db.get(Operator, reg.verified_by) if reg.verified_by else None
+        # The callback number is shown here (the operator calls it to verify), so the view is audited.
+        audit.record(db, "view_registration", operator_id=operator_id, subject_type="registration",
+                     subject_id=registration_id)
+        db.flush()
+        db.expunge_all()
+        return {"reg": reg, "verifier": verifier}
+
+
+@router.get("/registrations/{registration_id}")
+async def registration_page(request: Request, registration_id: int, actor: Actor = Depends(operator_required)) -> Response:
+    """A released person's registration, with the button to verify the callback number by hand."""
+    data = await run_in_threadpool(_registration, deps_of(request), registration_id, actor.id)
+    if data is None:
+        raise NotFound()
+    return render(request, "registration.html", {**data, "error": request.query_params.get("error")})
+
+
+@router.post("/registrations/{registration_id}/verify", dependencies=[Depends(csrf_protect)])
+async def verify(request: Request, registration_id: int, actor: Actor = Depends(operator_required)) -> Response:
+    """The operator reached the callback number another way: the registration becomes active."""
+    deps = deps_of(request)
+
+    def work() -> str | None:
+        try:
+            with deps.factory() as db, db.begin():
+                if db.get(Registration, registration_id) is None:
+                    return "missing"
+                reunion_review.verify_by_hand(db, registration_id, actor.id)
+        except reunion_review.ReviewError as exc:
+            return str(exc)
+        return None
+
+    error = await run_in_threadpool(work)
+    if error == "missing":
+        raise NotFound()
+    if error:
+        data = await run_in_threadpool(_registration, deps, registration_id, actor.id)
+        return render(request, "registration.html", {**(data or {}), "error": error}, status_code=409)
+    return RedirectResponse(f"/console/registrations/{registration_id}", status_code=303)

@@ -1,0 +1,89 @@
+// Shaml console: live refresh of marked regions, canned replies, and the phone simulator. No libraries.
+"use strict";
+
+(function () {
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  // Any element with data-poll="URL" has its content replaced by that URL's HTML every data-interval ms.
+  function poll(el) {
+    var url = el.getAttribute("data-poll");
+    var every = parseInt(el.getAttribute("data-interval"), 10) || 3000;
+    function tick() {
+      if (document.hidden) { return setTimeout(tick, every); }
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (r) {
+          if (r.status === 401) { window.location.reload(); return null; }
+          return r.ok ? r.text() : null;
+        })
+        .then(function (html) {
+          if (html !== null && html !== el.innerHTML) {
+            el.innerHTML = html;
+            if (el.classList.contains("transcript")) { el.scrollTop = el.scrollHeight; }
+          }
+        })
+        .catch(function () {})
+        .then(function () { setTimeout(tick, every); });
+    }
+    setTimeout(tick, every);
+  }
+
+  // Canned replies: a tap puts the text in the reply box, ready to edit and send.
+  function canned(btn) {
+    btn.addEventListener("click", function () {
+      var box = document.getElementById(btn.getAttribute("data-fill"));
+      if (box) { box.value = btn.getAttribute("data-text"); box.focus(); }
+    });
+  }
+
+  // A simulated phone: shows its own messages and what reached it; sends through the real pipeline.
+  function phone(el) {
+    var id = el.getAttribute("data-phone");
+    var every = parseInt(el.getAttribute("data-interval"), 10) || 1500;
+    var screen = el.querySelector(".screen");
+    var form = el.querySelector(".compose");
+    var input = form.querySelector("input");
+    var shown = {};
+
+    function bubble(m) {
+      var li = document.createElement("li");
+      li.className = "bubble " + (m.direction === "in" ? "mine" : "theirs") + " by-" + m.author;
+      li.setAttribute("data-id", String(m.id));
+      li.setAttribute("dir", "auto");
+      li.textContent = m.template ? "📩 " + (m.body || "template") : m.body;  // text, never HTML
+      screen.appendChild(li);
+      screen.scrollTop = screen.scrollHeight;
+    }
+
+    function refresh() {
+      return fetch("/console/simulator/messages?phone=" + encodeURIComponent(id), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : { messages: [] }; })
+        .then(function (data) {
+          data.messages.forEach(function (m) {
+            if (!shown[m.id]) { shown[m.id] = true; bubble(m); }
+          });
+        })
+        .catch(function () {});
+    }
+
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var body = input.value.trim();
+      if (!body) { return; }
+      input.value = "";
+      fetch("/console/simulator/send", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify({ phone: id, body: body })
+      }).then(refresh);
+    });
+
+    (function loop() { refresh().then(function () { setTimeout(loop, every); }); })();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-poll]").forEach(poll);
+    document.querySelectorAll(".canned-btn").forEach(canned);
+    document.querySelectorAll(".phone[data-phone]").forEach(phone);
+  });
+})();
