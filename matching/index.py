@@ -362,5 +362,8 @@ class CandidateIndex:
                     counts.update(hits)
         slots = self._slots
         best = [s for s, _ in counts.most_common(shortlist * 2) if slots[s] is not None]
+        if len(best) < shortlist and self._dead:
+            # removed records still sit in long posting lists until the next compaction
+            best = [s for s, _ in counts.most_common() if slots[s] is not None]
         return best[:shortlist]
 
