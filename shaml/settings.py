@@ -120,6 +120,14 @@ class Settings:
     send_max_attempts: int
     retry_base_ms: int
     sweep_seconds: int
+    search_limit_per_day: int
+    search_probe_limit: int
+    search_cooldown_seconds: int
+    consent_reminder_seconds: int
+    consent_timeout_seconds: int
+    code_ttl_seconds: int
+    code_max_attempts: int
+    reunion_poll_seconds: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -186,6 +194,22 @@ class Settings:
             retry_base_ms=_int(env, "SHAML_RETRY_BASE_MS", 2000, minimum=0),
             # How often (seconds) a worker sweeps the database for messages left behind or due a retry.
             sweep_seconds=_int(env, "SHAML_SWEEP_SECONDS", 5, minimum=1),
+            # Searches one contact may open in 24 hours; the next is refused kindly (against enumeration).
+            search_limit_per_day=_int(env, "SHAML_SEARCH_LIMIT_PER_DAY", 5, minimum=1),
+            # Searches in 24 hours for nearly the same name with other details before the contact is cooled down.
+            search_probe_limit=_int(env, "SHAML_SEARCH_PROBE_LIMIT", 3, minimum=2),
+            # How long (seconds) a contact suspected of enumeration may not search; an operator has it meanwhile.
+            search_cooldown_seconds=_int(env, "SHAML_SEARCH_COOLDOWN_SECONDS", 86400, minimum=60),
+            # Seconds a released person has to answer a consent question before the one reminder.
+            consent_reminder_seconds=_int(env, "SHAML_CONSENT_REMINDER_SECONDS", 86400, minimum=1),
+            # Seconds after the reminder before an unanswered consent question goes to an operator.
+            consent_timeout_seconds=_int(env, "SHAML_CONSENT_TIMEOUT_SECONDS", 86400, minimum=1),
+            # How long (seconds) a callback verification code stays valid.
+            code_ttl_seconds=_int(env, "SHAML_CODE_TTL_SECONDS", 86400, minimum=60),
+            # Wrong codes for one registration before it needs an operator.
+            code_max_attempts=_int(env, "SHAML_CODE_MAX_ATTEMPTS", 5, minimum=1),
+            # Longest pause (seconds) between two steps of the match worker when nothing wakes it.
+            reunion_poll_seconds=_int(env, "SHAML_REUNION_POLL_SECONDS", 1, minimum=1),
         )
 
     def describe(self) -> list[tuple[str, str]]:

@@ -418,11 +418,26 @@ class ReunionWorker:
         if self.redis is not None:
             self.redis.lpush(self.wake_key, "1")
 
+    def step_if_leader(self) -> StepReport | None:
+        """One step, unless another worker process is stepping now (one consent question, never two)."""
+        if self.redis is None:
+            return self.step()
+        lock = self.redis.lock(f"{self.config.redis_prefix}reunion:leader", timeout=120, thread_local=False)
+        if not lock.acquire(blocking=False):
+            return None
+        try:
+            return self.step()
+        finally:
+            try:
+                lock.release()
+            except Exception:  # expired while stepping: the next step takes it again
+                log.warning("reunion leader lock expired during a step")
+
     def run(self, poll_seconds: float = 1.0) -> None:
         """Step until :meth:`stop`, waiting up to ``poll_seconds`` (or a wake-up) between steps."""
         while not self._stop.is_set():
             try:
-                self.step()
+                self.step_if_leader()
             except Exception:  # a database blip must not end the worker; the next step retries
                 log.exception("reunion step failed; retrying")
                 time.sleep(poll_seconds)

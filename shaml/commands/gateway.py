@@ -35,6 +35,11 @@ def run_worker(*, burst: bool = False, sweep: bool = True) -> None:
 
     if sweep and not burst:
         threading.Thread(target=sweeper, name="sweeper", daemon=True).start()
+    if not burst:
+        # The match worker (bot/reunion) steps in a thread of each worker process; one leads at a time.
+        from shaml.commands.reunion import start_reunion_thread
+
+        start_reunion_thread(settings)
     queues = [Queue(gateway.config.inbound_queue, connection=gateway.redis), Queue(gateway.config.outbox_queue, connection=gateway.redis)]
     # SimpleWorker runs jobs in this process (no fork per job): the database pool and the Rasa and
     # Twilio connections are reused, and the database, not RQ, remembers what is unfinished.
@@ -98,8 +103,9 @@ def register(cli: click.Group, bench: click.Group) -> None:
         show_default=True,
         help="Server to create a throwaway benchmark database on.",
     )
+    @click.option("--interval", type=click.FloatRange(0.01, 60), default=1.0, show_default=True, help="Seconds between one sender's messages in the paced phase.")
     @click.option("--rasa-url", default="", help="A running Rasa (rasa run --enable-api) to measure; default: SHAML_RASA_URL if it answers.")
-    def bench_gateway(senders: int, messages: int, turns: int, workers: int, postgres: str, rasa_url: str) -> None:
+    def bench_gateway(senders: int, messages: int, turns: int, workers: int, postgres: str, interval: float, rasa_url: str) -> None:
         """Ack latency and throughput under concurrent signed webhooks; reply latency and the gateway's overhead."""
         from shaml.bench_gateway import run
 
@@ -111,4 +117,5 @@ def register(cli: click.Group, bench: click.Group) -> None:
             postgres=postgres,
             rasa_url=rasa_url or get_settings().rasa_url,
             echo=click.echo,
+            interval=interval,
         )
