@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -129,6 +131,59 @@ def endpoints_yaml(settings: Settings) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
+#: Warnings of `rasa data validate` that are expected: responses sent by custom actions and forms
+#: (utter_ask_*, re-asks, outcomes) are not named in rules, so Rasa cannot see them used.
+_UNUSED_UTTERANCE = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule")
+
+
+def validate_data() -> list[str]:
+    """Run `rasa data validate`; returns the problems left after the expected warnings.
+
+    A response reported unused must be sent by a custom action or asked by a form, or it is a
+    problem too.
+    """
+    command = [
+        _rasa(), "data", "validate",
+        "--config", str(ASSISTANT / "config.yml"),
+        "--domain", str(ASSISTANT / "domain.yml"),
+        "--data", str(ASSISTANT / "data"),
+    ]
+    done = subprocess.run(command, cwd=ROOT, env={**os.environ, **TF_ENV, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True)
+    problems = []
+    if done.returncode != 0:
+        problems.append(f"rasa data validate exited with {done.returncode}")
+    sent_by_code = "\n".join(p.read_text() for p in (ROOT / "bot" / "actions").glob("*.py"))
+    forms = yaml_forms()
+    for line in (done.stdout + done.stderr).splitlines():
+        if "UserWarning" not in line and "ERROR" not in line:
+            continue
+        unused = _UNUSED_UTTERANCE.search(line)
+        if unused:
+            name = unused.group(1)
+            asked = name.startswith("utter_ask_") and name[len("utter_ask_"):] in forms
+            if asked or f'"{name}"' in sent_by_code:
+                continue
+        problems.append(line.strip())
+    return problems
+
+
+def yaml_forms() -> set[str]:
+    """Every slot some form asks for."""
+    import yaml
+
+    domain = yaml.safe_load((ASSISTANT / "domain.yml").read_text())
+    return {slot for form in domain.get("forms", {}).values() for slot in form["required_slots"]}
+
+
+def heldout_report(results: Path) -> tuple[float, dict[str, float]]:
+    """(intent macro-F1, per-intent F1) from a `rasa test nlu` report directory."""
+    report = json.loads((results / "intent_report.json").read_text())
+    per_intent = {name: float(row["f1-score"]) for name, row in report.items()
+                  if isinstance(row, dict) and "support" in row and not name.endswith(" avg")}
+    return float(report["macro avg"]["f1-score"]), per_intent
+
+
 def register(cli: click.Group, bench: click.Group) -> None:
     """Add the assistant commands to the CLI."""
 
@@ -143,6 +198,46 @@ def register(cli: click.Group, bench: click.Group) -> None:
             click.echo(f"trained {model_path().relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
         else:
             click.echo(f"{model_path().relative_to(ROOT)} is up to date; nothing to train")
+
+    @cli.command("check-assistant")
+    @click.option("--min-macro-f1", type=float, default=0.85, show_default=True,
+                  help="Fail when the held-out intent macro-F1 is lower.")
+    def check_assistant(min_macro_f1: float) -> None:
+        """Train if needed, validate the data, run the test stories and the held-out NLU split."""
+        import time
+
+        started = time.monotonic()
+        trained = train()
+        click.echo(f"model: {'trained' if trained else 'up to date'} ({time.monotonic() - started:.0f} s)")
+        problems = validate_data()
+        for problem in problems:
+            click.echo(f"rasa data validate: {problem}", err=True)
+        if problems:
+            raise click.ClickException("rasa data validate found problems")
+        click.echo("rasa data validate: clean")
+        out = ROOT / "var" / "rasa-results"
+        command = [
+            _rasa(), "test",
+            "--model", str(model_path()),
+            "--stories", str(ROOT / "tests" / "rasa"),
+            "--nlu", str(ASSISTANT / "heldout" / "nlu.yml"),
+            "--out", str(out),
+            "--fail-on-prediction-errors",
+        ]
+        done = subprocess.run(command, cwd=ROOT, env={**os.environ, **TF_ENV, "PYTHONPATH": str(ROOT)},
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            click.echo(done.stdout[-4000:] + done.stderr[-4000:], err=True)
+            raise click.ClickException("rasa test failed: a test story was mispredicted (see above)")
+        stories = json.loads((out / "story_report.json").read_text())
+        click.echo(f"test stories: all passed, action accuracy {stories['accuracy']:.3f} "
+                   f"over {stories['macro avg']['support']} actions")
+        macro, per_intent = heldout_report(out)
+        click.echo(f"held-out NLU: intent macro-F1 {macro:.3f} (floor {min_macro_f1})")
+        for name, f1 in sorted(per_intent.items()):
+            click.echo(f"  {name:<18} F1 {f1:.3f}")
+        if macro < min_macro_f1:
+            raise click.ClickException(f"held-out intent macro-F1 {macro:.3f} is under {min_macro_f1}")
 
     @cli.command("rasa")
     @click.option("--endpoints", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,

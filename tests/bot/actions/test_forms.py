@@ -1,0 +1,173 @@
+"""Form validation: every answer read or kindly re-asked, a person offered after three misses, language kept."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.forms import (
+    ActionAskRegistrationConfirm,
+    ActionAskSearchConfirm,
+    ValidateRegistrationForm,
+    ValidateSearchForm,
+    ValidateSlotMappings,
+)
+from bot.models import Contact
+from tests.bot.actions.conftest import make_tracker, responses, run, slot_events
+
+# (slot, what the person typed, value kept or None for a kind re-ask)
+SEARCH_CASES = [
+    ("person_name", "محمد أحمد العلي", "محمد أحمد العلي"),
+    ("person_name", "Mo7ammad 3ali", "Mo7ammad 3ali"),
+    ("person_name", "محمد", None),  # one word is not a full name
+    ("person_name", "12345", None),
+    ("person_name", "؟؟؟!!!", None),
+    ("person_name", "نعم", None),
+    ("father_name", "ما بعرف", "-"),
+    ("father_name", "أحمد", "أحمد"),
+    ("mother_name", "فاطمة الزهراء", "فاطمة الزهراء"),
+    ("mother_name", "don't know", "-"),
+    ("birth_year", "مواليد ١٩٨٥", "1985"),
+    ("birth_year", "1985", "1985"),
+    ("birth_year", "born in ۱۹۹۰", "1990"),
+    ("birth_year", "ما بعرف", "-"),
+    ("birth_year", "banana", None),
+    ("birth_year", "2030", None),
+    ("governorate", "من حمص", "حمص"),
+    ("governorate", "Deir ez-Zor", "دير الزور"),
+    ("governorate", "dar3a", "درعا"),
+    ("governorate", "ريف الشام", "ريف دمشق"),
+    ("governorate", "القمر", None),
+    ("detention", "تخطي", "-"),
+    ("detention", "فرع فلسطين 2014", "فرع فلسطين 2014"),
+    ("detention", "!!!", None),
+    ("searcher_name", "Umm Youssef", "Umm Youssef"),
+    ("relationship", "أخوه", "brother"),
+    ("relationship", "my son", "son"),
+    ("relationship", "جاره", "جاره"),
+    ("search_confirm", "١", True),
+    ("search_confirm", "ايه صح", True),
+    ("search_confirm", "كرتونة", None),
+    ("search_consent", "yes", True),
+    ("search_consent", "2", False),
+]
+
+
+def _validate(action, slot, value, tracker, domain):
+    dispatcher = CollectingDispatcher()
+    result = getattr(action, f"validate_{slot}")(value, dispatcher, tracker, domain)
+    return dispatcher.messages, result
+
+
+@pytest.mark.parametrize(("slot", "typed", "expected"), SEARCH_CASES)
+def test_search_answers(domain, slot, typed, expected):
+    messages, result = _validate(ValidateSearchForm(), slot, typed, make_tracker(7, typed, "out_of_scope"), domain)
+    assert result[slot] == expected
+    if expected is None:
+        assert responses(messages) and responses(messages)[0].startswith("utter_invalid_")
+        assert result["failed_asks"] == 1.0
+    else:
+        assert messages == [] and result["failed_asks"] == 0.0
+
+
+def test_a_person_is_offered_after_three_failed_re_asks(domain):
+    action = ValidateSearchForm()
+    tracker = make_tracker(7, "xx", "out_of_scope", slots={"failed_asks": 2.0})
+    messages, result = _validate(action, "birth_year", "xx", tracker, domain)
+    assert responses(messages) == ["utter_invalid_year", "utter_offer_human"]
+    assert result == {"birth_year": None, "failed_asks": 0.0}
+
+
+def test_no_to_the_summary_starts_again(domain):
+    messages, result = _validate(ValidateSearchForm(), "search_confirm", "لا", make_tracker(7, "لا", "deny"), domain)
+    assert responses(messages) == ["utter_search_restart"]
+    assert result["person_name"] is None and result["search_confirm"] is None
+
+
+def test_the_form_runs_with_the_real_domain(domain):
+    """FormValidationAction.run validates the slot the form just filled, as Rasa calls it."""
+    tracker = make_tracker(7, "مواليد ١٩٨٥", "out_of_scope", active_loop="search_form", slots={"requested_slot": "birth_year"})
+    tracker.events.append({"event": "slot", "name": "birth_year", "value": "مواليد ١٩٨٥"})
+    tracker.slots["birth_year"] = "مواليد ١٩٨٥"
+    messages, events = run(ValidateSearchForm(), tracker, domain)
+    assert slot_events(events)["birth_year"] == "1985"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("1", "+963944123456"),  # the sender's own WhatsApp number
+        ("نعم", "+963944123456"),
+        ("0933 123 456", "+963933123456"),
+        ("٠٩٣٣١٢٣٤٥٦", "+963933123456"),
+        ("+90 532 123 45 67", "+905321234567"),
+        ("00961 3 123 456", "+9613123456"),
+        ("+962 79 123 4567", "+962791234567"),
+        ("+49 1512 3456789", "+4915123456789"),
+        ("12", None),
+        ("رقم اخي", None),
+    ],
+)
+def test_callback_numbers(wired, contact, domain, typed, expected):
+    messages, result = _validate(ValidateRegistrationForm(), "callback_number", typed, make_tracker(contact.id, typed, "affirm"), domain)
+    assert result["callback_number"] == expected
+    assert (responses(messages) == ["utter_invalid_phone"]) == (expected is None)
+
+
+def test_the_simulator_has_no_number_to_default_to(wired, factory, domain):
+    from bot.contacts import get_or_create_contact
+
+    with factory() as session, session.begin():
+        sim = get_or_create_contact(session, "sim", "phone-a")
+    _, result = _validate(ValidateRegistrationForm(), "callback_number", "1", make_tracker(sim.id, "1", "affirm", metadata={"channel": "sim"}), domain)
+    assert result["callback_number"] is None
+
+
+@pytest.mark.parametrize(("typed", "policy"), [("1", "share_number"), ("٢", "safe_only"), ("3", "nobody"), ("tell them I'm safe", "safe_only"), ("لا تخبر حدا", "nobody"), ("5", None), ("موز", None)])
+def test_share_policy(domain, typed, policy):
+    _, result = _validate(ValidateRegistrationForm(), "share_policy", typed, make_tracker(7, typed, "affirm"), domain)
+    assert result["share_policy"] == policy
+
+
+def test_summaries_show_what_the_person_typed_in_their_language(domain):
+    slots = {"person_name": "Youssef Al-Homsi", "father_name": "-", "mother_name": "Suad", "birth_year": "1979",
+             "governorate": "حمص", "searcher_name": "Rania", "relationship": "sister", "detention": "-"}
+    messages, _ = run(ActionAskSearchConfirm(), make_tracker(7, "Rania", "out_of_scope", slots=slots, language="en"), domain)
+    summary = messages[0]["summary"]
+    assert messages[0]["response"] == "utter_search_summary"
+    assert "Youssef Al-Homsi" in summary and "Governorate: Homs" in summary and "Father: not known" in summary
+    assert "You: Rania (sister)" in summary
+    reg = {**slots, "callback_number": "+905321234567", "share_policy": "nobody"}
+    messages, _ = run(ActionAskRegistrationConfirm(), make_tracker(7, "3", "out_of_scope", slots=reg), domain)
+    assert "المحافظة: حمص" in messages[0]["summary"] and "لا تخبر أحداً" in messages[0]["summary"]
+
+
+def _mappings(tracker, domain):
+    return asyncio.run(ValidateSlotMappings().run(CollectingDispatcher(), tracker, domain))
+
+
+def test_language_follows_what_the_user_writes_and_is_stored(wired, contact, domain):
+    events = _mappings(make_tracker(contact.id, "hello, I need help", "greet", slots={"language": "ar"}), domain)
+    assert slot_events(events)["language"] == "en"
+    with wired() as session:
+        assert session.get(Contact, contact.id).language == "en"
+
+
+def test_language_keeps_the_stored_preference_when_the_message_gives_no_sign(wired, contact, domain):
+    tracker = make_tracker(contact.id, "١", "search_person", slots={"language": None}, language="en")
+    assert slot_events(_mappings(tracker, domain))["language"] == "en"
+
+
+def test_a_name_typed_in_arabic_inside_a_form_does_not_switch_an_english_reader(wired, contact, domain):
+    tracker = make_tracker(contact.id, "فاطمة", "out_of_scope", slots={"language": "en"}, active_loop="search_form", language="en")
+    assert slot_events(_mappings(tracker, domain))["language"] == "en"
+    tracker = make_tracker(contact.id, "بالعربي لو سمحت", "help", slots={"language": "en"}, active_loop="search_form", language="en")
+    assert slot_events(_mappings(tracker, domain))["language"] == "ar"
+
+
+def test_arabizi_is_arabic_and_sms_uses_short_replies(wired, contact, domain):
+    tracker = make_tracker(contact.id, "bdi dawer 3a a5i", "search_person", slots={"language": "en"}, metadata={"channel": "sms"}, language="en")
+    slots = slot_events(_mappings(tracker, domain))
+    assert slots["language"] == "ar" and slots["sms"] is True

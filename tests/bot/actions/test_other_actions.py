@@ -1,0 +1,129 @@
+"""Escalation, fallback, opt-out, status, delete and registration actions against the real database."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.actions.actions import (
+    SIGNAL_ESCALATED,
+    SIGNAL_OPTED_OUT,
+    ActionCheckStatus,
+    ActionDeleteData,
+    ActionEscalate,
+    ActionFallback,
+    ActionStop,
+    ActionSubmitRegistration,
+    ActionSubmitSearch,
+)
+from bot.models import AuditEvent, Contact, Escalation, Registration
+from tests.bot.actions.conftest import make_tracker, responses, run
+from tests.bot.actions.test_search_actions import FULL, NAMESAKE
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "response"),
+    [
+        ("بدي احكي مع شخص", "requested", "utter_escalated"),
+        ("talk to a person", "requested", "utter_escalated"),
+        ("٣", "requested", "utter_escalated"),
+        ("بدي موت، ما عاد فيني", "distress", "utter_distress"),
+        ("عذبوه بالسجن وانا خايفة", "distress", "utter_distress"),
+        ("I want to kill myself", "distress", "utter_distress"),
+    ],
+)
+def test_escalation_records_why_and_answers_once(wired, contact, domain, text, reason, response):
+    messages, _ = run(ActionEscalate(), make_tracker(contact.id, text, "request_human"), domain)
+    assert responses(messages) == [response]
+    assert {"custom": SIGNAL_ESCALATED} in [{"custom": m.get("custom")} for m in messages]
+    with wired() as session:
+        assert session.get(Contact, contact.id).escalated is True
+        assert session.execute(select(Escalation.reason)).scalar_one() == reason
+
+
+def _user(intent: str) -> dict:
+    return {"event": "user", "text": "x", "parse_data": {"intent": {"name": intent}}}
+
+
+def test_first_failed_turn_is_a_kind_reply_with_the_menu(wired, contact, domain):
+    events = [_user("greet"), {"event": "bot", "text": "..."}]
+    messages, _ = run(ActionFallback(), make_tracker(contact.id, "asdfgh", "nlu_fallback", events=events), domain)
+    assert responses(messages) == ["utter_fallback", "utter_menu"]
+    with wired() as session:
+        assert session.get(Contact, contact.id).escalated is False
+
+
+def test_out_of_scope_says_what_we_do(wired, contact, domain):
+    messages, _ = run(ActionFallback(), make_tracker(contact.id, "tell me a joke", "out_of_scope"), domain)
+    assert responses(messages) == ["utter_out_of_scope", "utter_menu"]
+
+
+def test_second_failed_turn_in_a_row_escalates(wired, contact, domain):
+    events = [_user("greet"), _user("out_of_scope"), {"event": "bot", "text": "..."}]
+    messages, _ = run(ActionFallback(), make_tracker(contact.id, "qwerty", "nlu_fallback", events=events), domain)
+    assert responses(messages) == ["utter_escalated"]
+    with wired() as session:
+        assert session.execute(select(Escalation.reason)).scalar_one() == "failed_turns"
+
+
+def test_failed_turns_must_be_in_a_row(wired, contact, domain):
+    events = [_user("nlu_fallback"), _user("greet")]
+    messages, _ = run(ActionFallback(), make_tracker(contact.id, "qwerty", "nlu_fallback", events=events), domain)
+    assert responses(messages) == ["utter_fallback", "utter_menu"]
+
+
+def test_stop_opts_out_and_confirms_once(wired, contact, domain):
+    messages, _ = run(ActionStop(), make_tracker(contact.id, "ما بدي رسائل", "stop"), domain)
+    assert responses(messages) == ["utter_stopped"]
+    assert messages[-1]["custom"] == SIGNAL_OPTED_OUT
+    with wired() as session:
+        assert session.get(Contact, contact.id).opted_out is True
+        assert session.execute(select(AuditEvent.action)).scalar_one() == "opt_out"
+
+
+def test_status_moves_from_none_to_pending_and_never_names_anyone(wired, contact, domain):
+    status = ActionCheckStatus()
+    assert responses(run(status, make_tracker(contact.id, "في أخبار؟", "check_status"), domain)[0]) == ["utter_status_none"]
+    run(ActionSubmitSearch(), make_tracker(contact.id, "1", "affirm", slots={**FULL, "person_name": "سامر النجار", "governorate": "درعا"}), domain)
+    assert responses(run(status, make_tracker(contact.id, "any news", "check_status"), domain)[0]) == ["utter_status_open"]
+    run(ActionSubmitSearch(), make_tracker(contact.id, "1", "affirm", slots=FULL), domain)
+    messages, _ = run(status, make_tracker(contact.id, "any news", "check_status"), domain)
+    assert responses(messages) == ["utter_status_pending"]
+    assert all(set(m.get("response_kwargs") or {}) == set() for m in messages if "response_kwargs" in m)
+
+
+def test_namesakes_waiting_for_details_are_still_open(wired, contact, domain):
+    run(ActionSubmitSearch(), make_tracker(contact.id, "1", "affirm", slots=NAMESAKE), domain)
+    assert responses(run(ActionCheckStatus(), make_tracker(contact.id, "?", "check_status"), domain)[0]) == ["utter_status_open"]
+
+
+REGISTRATION = {
+    "person_name": "محمد خالد الحسن",
+    "father_name": "خالد",
+    "mother_name": "فاطمة",
+    "birth_year": "1985",
+    "governorate": "حلب",
+    "callback_number": "+905321234567",
+    "share_policy": "safe_only",
+    "registration_confirm": True,
+}
+
+
+def test_registration_is_stored_pending_verification(wired, contact, domain):
+    messages, _ = run(ActionSubmitRegistration(), make_tracker(contact.id, "نعم", "affirm", slots=REGISTRATION), domain)
+    assert responses(messages) == ["utter_registered"]
+    with wired() as session:
+        registration = session.execute(select(Registration)).scalar_one()
+        assert (registration.status, registration.callback_address, registration.share_policy, registration.birth_year) == (
+            "pending_verification", "+905321234567", "safe_only", 1985
+        )
+    status, _ = run(ActionCheckStatus(), make_tracker(contact.id, "?", "check_status"), domain)
+    assert responses(status) == ["utter_status_registration_pending"]
+
+
+def test_delete_request_is_recorded(wired, contact, domain):
+    messages, _ = run(ActionDeleteData(), make_tracker(contact.id, "نعم", "affirm"), domain)
+    assert responses(messages) == ["utter_delete_requested"]
+    with wired() as session:
+        event = session.execute(select(AuditEvent)).scalar_one()
+        assert (event.action, event.subject_id) == ("delete_requested", str(contact.id))
