@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from matching.names import parse_name
 from matching.records import Query, RegistryRecord
@@ -26,6 +25,8 @@ READ_BUDGET = 40_000
 SHORTLIST = 60
 #: Token similarity from which a lookup key counts double when ranking candidates.
 CLOSE = 0.9
+#: Token similarity below which an expansion is used only in plain name-pair keys.
+NARROW = 0.8
 #: Spread of birth years looked up around the query's year.
 YEAR_SPREAD = 2
 
@@ -124,12 +125,6 @@ def _entry_keys(e: Entry) -> set[int]:
     return keys
 
 
-@dataclass(slots=True)
-class _Slot:
-    entry: Entry
-    keys: tuple[int, ...]
-
-
 class CandidateIndex:
     """Inverted index from blocking keys to record slots, with add/replace/remove in place.
 
@@ -140,7 +135,7 @@ class CandidateIndex:
     """
 
     def __init__(self) -> None:
-        self._slots: list[_Slot | None] = []
+        self._slots: list[Entry | None] = []
         self._by_id: dict[str, int] = {}
         self._postings: dict[int, list[int]] = {}
         self._name_counts: Counter[str] = Counter()
@@ -182,8 +177,8 @@ class CandidateIndex:
         """Add an entry, replacing any entry with the same record_id."""
         self.remove(entry.record_id)
         slot = len(self._slots)
-        keys = tuple(_entry_keys(entry))
-        self._slots.append(_Slot(entry, keys))
+        keys = _entry_keys(entry)
+        self._slots.append(entry)
         self._by_id[entry.record_id] = slot
         postings = self._postings
         for k in keys:
@@ -207,11 +202,10 @@ class CandidateIndex:
         slot = self._by_id.pop(record_id, None)
         if slot is None:
             return False
-        held = self._slots[slot]
+        e = self._slots[slot]
         self._slots[slot] = None
         self._dead += 1
-        if held is not None:
-            e = held.entry
+        if e is not None:
             for s in {_sk(t) for t in e.names}:
                 self._name_counts[s] -= 1
             if e.mother:
@@ -221,7 +215,7 @@ class CandidateIndex:
                 self._vocab_remove(t)
             for t in e.mother[:1]:
                 self._vocab_remove(t)
-            for k in held.keys:
+            for k in _entry_keys(e):  # keys are recomputed rather than stored per record
                 lst = self._postings.get(k)
                 if lst is not None and len(lst) <= 64:
                     try:
@@ -236,15 +230,14 @@ class CandidateIndex:
 
     def _compact(self) -> None:
         """Rebuild slots and postings without removed entries (amortised)."""
-        live = [s.entry for s in self._slots if s is not None]
+        live = [e for e in self._slots if e is not None]
         self.__init__()  # type: ignore[misc]
         for e in live:
             self.add(e)
 
     def entry(self, slot: int) -> Entry | None:
         """The live entry in a slot, or None."""
-        held = self._slots[slot]
-        return held.entry if held is not None else None
+        return self._slots[slot]
 
     def get(self, record_id: str) -> Entry | None:
         """The live entry for a record_id, or None."""
@@ -253,7 +246,7 @@ class CandidateIndex:
 
     def entries(self) -> Iterable[Entry]:
         """Every live entry (for exhaustive scoring in benchmarks)."""
-        return (s.entry for s in self._slots if s is not None)
+        return (e for e in self._slots if e is not None)
 
     # -- statistics ----------------------------------------------------------------------------
 
@@ -317,6 +310,7 @@ class CandidateIndex:
                 keys[key] = w
 
         n = len(exp)
+        years = range(q.year - YEAR_SPREAD, q.year + YEAR_SPREAD + 1) if q.year is not None else range(0)
         if n == 1:
             for a, sa in exp[0]:
                 put(hash(("s", a)), 2 if sa >= CLOSE else 1)
@@ -327,15 +321,18 @@ class CandidateIndex:
                         w = 2 if min(sa, sb) >= CLOSE else 1
                         lo, hi = (a, b) if a <= b else (b, a)
                         put(hash(("p", lo, hi)), w)
+                        if sa < NARROW or sb < NARROW:
+                            continue  # year and mother keys only for close spellings
                         if q.year is not None:
-                            for y in range(q.year - YEAR_SPREAD, q.year + YEAR_SPREAD + 1):
+                            for y in years:
                                 put(hash(("y", lo, hi, y)), w)
                         for m, sm in mexp:
                             put(hash(("t", lo, hi, m)), w if sm >= CLOSE else 1)
         for m, sm in mexp:
             for e in exp:
                 for a, sa in e:
-                    put(hash(("m", a, m)), 2 if min(sa, sm) >= CLOSE else 1)
+                    if sa >= NARROW:
+                        put(hash(("m", a, m)), 2 if min(sa, sm) >= CLOSE else 1)
         lists = [(lst, w) for k, w in keys.items() if (lst := self._postings.get(k))]
         lists.sort(key=lambda x: len(x[0]))
         counts: Counter[int] = Counter()
