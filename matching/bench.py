@@ -209,8 +209,8 @@ def run_bench(
     for q, best in exhaustive:
         res = matcher.search(q)
         ids = [c.record_id for c in res.candidates]
-        got = res.candidates[0].score if res.candidates else 0.0
-        tie = best is None or got >= best.score - 1e-9
+        got = float(res.candidates[0].explanation["bits"]) if res.candidates else -1e9
+        tie = best is None or got >= round(best.pair.bits, 2) - 0.011
         top1 += tie
         if best is not None and best.score >= review_floor:
             relevant += 1

@@ -35,6 +35,31 @@ def calibrated(bits: float, registry_size: int, config: DecisionConfig) -> float
     return 1.0 / (1.0 + 2.0 ** (-logit))
 
 
+def posterior_scores(ranked: list[Scored], registry_size: int, config: DecisionConfig) -> None:
+    """Set each candidate's score to its share of the evidence among all candidates.
+
+    score_i = 2^bits_i / (sum over candidates of 2^bits_j + 2^none), where "none" (the person
+    is not in the registry) weighs log2(N) - prior_bits. One strong candidate gets
+    :func:`calibrated`; two namesakes that fit equally share the probability. Rows that are
+    the same person as the top candidate (one person on two lists) add to the top's share.
+    ``ranked`` must be sorted best first.
+    """
+    if not ranked:
+        return
+    none_bits = math.log2(max(registry_size, 1_000)) - config.prior_bits
+    peak = max(ranked[0].pair.bits, none_bits)
+    masses = [2.0 ** max(-60.0, c.pair.bits - peak) for c in ranked]
+    total = sum(masses) + 2.0 ** max(-60.0, none_bits - peak)
+    top = ranked[0]
+    top_mass = masses[0]
+    for c, m in zip(ranked[1:], masses[1:], strict=True):
+        if m > 1e-6 * masses[0] and same_person(top.entry, c.entry):
+            top_mass += m
+    for c, m in zip(ranked, masses, strict=True):
+        c.score = m / total
+    top.score = min(1.0, top_mass / total)
+
+
 def independent_agreements(p: PairScore) -> int:
     """How many fields beyond given and family name agree: father, mother, birth year (±1)."""
     return (p.father == "agree") + (p.mother == "agree") + (p.year == "agree")

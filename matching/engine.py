@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from matching.decide import DecisionConfig, Scored, calibrated, decide
+from matching.decide import DecisionConfig, Scored, decide, posterior_scores
 from matching.index import SHORTLIST, CandidateIndex, prepare_query, prepare_record
 from matching.records import Query, RegistryRecord
 from matching.score import PreparedQuery, score_pair
@@ -107,8 +107,9 @@ class Matcher:
         memo: dict[Any, Any] = {}
         for e in entries:
             pair = score_pair(pq, e, name_weight, mother_weight, explain=False, memo=memo)
-            out.append(Scored(e, pair, calibrated(pair.bits, size, self.config.decision)))
+            out.append(Scored(e, pair, 0.0))
         out.sort(key=lambda s: (-s.pair.bits, s.entry.record_id))
+        posterior_scores(out, size, self.config.decision)
         for s in out[:explain_top]:
             s.pair = score_pair(pq, s.entry, name_weight, mother_weight, explain=True, memo=memo)
         return out
