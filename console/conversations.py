@@ -178,6 +178,11 @@ def _held_by(db: Session, contact_id: int, operator_id: int) -> Escalation:
     return esc
 
 
+def _queued(result: Message | list[Message]) -> list[Message]:
+    """The outbox returns the queued rows (a long body becomes several messages)."""
+    return list(result) if isinstance(result, list) else [result]
+
+
 def reply(db: Session, contact_id: int, operator_id: int, body: str) -> Message:
     """Queue the operator's message in the outbox. Only the operator holding the conversation may reply."""
     text = (body or "").strip()
@@ -191,10 +196,10 @@ def reply(db: Session, contact_id: int, operator_id: int, body: str) -> Message:
     if contact.opted_out:
         raise ConversationError("err_opted_out")
     _held_by(db, contact_id, operator_id)
-    message = queue_message(db, contact_id, text, kind="operator", author="operator", operator_id=operator_id)
+    messages = _queued(queue_message(db, contact_id, text, kind="operator", author="operator", operator_id=operator_id))
     audit.record(db, "reply", operator_id=operator_id, subject_type="contact", subject_id=contact_id,
-                 detail={"message_id": int(message.id), "chars": len(text)})
-    return message
+                 detail={"message_ids": [int(m.id) for m in messages], "chars": len(text)})
+    return messages[0]
 
 
 def send_template(db: Session, contact_id: int, operator_id: int, template_sid: str) -> Message:
@@ -207,8 +212,8 @@ def send_template(db: Session, contact_id: int, operator_id: int, template_sid: 
     if contact.opted_out:
         raise ConversationError("err_opted_out")
     _held_by(db, contact_id, operator_id)
-    message = queue_message(db, contact_id, "", kind="template", author="operator", operator_id=operator_id,
-                            template_sid=template_sid)
+    message = _queued(queue_message(db, contact_id, "", kind="template", author="operator", operator_id=operator_id,
+                                     template_sid=template_sid))[0]
     audit.record(db, "send_template", operator_id=operator_id, subject_type="contact", subject_id=contact_id,
                  detail={"message_id": int(message.id)})
     return message

@@ -452,6 +452,8 @@ EXTRA_QUERY_TOKEN_BITS = 3.0
 EXTRA_RECORD_TOKEN_BITS = 0.5
 #: Bits removed when the given or the family name does not agree in its own position.
 ROLE_BITS = 2.0
+#: Bits removed when the names agree only if read family-name-first (the rarer order).
+REVERSED_ORDER_BITS = 1.5
 #: Bits removed for an unmatched kunya (أبو X) in the query.
 KUNYA_BITS = 0.5
 #: Bits removed when the father or mother clearly differs.
@@ -484,14 +486,15 @@ def _state(sim: float) -> str:
     return "partial"
 
 
-def _roles_agree(qnames: tuple[str, ...], n_rec: int, al: Alignment) -> tuple[bool, bool]:
+def _roles_agree(qnames: tuple[str, ...], n_rec: int, al: Alignment) -> tuple[bool, bool, bool]:
     """Whether the record's given and family names agree with the query's, by position.
 
     The query's given name is its first word that is not a kunya (أبو X); its family name is
-    its last word. Family-name-first order (family, given, father) is accepted too.
+    its last word. Family-name-first order (family, given, father) is accepted too; the third
+    value says that reading was used.
     """
     if not qnames or n_rec == 0:
-        return False, False
+        return False, False, False
     strong = {(i, j) for i, j, sim in al.pairs if sim >= STRONG}
     qg = 0
     while qg < len(qnames) - 1 and qnames[qg].startswith(("ابو", "abu")):
@@ -503,8 +506,8 @@ def _roles_agree(qnames: tuple[str, ...], n_rec: int, al: Alignment) -> tuple[bo
     if not (given and family) and n_rec >= 2 and qg + 1 <= ql:
         # family name first: "الحسن محمد أحمد"
         if (qg, last) in strong and (qg + 1, 0) in strong:
-            return True, True
-    return given, family
+            return True, True, True
+    return given, family, False
 
 
 def _name_part(q: PreparedQuery, e: Entry, name_weight: Any, explain: bool, sims_of: Any) -> tuple[Any, ...]:
@@ -533,7 +536,9 @@ def _name_part(q: PreparedQuery, e: Entry, name_weight: Any, explain: bool, sims
         else:
             bits -= EXTRA_QUERY_TOKEN_BITS
     bits -= EXTRA_RECORD_TOKEN_BITS * len(al.record_unmatched)
-    given_ok, family_ok = _roles_agree(q.names, n_rec, al)
+    given_ok, family_ok, reversed_order = _roles_agree(q.names, n_rec, al)
+    if reversed_order:
+        bits -= REVERSED_ORDER_BITS
     if al.pairs:
         # Names that agree only in the wrong roles (the query's given name is the record's
         # father) are weaker evidence than the same names in place.

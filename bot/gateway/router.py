@@ -18,7 +18,7 @@ from bot.gateway.context import Gateway
 from bot.gateway.errors import DialogueError
 from bot.gateway.jobs import drain, wake_outbox
 from bot.gateway.keywords import match_keyword
-from bot.gateway.outbox import KINDS, _due, backoff, queue_message, release_waiting
+from bot.gateway.outbox import KINDS, _due, backoff, queue_message, release_waiting, send_pending
 from bot.gateway.texts import text
 from bot.models import Contact, Message
 from matching.store import utcnow
@@ -157,7 +157,13 @@ def handle_next(gateway: Gateway, contact_id: int) -> bool:
         outcome = ask_rasa(gateway, message, contact)
     queued = _commit(gateway, message.id, contact_id, outcome, contact.opted_out)
     if queued:
-        wake_outbox(gateway, contact_id)
+        # Send the replies now, in this job: a second queue hop would add its latency to every
+        # turn. If another worker holds the contact's outbox lock, it sends them instead.
+        try:
+            send_pending(gateway, contact_id)
+        except Exception:  # noqa: BLE001 - the replies are safe in the outbox; a worker will send them
+            log.exception("sending the replies to message %s failed; left to the outbox queue", message.id)
+            wake_outbox(gateway, contact_id)
     return outcome.status != "received" or _due_again(gateway, message.id)
 
 

@@ -83,16 +83,10 @@ def cool_down(session: Session, contact: Contact, config: ReunionConfig, why: st
     log.warning("contact %s cooled down for %d s: %s", contact.id, config.cooldown_seconds, why)
 
 
-def open_search(session: Session, contact_id: int, details: SearchDetails, config: ReunionConfig) -> Opened:
-    """Record a standing search, unless a limit says no; the reply is in the contact's language.
+def admit(session: Session, contact_id: int, details: SearchDetails, config: ReunionConfig) -> Opened | None:
+    """The limits alone: None when a new search may be recorded, else why not (with the reply).
 
-    - the same search again is not a new one (``duplicate``);
-    - past ``search_limit_per_day`` in 24 hours the search is refused kindly (``limit``), and
-      insisting twice more cools the contact down;
-    - ``probe_limit`` searches for nearly the same name with different details (someone trying
-      mothers' names or years until one matches) cool the contact down (``cooldown``);
-    - while cooled down, nothing is recorded and an operator has the conversation.
-    The match worker matches a recorded search within seconds (its ``matched_at`` is empty).
+    For callers that store the search themselves (the assistant's submit action).
     """
     contact = session.get(Contact, contact_id)
     if contact is None:
@@ -123,6 +117,27 @@ def open_search(session: Session, contact_id: int, details: SearchDetails, confi
         audit.record(session, "search_refused", subject_type="contact", subject_id=contact_id, detail={"why": "probing"})
         cool_down(session, contact, config, f"{len(probes) + 1} searches for nearly the same name with different details")
         return Opened("cooldown", render("search_cooldown", language))
+    return None
+
+
+def open_search(session: Session, contact_id: int, details: SearchDetails, config: ReunionConfig) -> Opened:
+    """Record a standing search, unless a limit says no; the reply is in the contact's language.
+
+    - the same search again is not a new one (``duplicate``);
+    - past ``search_limit_per_day`` in 24 hours the search is refused kindly (``limit``), and
+      insisting twice more cools the contact down;
+    - ``probe_limit`` searches for nearly the same name with different details (someone trying
+      mothers' names or years until one matches) cool the contact down (``cooldown``);
+    - while cooled down, nothing is recorded and an operator has the conversation.
+    The match worker matches a recorded search within seconds (its ``matched_at`` is empty).
+    """
+    refused = admit(session, contact_id, details, config)
+    if refused is not None:
+        return refused
+    contact = session.get(Contact, contact_id)
+    assert contact is not None
+    language = contact.language or "ar"
+    now = utcnow()
     search = SearchRequest(
         contact_id=contact_id,
         status="open",
