@@ -1,0 +1,102 @@
+"""The Rasa components: tokens on folded text with true offsets, folded lookups, deterministic intent rules."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.components import ArabicWhitespaceTokenizer, FoldingRegexFeaturizer, KeywordIntentRules
+
+
+def _tokens(text):
+    tokenizer = ArabicWhitespaceTokenizer(ArabicWhitespaceTokenizer.get_default_config())
+    message = Message(data={"text": text})
+    return tokenizer.tokenize(message, "text")
+
+
+def test_tokens_are_folded_without_marks_and_offsets_point_into_the_original():
+    text = "أبحث عن مُحَمَّد مـــن إدلب ١٩٨٥"
+    tokens = _tokens(text)
+    assert [t.text for t in tokens] == ["ابحث", "عن", "محمد", "من", "ادلب", "1985"]
+    assert [text[t.start : t.end] for t in tokens] == ["أبحث", "عن", "مُحَمَّد", "مـــن", "إدلب", "١٩٨٥"]
+
+
+def test_english_and_arabizi_tokens_are_lower_case():
+    assert [t.text for t in _tokens("Looking for my A5i")] == ["looking", "for", "my", "a5i"]
+
+
+def _featurizer(tmp_path, lookup, regex=None):
+    """A featurizer trained through its public API on a lookup table (and a regex)."""
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    featurizer = FoldingRegexFeaturizer.create(
+        {**FoldingRegexFeaturizer.get_default_config(), "case_sensitive": False},
+        LocalModelStorage(tmp_path),
+        Resource("regex"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+    featurizer.train(
+        TrainingData(
+            lookup_tables=[{"name": "governorate", "elements": lookup}],
+            regex_features=[{"name": "year", "pattern": regex}] if regex else [],
+        )
+    )
+    return featurizer
+
+
+def _sentence_features(featurizer, text):
+    message = Message(data={"text": text})
+    message.set("text_tokens", _tokens(text))
+    featurizer.process([message])
+    _, sentence = message.get_sparse_features("text")
+    return sentence.features.toarray()[0], message
+
+
+@pytest.mark.parametrize("text", ["اخي من ادلب", "اخي من إدلب", "اخي من أدلب"])
+def test_lookup_entries_match_every_alef_spelling(tmp_path, text):
+    features, message = _sentence_features(_featurizer(tmp_path, ["إدلب"]), text)
+    assert features[0] == 1.0
+    assert message.get("text") == text  # the message text itself is never changed
+
+
+def test_year_regex_in_any_digits(tmp_path):
+    featurizer = _featurizer(tmp_path, ["حمص"], regex=r"(?<![0-9])(19|20)[0-9]{2}(?![0-9])")
+    for text, hit in (("مواليد ١٩٨٥", 1.0), ("born 1990", 1.0), ("رقم 12345", 0.0)):
+        features, _ = _sentence_features(featurizer, text)
+        assert list(features) == [0.0, hit] or list(features) == [hit, 0.0], text
+
+
+def _classified(text, intent, ranking=None):
+    message = Message(data={"text": text})
+    message.set("intent", {"name": intent, "confidence": 0.6})
+    message.set("intent_ranking", ranking or [{"name": intent, "confidence": 0.6}])
+    KeywordIntentRules().process([message])
+    return message.get("intent")["name"]
+
+
+@pytest.mark.parametrize(
+    ("text", "model_says", "final"),
+    [
+        ("1", "greet", "search_person"),
+        ("١", "greet", "search_person"),
+        ("٢", "out_of_scope", "register_released"),
+        ("3", "affirm", "request_human"),
+        ("٣", "affirm", "request_human"),
+        ("بدي موت", "out_of_scope", "request_human"),
+        ("عذبوه بالسجن، بدي دور عليه", "search_person", "request_human"),
+        ("I want to kill myself", "nlu_fallback", "request_human"),
+        ("مرحبا", "greet", "greet"),
+        ("9", "out_of_scope", "out_of_scope"),
+    ],
+)
+def test_keyword_rules(text, model_says, final):
+    assert _classified(text, model_says) == final
+
+
+def test_a_bare_number_is_never_a_request_for_a_person_or_an_opt_out():
+    ranking = [{"name": "request_human", "confidence": 0.5}, {"name": "stop", "confidence": 0.3}, {"name": "check_status", "confidence": 0.2}]
+    assert _classified("1993", "request_human", ranking) == "check_status"
+    assert _classified("+963 944 123 456", "stop", [{"name": "stop", "confidence": 1.0}]) == "out_of_scope"

@@ -1,0 +1,133 @@
+"""The assistant's data: intents and examples, the held-out split kept apart, bilingual responses, SMS lengths."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.actions.forms import FORM_SLOTS
+from shaml.commands import assistant
+
+ROOT = Path(__file__).resolve().parents[2]
+ASSISTANT = ROOT / "bot" / "assistant"
+NLU_FILE = ASSISTANT / "data" / "nlu.yml"
+HELDOUT_FILE = ASSISTANT / "heldout" / "nlu.yml"
+DOMAIN = yaml.safe_load((ASSISTANT / "domain.yml").read_text())
+
+INTENTS = ["greet", "goodbye", "thank", "help", "affirm", "deny", "search_person", "register_released",
+           "request_human", "check_status", "stop", "delete_data", "out_of_scope"]
+
+#: Two UCS-2 segments of a multi-part SMS: 2 x 67 characters.
+ARABIC_SMS_LIMIT = 134
+#: Two GSM-7 segments of a multi-part SMS: 2 x 153 characters.
+ENGLISH_SMS_LIMIT = 306
+
+
+def _examples(path: Path) -> dict[str, list[str]]:
+    data = yaml.safe_load(path.read_text())["nlu"]
+    return {
+        item["intent"]: [line.strip()[2:].strip() for line in item["examples"].splitlines() if line.strip()]
+        for item in data
+        if "intent" in item
+    }
+
+
+def test_exactly_the_thirteen_intents():
+    assert DOMAIN["intents"] == INTENTS
+    assert sorted(_examples(NLU_FILE)) == sorted(INTENTS)
+    assert sorted(_examples(HELDOUT_FILE)) == sorted(INTENTS)
+
+
+@pytest.mark.parametrize("intent", INTENTS)
+def test_at_least_25_varied_examples_in_arabic_arabizi_and_english(intent):
+    examples = _examples(NLU_FILE)[intent]
+    assert len(examples) >= 25 and len(set(examples)) == len(examples)
+    arabic = [e for e in examples if re.search(r"[\u0600-\u06FF]", e)]
+    latin = [e for e in examples if re.search(r"[A-Za-z]", e)]
+    assert len(arabic) >= 8 and len(latin) >= 8
+
+
+def test_the_held_out_split_is_never_trained_on():
+    from nlu.text import normalise_for_matching
+
+    trained = {normalise_for_matching(e) for examples in _examples(NLU_FILE).values() for e in examples}
+    for intent, examples in _examples(HELDOUT_FILE).items():
+        for example in examples:
+            assert normalise_for_matching(example) not in trained, f"held-out {intent!r} example {example!r} is in the training data"
+
+
+def _variants(name: str) -> dict[tuple[str, bool], str]:
+    """The text a user gets for each (language, sms) combination, as Rasa picks conditional variations."""
+    chosen = {}
+    variants = DOMAIN["responses"][name]
+    for language in ("ar", "en"):
+        for sms in (False, True):
+            slots = {"language": language, "sms": sms}
+            matching = [v for v in variants if v.get("condition") and all(slots[c["name"]] == c["value"] for c in v["condition"])]
+            defaults = [v for v in variants if not v.get("condition")]
+            picked = matching or defaults
+            assert len(picked) == 1, f"{name}: {len(picked)} variants for {slots}"
+            chosen[(language, sms)] = picked[0]["text"]
+    return chosen
+
+
+@pytest.mark.parametrize("name", sorted(DOMAIN["responses"]))
+def test_every_response_in_arabic_and_english(name):
+    chosen = _variants(name)
+    for sms in (False, True):
+        assert re.search(r"[\u0600-\u06FF]", chosen[("ar", sms)]), f"{name} has no Arabic text"
+        english = re.sub(r"\{\w+\}", "", chosen[("en", sms)])
+        assert not re.search(r"[\u0600-\u06FF]", english) and re.search(r"[A-Za-z]{3}", english), f"{name} has no English text"
+
+
+@pytest.mark.parametrize("name", sorted(DOMAIN["responses"]))
+def test_sms_variants_fit_two_segments(name):
+    chosen = _variants(name)
+    # Placeholders ({summary}) are counted as written; the summary itself is one short line per field.
+    assert len(chosen[("ar", True)]) <= ARABIC_SMS_LIMIT, f"{name} Arabic SMS is {len(chosen[('ar', True)])} characters"
+    assert len(chosen[("en", True)]) <= ENGLISH_SMS_LIMIT
+
+
+def test_every_response_the_code_sends_exists():
+    code = "\n".join(p.read_text() for p in (ROOT / "bot" / "actions").glob("*.py"))
+    sent = set(re.findall(r'"(utter_\w+)"', code))
+    assert sent and sent <= set(DOMAIN["responses"])
+    for form in DOMAIN["forms"].values():
+        for slot in form["required_slots"]:
+            assert f"utter_ask_{slot}" in DOMAIN["responses"] or f"action_ask_{slot}" in DOMAIN["actions"]
+            assert slot in FORM_SLOTS
+
+
+def test_no_reply_mentions_death_or_harm():
+    words = ("مات", "توفي", "وفاة", "قتل", "مقتول", "died", "dead", "killed", "death")
+    for name, variants in DOMAIN["responses"].items():
+        for variant in variants:
+            for word in words:
+                assert not re.search(rf"\b{word}\b", variant["text"]), f"{name} mentions {word!r}"
+
+
+def test_training_inputs_cover_data_domain_config_and_nlu_code():
+    inputs = {p.relative_to(ROOT).as_posix() for p in assistant.training_inputs()}
+    assert {"bot/assistant/config.yml", "bot/assistant/domain.yml", "bot/assistant/data/nlu.yml",
+            "bot/assistant/data/rules.yml", "nlu/components.py", "nlu/text.py"} <= inputs
+    assert not any(p.startswith("bot/assistant/heldout") for p in inputs)
+
+
+def test_retrains_only_when_an_input_changes(tmp_path, monkeypatch):
+    source = tmp_path / "nlu.yml"
+    source.write_text("a")
+    models = tmp_path / "models"
+    models.mkdir()
+    monkeypatch.setattr(assistant, "ROOT", tmp_path)
+    monkeypatch.setattr(assistant, "MODELS", models)
+    monkeypatch.setattr(assistant, "STAMP", models / ".stamp")
+    monkeypatch.setattr(assistant, "training_inputs", lambda: [source])
+    assert assistant.needs_training()  # no model yet
+    (models / f"{assistant.MODEL_NAME}.tar.gz").write_bytes(b"model")
+    (models / ".stamp").write_text(assistant.training_stamp() + "\n")
+    assert not assistant.needs_training()
+    source.write_text("b")
+    assert assistant.needs_training()
