@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import secrets
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import BinaryIO
 
 from sqlalchemy.orm import sessionmaker
 
-from matching.csvfile import HeaderError, read_registry_csv
+from matching.csvfile import RAW_KEEP, CsvRow, HeaderError, read_registry_csv
 from matching.importer import ImportReport, import_rows
 from matching.records import REGISTRY_COLUMNS
 
@@ -145,9 +146,15 @@ def check_mapping(header: list[str], mapping: list[str]) -> None:
         raise UploadError("err_mapping", "record_id and full_name (or first_name) must be mapped")
 
 
-def _mapped_lines(path: Path, mapping: list[str]) -> Iterator[bytes]:
-    """The file re-written through the mapping, row by row; rows with the wrong field count pass unchanged
-    so the reader reports them by line."""
+#: Written in place of a row whose field count is wrong, so the reader refuses it; the report then
+#: gets the row's own count and text back (see :func:`_restore`).
+_BAD_COUNT = "\ufdd0shaml-field-count"
+
+
+def _mapped_lines(path: Path, mapping: list[str], bad: deque[tuple[int, str]]) -> Iterator[bytes]:
+    """The file re-written through the mapping, row by row, one physical line count per row kept, so
+    line numbers stay the file's own. A row with the wrong field count is replaced by a marker and
+    its (count, text) queued in ``bad``."""
     keep = [i for i, m in enumerate(mapping) if m != IGNORE]
     with path.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
@@ -165,13 +172,24 @@ def _mapped_lines(path: Path, mapping: list[str]) -> Iterator[bytes]:
             if first:
                 writer.writerow([mapping[i] for i in keep])
                 first = False
-            elif len(cells) == len(mapping):
-                writer.writerow([cells[i] for i in keep])
+            elif not cells or len(cells) == len(mapping):
+                writer.writerow([cells[i] for i in keep] if cells else [])
             else:
-                writer.writerow(cells)
+                bad.append((len(cells), ",".join(cells)[:RAW_KEEP]))
+                newlines = sum(c.count("\n") for c in cells)
+                writer.writerow([_BAD_COUNT + "\n" * newlines])
             yield buffer.getvalue().encode("utf-8", "surrogateescape")
             buffer.seek(0)
             buffer.truncate()
+
+
+def _restore(rows: Iterator[CsvRow], bad: deque[tuple[int, str]], columns: int) -> Iterator[CsvRow]:
+    """The reader's rows, with each marker row turned back into the file's own field-count error."""
+    for row in rows:
+        if row.record is None and _BAD_COUNT in row.raw and bad:
+            count, raw = bad.popleft()
+            row = CsvRow(row.line, None, f"has {count} fields; the header has {columns}", raw)
+        yield row
 
 
 class _LineStream(io.RawIOBase):
@@ -206,9 +224,10 @@ def run_import(
     check_mapping(info.header, mapping)
     path = _path(upload_dir, token)
     try:
-        stream = io.BufferedReader(_LineStream(_mapped_lines(path, mapping)))
+        bad: deque[tuple[int, str]] = deque()
+        stream = io.BufferedReader(_LineStream(_mapped_lines(path, mapping, bad)))
         try:
-            rows = read_registry_csv(stream, default_source=source)
+            rows = _restore(read_registry_csv(stream, default_source=source), bad, len(mapping))
             return import_rows(factory, rows, source=source, filename=filename or "upload.csv", batch_size=batch_size)
         except HeaderError as exc:
             raise UploadError("err_upload_header", str(exc)) from None

@@ -98,18 +98,9 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFC", text).translate(_TABLE)
 
 
-@lru_cache(maxsize=200_000)
-def normalize_text(text: str) -> str:
-    """Fold a name to its comparable form: one script-neutral pass, idempotent.
-
-    Arabic: alef/hamza forms to ا, ة to ه, ى and ئ to ي, ؤ to و, ء dropped, tashkeel, tatweel,
-    Persian ی/ک and direction marks removed. Latin: lower case, accents and apostrophes
-    (including ʿ) removed. Arabic-Indic and Persian digits become ASCII. Hyphens and other
-    punctuation become single spaces.
-    """
-    if not text:
-        return ""
-    folded = _fold(text)
+@lru_cache(maxsize=100_000)
+def _normalize_word(word: str) -> str:
+    folded = _fold(word)
     # Folding can expose new combinations (e.g. compatibility forms); fold until stable.
     for _ in range(3):
         again = _fold(folded)
@@ -117,6 +108,20 @@ def normalize_text(text: str) -> str:
             break
         folded = again
     return " ".join(_SEPARATORS.sub(" ", folded).split())
+
+
+def normalize_text(text: str) -> str:
+    """Fold a name to its comparable form: one script-neutral pass, idempotent.
+
+    Arabic: alef/hamza forms to ا, ة to ه, ى and ئ to ي, ؤ to و, ء dropped, tashkeel, tatweel,
+    Persian ی/ک and direction marks removed. Latin: lower case, accents and apostrophes
+    (including ʿ) removed. Arabic-Indic and Persian digits become ASCII. Hyphens and other
+    punctuation become single spaces. Words are folded one by one (and cached: names repeat).
+    """
+    if not text:
+        return ""
+    words = (_normalize_word(w) for w in text[:MAX_CHARS].split())
+    return " ".join(w for w in words if w)
 
 
 def tokens(text: str) -> list[str]:

@@ -323,6 +323,7 @@ for _code, _names in GOVERNORATES.items():
     _GOV_LOOKUP[_gov_norm(_code)] = _code
 
 
+@lru_cache(maxsize=4_096)
 def governorate_code(text: str | None) -> str | None:
     """The governorate code for a name in either script (exact after folding, then fuzzy); else None."""
     if not text:
