@@ -34,6 +34,7 @@ from bot.reunion.messaging import reachable, send
 from bot.reunion.records import aware
 from bot.reunion.texts import gathering_point
 from matching.store import RegistryRow, RegistrySource, utcnow
+from nlu.lexicon import RELATIONSHIPS, relationship_label
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +96,12 @@ def operator_confirmed(match: Match) -> bool:
 
 
 def _searcher(search: SearchRequest, language: str) -> tuple[str, str]:
+    """The searcher's name and what they say the sought person is to them, as they gave it."""
     name = search.searcher_name or ("someone" if language == "en" else "شخص")
-    relationship = search.relationship or ("family" if language == "en" else "من العائلة")
-    return name, relationship
+    relationship = search.relationship
+    if relationship in RELATIONSHIPS:  # the assistant stores a key ("brother") for known words
+        relationship = relationship_label(relationship, language)
+    return name, relationship or ("family" if language == "en" else "من العائلة")
 
 
 def awaiting_for(session: Session, contact_id: int) -> Match | None:

@@ -10,12 +10,12 @@ import unicodedata
 TEXTS: dict[str, tuple[str, str]] = {
     # To the released person: a family is looking for them (the question of the consent flow).
     "consent_request": (
-        "{searcher} ({relationship}) يبحث عنك عبر شمل. اكتب رقماً:\n1 شارك رقمي\n2 أخبرهم أنني بخير فقط\n3 لا تخبرهم شيئاً",
-        "{searcher} ({relationship}) is looking for you through Shaml. Reply:\n1 share my number\n2 only tell them I'm safe\n3 tell them nothing",
+        "{searcher} يبحث عنك عبر شمل ويقول إنك: {relationship}. اكتب رقماً:\n1 شارك رقمي\n2 أخبرهم أنني بخير فقط\n3 لا تخبرهم شيئاً",
+        "{searcher} is looking for you through Shaml and says you are their {relationship}. Reply:\n1 share my number\n2 only tell them I'm safe\n3 tell them nothing",
     ),
     "consent_reminder": (
-        "تذكير: {searcher} ({relationship}) يبحث عنك. اكتب:\n1 شارك رقمي\n2 أخبرهم أنني بخير فقط\n3 لا تخبرهم شيئاً",
-        "Reminder: {searcher} ({relationship}) is looking for you. Reply:\n1 share my number\n2 only tell them I'm safe\n3 tell them nothing",
+        "تذكير: {searcher} يبحث عنك ويقول إنك: {relationship}. اكتب:\n1 شارك رقمي\n2 أخبرهم أنني بخير فقط\n3 لا تخبرهم شيئاً",
+        "Reminder: {searcher} is looking for you and says you are their {relationship}. Reply:\n1 share my number\n2 only tell them I'm safe\n3 tell them nothing",
     ),
     "consent_invalid": (
         "اكتب 1 أو 2 أو 3 من فضلك.",
