@@ -2,12 +2,43 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 
 from bot.gateway.errors import DialogueError
+
+
+class RedactTokens(logging.Filter):
+    """Rewrites ``token=…`` in log records to ``token=***``.
+
+    Rasa takes its API token in the query string, and httpx logs every URL at INFO; this filter,
+    installed on the httpx loggers, keeps the token out of every log.
+    """
+
+    _PATTERN = re.compile(r"(token=)[^&\s\"']+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the formatted message in place; never drops a record."""
+        message = record.getMessage()
+        if "token=" in message:
+            record.msg = self._PATTERN.sub(r"\1***", message)
+            record.args = ()
+        return True
+
+
+_REDACTOR = RedactTokens()
+
+
+def redact_http_logs() -> None:
+    """Install :class:`RedactTokens` on the HTTP client loggers (idempotent)."""
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        if _REDACTOR not in logger.filters:
+            logger.addFilter(_REDACTOR)
 
 
 @dataclass(frozen=True)
@@ -39,6 +70,8 @@ class RasaRestClient:
     def __init__(self, base_url: str, *, token: str = "", timeout: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
+        if token:
+            redact_http_logs()
         self._http = httpx.Client(timeout=timeout)
 
     def __repr__(self) -> str:
