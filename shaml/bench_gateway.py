@@ -284,6 +284,7 @@ def run(
     *, senders: int, messages: int, turns: int, workers: int, postgres: str, rasa_url: str, echo: Callable[[str], None], interval: float = 1.0
 ) -> None:
     """Run the benchmark and print its table."""
+    load_before = os.getloadavg()[0]
     settings = get_settings()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would swamp the table
     auth_token = secrets.token_hex(16)
@@ -379,3 +380,4 @@ def run(
     else:
         echo(f"  real Rasa: not measured: {why}. Start it (shaml train; shaml rasa) and pass --rasa-url.")
     echo("targets (DESIGN.md): ack p99 <= 50 ms at 100 senders; gateway adds <= 15 ms p95 to Rasa's turn")
+    echo(f"machine load average (1 min): {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs")

@@ -63,10 +63,11 @@ def queue_message(
     reply_to_id: int | None = None,
     operator_id: int | None = None,
     template_sid: str | None = None,
-) -> list[Message]:
+) -> Message:
     """Add an outbound message to the outbox (status ``queued``). Commit, then call ``wake_outbox``.
 
-    A body over 1,600 characters becomes several messages, in order. Anything queued is also
+    A body over 1,600 characters becomes several messages, in order; the first is returned and
+    the others follow it with the next ids. Anything queued is also
     found by the worker's sweep within ``SHAML_SWEEP_SECONDS``, so a caller without Redis (the
     console, the match worker) may simply commit.
     """
@@ -89,7 +90,7 @@ def queue_message(
     ]
     session.add_all(messages)
     session.flush()
-    return messages
+    return messages[0]
 
 
 def backoff(gateway: Gateway, attempts: int) -> dt.datetime:

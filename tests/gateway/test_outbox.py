@@ -29,7 +29,7 @@ def _contact(factory, channel: str = "sms", *, last_inbound: dt.timedelta | None
 
 def _queue(gateway, factory, contact_id: int, bodies: list[str], kind: str = "reply") -> list[int]:  # type: ignore[no-untyped-def]
     with factory() as session, session.begin():
-        ids = [queue_message(session, contact_id, body, kind=kind)[0].id for body in bodies]
+        ids = [queue_message(session, contact_id, body, kind=kind).id for body in bodies]
     wake_outbox(gateway, contact_id)
     return ids
 
