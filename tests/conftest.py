@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 import redis
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
@@ -18,6 +19,10 @@ from shaml.db import make_engine, metadata, session_factory, upgrade
 from shaml.settings import reset_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests check behaviour, not speed: no per-example deadline (2 shared cores make timing noisy).
+hypothesis_settings.register_profile("shaml", deadline=None)
+hypothesis_settings.load_profile("shaml")
 #: Server the test databases are created on; tests never touch an existing database.
 POSTGRES_ADMIN_URL = os.environ.get("SHAML_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("SHAML_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
