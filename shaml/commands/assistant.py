@@ -220,7 +220,7 @@ def register(cli: click.Group, bench: click.Group) -> None:
             _rasa(), "test",
             "--model", str(model_path()),
             "--stories", str(ROOT / "tests" / "rasa"),
-            "--nlu", str(ASSISTANT / "heldout" / "nlu.yml"),
+            "--nlu", str(ASSISTANT / "heldout"),
             "--out", str(out),
             "--fail-on-prediction-errors",
         ]

@@ -14,7 +14,7 @@ from shaml.commands import assistant
 ROOT = Path(__file__).resolve().parents[2]
 ASSISTANT = ROOT / "bot" / "assistant"
 NLU_FILE = ASSISTANT / "data" / "nlu.yml"
-HELDOUT_FILE = ASSISTANT / "heldout" / "nlu.yml"
+HELDOUT_FILES = sorted((ASSISTANT / "heldout").glob("*.yml"))
 DOMAIN = yaml.safe_load((ASSISTANT / "domain.yml").read_text())
 
 INTENTS = ["greet", "goodbye", "thank", "help", "affirm", "deny", "search_person", "register_released",
@@ -38,7 +38,8 @@ def _examples(path: Path) -> dict[str, list[str]]:
 def test_exactly_the_thirteen_intents():
     assert DOMAIN["intents"] == INTENTS
     assert sorted(_examples(NLU_FILE)) == sorted(INTENTS)
-    assert sorted(_examples(HELDOUT_FILE)) == sorted(INTENTS)
+    for path in HELDOUT_FILES:
+        assert sorted(_examples(path)) == sorted(INTENTS), path.name
 
 
 @pytest.mark.parametrize("intent", INTENTS)
@@ -54,7 +55,8 @@ def test_the_held_out_split_is_never_trained_on():
     from nlu.text import normalise_for_matching
 
     trained = {normalise_for_matching(e) for examples in _examples(NLU_FILE).values() for e in examples}
-    for intent, examples in _examples(HELDOUT_FILE).items():
+    assert len(HELDOUT_FILES) == 3
+    for intent, examples in (item for path in HELDOUT_FILES for item in _examples(path).items()):
         for example in examples:
             assert normalise_for_matching(example) not in trained, f"held-out {intent!r} example {example!r} is in the training data"
 
