@@ -61,7 +61,9 @@ class SessionMiddleware(BaseHTTPMiddleware):
 
 
 def _wants_html(request: Request) -> bool:
-    return request.method == "GET" and "/api/" not in request.url.path and not request.url.path.endswith("/rows")
+    """Pages send a visitor to the login form; fragments, JSON and forms get a plain 401."""
+    path = request.url.path
+    return request.method == "GET" and "/api/" not in path and not path.endswith(("/rows", "/simulator/messages"))
 
 
 def create_console(deps: ConsoleDeps) -> FastAPI:
