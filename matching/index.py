@@ -12,7 +12,7 @@ from matching.score import Entry, PreparedQuery, governorate_code, idf_bits, tok
 from matching.translit import lexicon, skeleton
 
 #: Most skeleton variants of one query token used for lookups (best first).
-MAX_EXPANSIONS = 6
+MAX_EXPANSIONS = 4
 #: Lowest token similarity for a vocabulary skeleton to stand in for a query token.
 EXPANSION_FLOOR = 0.66
 #: A posting list longer than this is only read when nothing more selective was found.
