@@ -53,7 +53,7 @@ def posterior_scores(ranked: list[Scored], registry_size: int, config: DecisionC
     top = ranked[0]
     top_mass = masses[0]
     for c, m in zip(ranked[1:], masses[1:], strict=True):
-        if m > 1e-6 * masses[0] and same_person(top.entry, c.entry):
+        if m > 1e-4 * masses[0] and same_person(top.entry, c.entry):
             top_mass += m
     for c, m in zip(ranked, masses, strict=True):
         c.score = m / total

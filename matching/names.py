@@ -64,8 +64,11 @@ class ParsedName:
         return None
 
 
+_ARABIC_RE = re.compile("[\u0621-\u064a]")
+
+
 def _is_arabic(token: str) -> bool:
-    return any("\u0621" <= ch <= "\u064a" for ch in token)
+    return _ARABIC_RE.search(token) is not None
 
 
 def strip_article(token: str) -> str:
@@ -96,6 +99,7 @@ def canonical_abd(rest: str, arabic: bool) -> str:
     return "abdal" + _undouble(rest) if rest else "abd"
 
 
+@lru_cache(maxsize=100_000)
 def _canonical_token(token: str) -> str:
     """Canonical form of one joined token: compounds, article, abu."""
     if _is_arabic(token):

@@ -242,8 +242,9 @@ def register(cli: click.Group, bench: click.Group) -> None:
     @cli.command("rasa")
     @click.option("--endpoints", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
                   help="Rasa endpoints file; default: written from the settings into the var directory.")
+    @click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")
     @click.option("--port", type=int, default=None, help="Port; default: the one in SHAML_RASA_URL.")
-    def rasa_cmd(endpoints: Path | None, port: int | None) -> None:
+    def rasa_cmd(endpoints: Path | None, host: str, port: int | None) -> None:
         """Start the Rasa server with its HTTP API behind SHAML_RASA_TOKEN and the REST channel."""
         settings = get_settings()
         if not settings.rasa_token:
@@ -253,20 +254,27 @@ def register(cli: click.Group, bench: click.Group) -> None:
         if endpoints is None:
             settings.var_dir.mkdir(parents=True, exist_ok=True)
             endpoints = settings.var_dir / "rasa-endpoints.yml"
-            endpoints.write_text(endpoints_yaml(settings))
+            # It may hold the database password: readable by this user only, from the first byte.
+            fd = os.open(endpoints, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(endpoints_yaml(settings))
             endpoints.chmod(0o600)
-        command = [
-            _rasa(), "run",
-            "--enable-api",
-            "--auth-token", settings.rasa_token,
-            "--model", str(model_path()),
-            "--credentials", str(ASSISTANT / "credentials.yml"),
-            "--endpoints", str(endpoints),
-            "--port", str(port or urlsplit(settings.rasa_url).port or 5005),
-        ]
-        env = {**os.environ, **TF_ENV, "PYTHONPATH": str(ROOT)}
+        # In this process, so the token never appears on a command line (ps) or in a log.
+        for key, value in TF_ENV.items():
+            os.environ.setdefault(key, value)
         os.chdir(ROOT)
-        os.execve(command[0], command, env)
+        from rasa.core.run import serve_application
+        from rasa.core.utils import AvailableEndpoints
+
+        serve_application(
+            model_path=str(model_path()),
+            credentials=str(ASSISTANT / "credentials.yml"),
+            interface=host,
+            port=port or urlsplit(settings.rasa_url).port or 5005,
+            auth_token=settings.rasa_token,
+            enable_api=True,
+            endpoints=AvailableEndpoints.read_endpoints(str(endpoints)),
+        )
 
     @cli.command("actions")
     @click.option("--port", type=int, default=None, help="Port; default: the one in SHAML_ACTIONS_URL.")
