@@ -27,7 +27,6 @@ _ABD_WORDS = frozenset(
     {"abd", "abdul", "abdel", "abdal", "abdol", "abdil", "abdu", "abdo", "abed", "3bd", "3abd", "abdl", "abdoul"}
 )
 _ABD_LATIN = re.compile(r"^(?:3a?|a)bd(?:ul|el|al|ol|il|oul|u|e|a|o|i)?l?(.*)$")
-_DIN_LATIN = re.compile(r"^(.{2,}?)(?:[aeiou][ldnrsz]?|)[-]?d(?:in|een|ine|ean|yn)e?$")
 _DIN_WORDS = frozenset({"din", "deen", "dine", "eddin", "eddine", "uddin", "addin", "aldin", "eldin", "iddin", "edin"})
 _DIN_SUFFIXES = ("eddine", "eddin", "uddin", "uddine", "addin", "aldin", "eldin", "iddin", "eddeen",
                  "uddeen", "aldeen", "eldeen", "aldine", "eldine")

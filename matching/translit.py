@@ -1,10 +1,11 @@
-"""Cross-script keys: a consonant skeleton shared by Arabic, Latin and Arabizi, and the variant lexicon."""
+"""Cross-script keys and token similarity: consonant skeleton, phonetic alignment, variant lexicon."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from matching.names import parse_name
 from matching.normalize import script_of
@@ -159,3 +160,270 @@ def lexicon() -> Lexicon:
         return parse_lexicon(LEXICON_PATH.read_text(encoding="utf-8"))
     except OSError:
         return Lexicon()
+
+
+# ---------------------------------------------------------------------------------------------
+# Token similarity across scripts: phonetic symbols, weighted edit distance, lexicon.
+
+#: Lowest similarity at which two tokens are paired at all.
+PAIR_FLOOR = 0.62
+
+# Arabic letters that handwriting and typing confuse (dots) or that sound alike: cheap swaps.
+_ARABIC_LOOKALIKE_GROUPS = ("بتثني", "جحخ", "دذ", "رز", "سش", "صض", "طظ", "عغ", "فق", "هح",
+                            "سصث", "تط", "دض", "ذزظ", "كق", "اوي")
+_AR_PAIR: dict[tuple[str, str], float] = {}
+for _group in _ARABIC_LOOKALIKE_GROUPS:
+    for _a in _group:
+        for _b in _group:
+            if _a != _b:
+                _AR_PAIR[(_a, _b)] = 0.6 if _group == "اوي" else 0.45
+_AR_VOWELS = frozenset("اوي")
+
+# Phonetic symbols: consonant classes (upper case), short vowels a/i/u, long vowels A/I/U.
+_LONG_VOWEL_DIGRAPHS = {
+    "aa": "A", "ee": "I", "ei": "I", "ey": "I", "ie": "I", "ii": "I", "iy": "I", "ai": "I",
+    "ay": "I", "ou": "U", "oo": "U", "uu": "U", "ow": "U", "aw": "U", "oe": "U",
+}
+_SHORT = {"a": "a", "e": "i", "i": "i", "o": "u", "u": "u"}
+
+
+@lru_cache(maxsize=300_000)
+def phonetic(token: str) -> tuple[str, ...]:
+    """Symbols for cross-script comparison: consonant classes plus short/long vowel marks."""
+    out: list[str] = []
+    if script_of(token) == "ar":
+        for i, ch in enumerate(token):
+            if ch == "ا":
+                if i:
+                    out.append("A")
+            elif ch == "و":
+                out.append("W" if i == 0 else "U")
+            elif ch == "ي":
+                out.append("Y" if i == 0 else "I")
+            elif ch == "ع":
+                if i and not (out and out[-1] == "E"):
+                    out.append("E")  # ayn: Latin writes a vowel, an apostrophe or nothing
+            else:
+                cls = _ARABIC_CLASS.get(ch)
+                if cls and not (out and out[-1] == cls):
+                    out.append(cls)
+    else:
+        i, n = 0, len(token)
+        while i < n:
+            pair = token[i : i + 2]
+            if pair in _LATIN_DIGRAPHS:
+                cls = _LATIN_DIGRAPHS[pair]
+                if not (out and out[-1] == cls):
+                    out.append(cls)
+                i += 2
+                continue
+            if i and pair in _LONG_VOWEL_DIGRAPHS:
+                out.append(_LONG_VOWEL_DIGRAPHS[pair])
+                i += 2
+                continue
+            ch = token[i]
+            if ch == "3":
+                if i and not (out and out[-1] == "E"):
+                    out.append("E")
+            elif ch in "wy":
+                out.append(("W" if ch == "w" else "Y") if i == 0 else ("U" if ch == "w" else "I"))
+            elif ch in _SHORT:
+                if i and not (out and out[-1] == _SHORT[ch]):  # initial vowel: ا/ع, dropped too
+                    out.append(_SHORT[ch])
+            else:
+                for cls in _LATIN_CLASS.get(ch, ""):
+                    if not (out and out[-1] == cls):
+                        out.append(cls)
+            i += 1
+    if len(out) > 1 and out[-1] == "H":
+        out[-1] = "h"  # final ه / ة / h: weak, "Fatima" = "Fatmeh" = فاطمة, but طه keeps it
+    # A long vowel written twice ("kayyali") is one.
+    merged: list[str] = []
+    for sym in out:
+        if merged and sym == merged[-1] and sym in "AIU":
+            continue
+        merged.append(sym)
+    return tuple(merged)
+
+
+_VOWELS = frozenset("aiuAIUEh")
+_NEAR = {("W", "U"), ("U", "W"), ("Y", "I"), ("I", "Y"), ("H", "h"), ("h", "H")}
+
+
+def _phon_cost(a: str, b: str) -> float:
+    if a == b:
+        return 0.0
+    av, bv = a in _VOWELS, b in _VOWELS
+    if a in "Eh" or b in "Eh":
+        # ayn and final ه stand for a vowel in Latin spellings
+        return 0.15 if (av and bv) else (0.2 if (a, b) in _NEAR else 1.0)
+    if av and bv:
+        if a.lower() == b.lower():
+            return 0.1  # long and short of the same vowel
+        return 0.3 if (a.islower() and b.islower()) else 0.6
+    if (a, b) in _NEAR:
+        return 0.2
+    return 1.0
+
+
+def _weighted_distance(
+    x: tuple[str, ...] | str, y: tuple[str, ...] | str, sub: dict[tuple[str, str], float], indel: dict[str, float]
+) -> float:
+    """Weighted Damerau-Levenshtein distance (adjacent swaps cost 0.6).
+
+    ``sub`` and ``indel`` give costs other than 1 (0 for equal symbols).
+    """
+    ins = [indel.get(ch, 1.0) for ch in y]
+    prev = [0.0]
+    for c in ins:
+        prev.append(prev[-1] + c)
+    before: list[float] | None = None
+    sub_get = sub.get
+    px = None
+    for cx in x:
+        dx = indel.get(cx, 1.0)
+        left = prev[0] + dx
+        cur = [left]
+        py = None
+        for j, cy in enumerate(y):
+            diag = prev[j] + (0.0 if cx == cy else sub_get((cx, cy), 1.0))
+            up = prev[j + 1] + dx
+            lf = left + ins[j]
+            left = diag if diag < up else up
+            if lf < left:
+                left = lf
+            if before is not None and j and cx == py and px == cy and cx != cy:
+                swap = before[j - 1] + 0.6
+                if swap < left:
+                    left = swap
+            cur.append(left)
+            py = cy
+        before = prev
+        prev = cur
+        px = cx
+    return prev[-1]
+
+
+_AR_INDEL = {ch: 0.8 for ch in _AR_VOWELS}
+_PHON_INDEL = {"a": 0.15, "i": 0.15, "u": 0.15, "A": 0.8, "I": 0.8, "U": 0.8, "E": 0.3, "h": 0.3}
+_PHON_SUB: dict[tuple[str, str], float] = {}
+for _x in "aiuAIUWYEhH":
+    for _y in "aiuAIUWYEhH":
+        if _x != _y:
+            _c = _phon_cost(_x, _y)
+            if _c != 1.0:
+                _PHON_SUB[(_x, _y)] = _c
+
+
+@lru_cache(maxsize=300_000)
+def _letter_bag(token: str) -> dict[str, int]:
+    bag: dict[str, int] = {}
+    for ch in token:
+        if ch not in _AR_VOWELS:
+            bag[ch] = bag.get(ch, 0) + 1
+    return bag
+
+
+@lru_cache(maxsize=300_000)
+def _consonant_bag(symbols: tuple[str, ...]) -> dict[str, int]:
+    bag: dict[str, int] = {}
+    for ch in symbols:
+        if ch not in _VOWELS and ch not in "WY":
+            bag[ch] = bag.get(ch, 0) + 1
+    return bag
+
+
+def _bag_gap(x: dict[str, int], y: dict[str, int]) -> int:
+    """A lower bound on the edits between two strings: unmatched consonants on the larger side."""
+    only_x = sum(n - y.get(ch, 0) for ch, n in x.items() if n > y.get(ch, 0))
+    only_y = sum(n - x.get(ch, 0) for ch, n in y.items() if n > x.get(ch, 0))
+    return max(only_x, only_y)
+
+
+#: Highest similarity of two spellings the lexicon knows as different names.
+DISTINCT_NAME_CAP = 0.72
+
+
+def _lexicon_adjust(sim: float, latin: str, arabic: str, lex: Any) -> float:
+    if arabic in lex.arabic_for(latin):
+        return max(sim, 0.97)
+    curated = lex.curated_arabic_for(latin)
+    if curated and arabic in lex.known_arabic and arabic not in curated:
+        return min(sim, DISTINCT_NAME_CAP)  # the curated list knows these as different names
+    return sim
+
+
+_SIM_CACHE: dict[tuple[str, str], float] = {}
+_SIM_CACHE_MAX = 2_000_000
+
+
+@lru_cache(maxsize=300_000)
+def _consonants(symbols: tuple[str, ...]) -> int:
+    return sum(1 for s in symbols if s not in _VOWELS)
+
+
+def token_similarity(a: str, b: str) -> float:
+    """Similarity in [0, 1] of two canonical name tokens (see :func:`_similarity`).
+
+    A Latin token with the article joined ("alcheikh", "elsayed") is also compared without it.
+    """
+    if a == b:
+        return 1.0
+    sim = _similarity(a, b)
+    if sim < 0.97:
+        for x, y in ((a, b), (b, a)):
+            if len(x) >= 6 and x[:2] in ("al", "el") and x.isascii() and x[2] not in "aeiou":
+                sim = max(sim, _similarity(x[2:], y) - 0.02)
+    return sim
+
+
+def _similarity(a: str, b: str) -> float:
+    """Similarity in [0, 1] of two canonical name tokens in any scripts (cached).
+
+    Same script Arabic: weighted edit distance with cheap look-alike letters. Otherwise the
+    phonetic symbols are aligned: vowels Latin spellings add or drop cost little, consonant
+    classes cost a full edit. The lexicon lifts a known spelling pair to 0.97.
+    """
+    if a == b:
+        return 1.0
+    key = (a, b) if a < b else (b, a)
+    hit = _SIM_CACHE.get(key)
+    if hit is not None:
+        return hit
+    sa, sb = script_of(a), script_of(b)
+    if sa == "ar" and sb == "ar":
+        norm_ar = max(len(a), len(b))
+        if _bag_gap(_letter_bag(a), _letter_bag(b)) * 0.45 > (1.0 - PAIR_FLOOR) * norm_ar:
+            sim = 0.0  # cannot reach the pairing floor: skip the edit distance
+        else:
+            d = _weighted_distance(a, b, _AR_PAIR, _AR_INDEL)
+            sim = 1.0 - d / norm_ar
+    else:
+        pa, pb = phonetic(a), phonetic(b)
+        norm = max(_consonants(pa), _consonants(pb), 2) + 0.5
+        if _bag_gap(_consonant_bag(pa), _consonant_bag(pb)) > (1.0 - PAIR_FLOOR) * norm + 0.2:
+            d = norm  # cannot reach the pairing floor (lexicon may still lift it below)
+        else:
+            d = _weighted_distance(pa, pb, _PHON_SUB, _PHON_INDEL)
+        sim = 1.0 - d / norm
+        lex = lexicon()
+        if sa == "la" and sb == "ar":
+            sim = _lexicon_adjust(sim, a, b, lex)
+        elif sb == "la" and sa == "ar":
+            sim = _lexicon_adjust(sim, b, a, lex)
+        elif sa == "la" and sb == "la":
+            if lex.arabic_for(a) & lex.arabic_for(b):
+                sim = max(sim, 0.97)
+            else:
+                ca, cb = lex.curated_arabic_for(a), lex.curated_arabic_for(b)
+                if ca and cb and not ca & cb:
+                    sim = min(sim, DISTINCT_NAME_CAP)
+    if sa == "ar" and sb == "ar" and sim > DISTINCT_NAME_CAP:
+        lex = lexicon()
+        if a in lex.known_arabic and b in lex.known_arabic:
+            sim = DISTINCT_NAME_CAP  # two different known names (محمد / محمود), not a typo
+    sim = max(0.0, min(1.0, sim))
+    if len(_SIM_CACHE) >= _SIM_CACHE_MAX:
+        _SIM_CACHE.clear()
+    _SIM_CACHE[key] = sim
+    return sim
