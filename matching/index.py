@@ -286,7 +286,7 @@ class CandidateIndex:
                     best = sim
             if best >= EXPANSION_FLOOR:
                 scored.append((c, best))
-        scored.sort(key=lambda x: -x[1])
+        scored.sort(key=lambda x: (-x[1], x[0]))  # deterministic: no set order, no hash seed
         out = scored[:MAX_EXPANSIONS]
         if not out:
             out = [(s, 0.5)]
@@ -357,10 +357,30 @@ class CandidateIndex:
                 hits = held & set(lst)
                 for _ in range(w):
                     counts.update(hits)
+        return self._rank(counts, shortlist)
+
+    def _rank(self, counts: Counter[int], shortlist: int) -> list[int]:
+        """The best ``shortlist`` live slots by count; ties broken by record_id.
+
+        Breaking ties by record id (not by slot, i.e. insertion order) makes the answer
+        independent of the order in which records were loaded.
+        """
         slots = self._slots
-        best = [s for s, _ in counts.most_common(shortlist * 2) if slots[s] is not None]
-        if len(best) < shortlist and self._dead:
-            # removed records still sit in long posting lists until the next compaction
-            best = [s for s, _ in counts.most_common() if slots[s] is not None]
-        return best[:shortlist]
+        if not counts:
+            return []
+
+        def order(cs: tuple[int, int]) -> tuple[int, str]:
+            held = slots[cs[1]]
+            return (-cs[0], held.record_id if held is not None else "")
+
+        top = [(c, s) for s, c in counts.most_common(shortlist * 2) if slots[s] is not None]
+        top.sort(key=order)
+        floor = top[-1][0] if top else 0
+        if len(top) >= shortlist and top[shortlist - 1][0] > floor:
+            pool = top  # every record with a count above the floor is in ``top``
+        else:
+            # the cut falls among ties (or removed records thinned ``top``): look at them all
+            pool = [(c, s) for s, c in counts.items() if c >= floor and slots[s] is not None]
+            pool.sort(key=order)
+        return [s for _, s in pool[:shortlist]]
 

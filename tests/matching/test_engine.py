@@ -164,3 +164,24 @@ def test_search_never_raises(name: str, mother: str | None, year: int | None, go
 @given(st.text(min_size=1, max_size=100).map(lambda t: (t * 10_000)[:10_000]))
 def test_ten_kilobyte_query(name: str) -> None:
     assert SHARED.search(q(name)).decision in {"match", "review", "no_match"}
+
+
+def test_answers_do_not_depend_on_load_order() -> None:
+    import csv
+    import json
+    import random
+    from pathlib import Path
+
+    from matching.batch import query_from_json
+    from matching.records import record_from_row
+
+    dev = Path(__file__).resolve().parents[2] / "data" / "devset" / "dev"
+    with open(dev / "registry.csv", encoding="utf-8", newline="") as handle:
+        records = [record_from_row(row) for row in csv.DictReader(handle)][:2_000]
+    with open(dev / "queries.jsonl", encoding="utf-8") as handle:
+        queries = [query_from_json(json.loads(line)) for line in handle][:150]
+    shuffled = records[:]
+    random.Random(7).shuffle(shuffled)
+    a, b = Matcher(records), Matcher(reversed(shuffled))
+    for query in queries:
+        assert a.search(query).to_json() == b.search(query).to_json(), query
