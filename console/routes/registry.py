@@ -70,6 +70,7 @@ def _search(deps: Any, form: dict[str, str], operator_id: int) -> list[RegistryR
         # The reason is kept as written (it justifies the search); the searched name only as a hash.
         audit.record(db, "registry_search", operator_id=operator_id, subject_type="registry",
                      detail={"reason": form["reason"], "query_hash": audit.digest(searched), "results": len(rows)})
+        db.flush()
         db.expunge_all()
         return list(rows)
 

@@ -1,0 +1,74 @@
+"""Match review and registrations over HTTP: both sides with the matcher's explanation, confirm and reject
+through ``bot.reunion.review`` (the consent flow), and verifying a callback number by hand."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.models import AuditEvent, Match, Registration
+from tests.console.conftest import logged_in, post, registration, review_case
+
+
+def test_review_shows_both_sides_and_the_explanation(app, accounts, factory) -> None:  # type: ignore[no-untyped-def]
+    case = review_case(factory)
+    rania = logged_in(app, "rania")
+    listing = rania.get("/console/reviews").text
+    assert f'href="/console/reviews/{case.match_id}"' in listing and "محمد احمد الحلبي" in listing
+    page = rania.get(f"/console/reviews/{case.match_id}").text
+    assert "محمد احمد الحلبي" in page and "محمد أحمد الحلبي" in page  # the search and the record
+    assert "فاطمه" in page and "فاطمة" in page and "1986" in page and "1985" in page
+    assert "متطابق" in page and "نقاط" in page and "صيدنايا" in page
+    assert 'id="confirm"' in page and 'id="reject"' in page
+    with factory() as db:
+        view = db.execute(select(AuditEvent).where(AuditEvent.action == "view_match")).scalar_one()
+        assert (view.operator_id, view.subject_id) == (accounts.operator.id, str(case.match_id))
+    assert rania.get("/console/reviews/9999").status_code == 404
+
+
+def test_confirm_continues_the_consent_flow_once(app, accounts, factory) -> None:  # type: ignore[no-untyped-def]
+    case = review_case(factory)
+    rania, omar = logged_in(app, "rania"), logged_in(app, "omar")
+    done = post(rania, f"/console/reviews/{case.match_id}/confirm", {"note": "الأم متطابقة"}, page="/console/reviews")
+    assert done.status_code == 303
+    with factory() as db:
+        match = db.get(Match, case.match_id)
+        assert (match.status, match.decided_by, match.note) == ("confirmed", accounts.operator.id, "الأم متطابقة")
+        event = db.execute(select(AuditEvent).where(AuditEvent.action == "match_confirmed")).scalar_one()
+        assert event.operator_id == accounts.operator.id
+        assert "الأم" not in str(event.detail)  # the note itself stays out of the audit trail
+    page = rania.get(f"/console/reviews/{case.match_id}").text
+    assert 'id="confirm"' not in page and "Rania" in page
+    # A second decision is refused: the first one stands.
+    late = post(omar, f"/console/reviews/{case.match_id}/reject", {"note": "لا"}, page="/console/reviews")
+    assert late.status_code == 409 and "only matches in review" in late.text
+    with factory() as db:
+        assert db.get(Match, case.match_id).status == "confirmed"
+    assert "مؤكدة" in rania.get("/console/reviews").text
+
+
+def test_reject(app, accounts, factory) -> None:  # type: ignore[no-untyped-def]
+    case = review_case(factory)
+    rania = logged_in(app, "rania")
+    assert post(rania, f"/console/reviews/{case.match_id}/reject", page="/console/reviews").status_code == 303
+    with factory() as db:
+        match = db.get(Match, case.match_id)
+        assert (match.status, match.note) == ("rejected", None)
+    assert post(rania, "/console/reviews/9999/confirm", page="/console/reviews").status_code == 404
+
+
+def test_registration_view_and_hand_verification(app, accounts, factory) -> None:  # type: ignore[no-untyped-def]
+    reg = registration(factory)
+    rania = logged_in(app, "rania")
+    page = rania.get(f"/console/registrations/{reg}").text
+    assert "+963933000111" in page and "بانتظار تأكيد الرقم" in page and 'id="verify"' in page
+    assert post(rania, f"/console/registrations/{reg}/verify").status_code == 303
+    with factory() as db:
+        row = db.get(Registration, reg)
+        assert (row.status, row.verified_by) == ("active", accounts.operator.id)
+        assert row.callback_verified_at is not None
+        acts = list(db.execute(select(AuditEvent.action).order_by(AuditEvent.id)).scalars())
+    assert "view_registration" in acts and "registration_verified" in acts
+    after = rania.get(f"/console/registrations/{reg}").text
+    assert 'id="verify"' not in after and "Rania" in after
+    assert rania.get("/console/registrations/9999").status_code == 404
+    assert post(rania, "/console/registrations/9999/verify").status_code == 404
