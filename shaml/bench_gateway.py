@@ -281,7 +281,8 @@ def _direct(url: str, turns: int, text_of: Callable[[int], str]) -> list[float]:
 
 
 def run(
-    *, senders: int, messages: int, turns: int, workers: int, postgres: str, rasa_url: str, echo: Callable[[str], None], interval: float = 1.0
+    *, senders: int, messages: int, turns: int, workers: int, postgres: str, rasa_url: str, echo: Callable[[str], None], interval: float = 1.0,
+    web_processes: int = 1,
 ) -> None:
     """Run the benchmark and print its table."""
     load_before = os.getloadavg()[0]
@@ -313,7 +314,7 @@ def run(
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         try:
-            procs.start("serve", "--port", str(port))
+            procs.start("serve", "--port", str(port), "--workers", str(web_processes))
             _wait_up(base + "/readyz")
             # Warm up connections and code paths, then measure.
             asyncio.run(_load(base, 10, 5, lambda s, i: ("POST", "/twilio/inbound", *_signed(validator, f"+9639441{s:05d}", "warm"))))
@@ -360,7 +361,7 @@ def run(
             conn2.close()
 
     n = len(acks)
-    echo(f"gateway benchmark: {senders} concurrent senders, PostgreSQL + Redis, 1 web process, {workers} workers, {os.cpu_count()} CPUs")
+    echo(f"gateway benchmark: {senders} concurrent senders, PostgreSQL + Redis, {web_processes} web process(es), {workers} workers, {os.cpu_count()} CPUs")
     echo(f"{'':50} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'per s':>8}")
     echo(f"paced: each sender posts every {interval:g} s ({n} webhooks, {senders / interval:.0f}/s offered)")
     echo(f"{'  ack POST /twilio/inbound (verify, dedupe, store)':50} {_pct(acks, .5):8.1f} {_pct(acks, .95):8.1f} {_pct(acks, .99):8.1f} {n / ack_s:8.0f}")

@@ -6,14 +6,16 @@ import logging
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.channels.base import InboundMessage
 from bot.contacts import address_hash, get_or_create_contact
 from bot.gateway.context import Gateway
 from bot.gateway.jobs import wake_inbound
-from bot.models import Message
+from bot.models import Contact, Message
 from matching.store import utcnow
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,27 @@ class Accepted:
 def _stored(gateway: Gateway, provider_id: str) -> Message | None:
     with gateway.factory() as session:
         return session.execute(select(Message).where(Message.provider_id == provider_id)).scalar_one_or_none()
+
+
+def _touch_contact(session: Session, channel: str, address: str) -> int:
+    """The contact's id, created on first sight, with ``last_inbound_at`` set to now.
+
+    On PostgreSQL this is one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` (the ack path is
+    latency-bound by round trips); elsewhere it is :func:`bot.contacts.get_or_create_contact`.
+    """
+    now = utcnow()
+    if session.get_bind().dialect.name == "postgresql":
+        statement = (
+            pg_insert(Contact)
+            .values(channel=channel, address=address, language="ar", opted_out=False, escalated=False, created_at=now, last_inbound_at=now)
+            .on_conflict_do_update(constraint="uq_contacts_channel_address", set_={"last_inbound_at": now})
+            .returning(Contact.id)
+        )
+        return int(session.execute(statement).scalar_one())
+    contact = get_or_create_contact(session, channel, address)
+    contact.last_inbound_at = now
+    session.flush()
+    return int(contact.id)
 
 
 def accept(gateway: Gateway, message: InboundMessage) -> Accepted:
@@ -59,22 +82,21 @@ def accept(gateway: Gateway, message: InboundMessage) -> Accepted:
     for attempt in (1, 2):
         try:
             with gateway.transaction() as session:
-                contact = get_or_create_contact(session, message.channel, message.address)
-                contact.last_inbound_at = utcnow()
-                row = Message(
-                    contact_id=contact.id,
-                    direction="in",
-                    author="user",
-                    provider_id=message.provider_id,
-                    body=message.body,
-                    media=media,
-                    status="received",
-                    attempts=0,
-                    rate_limited=rate_limited,
+                contact_id = _touch_contact(session, message.channel, message.address)
+                result = session.execute(
+                    insert(Message).values(
+                        contact_id=contact_id,
+                        direction="in",
+                        author="user",
+                        provider_id=message.provider_id,
+                        body=message.body,
+                        media=media,
+                        status="received",
+                        attempts=0,
+                        rate_limited=rate_limited,
+                    )
                 )
-                session.add(row)
-                session.flush()
-                ids = (row.id, contact.id)
+                ids = (int(result.inserted_primary_key[0]), contact_id)
             break
         except IntegrityError:
             # Either the same message committed by a concurrent request, or a new contact created

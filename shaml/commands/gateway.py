@@ -97,6 +97,7 @@ def register(cli: click.Group, bench: click.Group) -> None:
     @click.option("--messages", type=click.IntRange(1, 100_000), default=2000, show_default=True, help="Webhooks in the ack phase.")
     @click.option("--turns", type=click.IntRange(1, 10_000), default=100, show_default=True, help="Turns in the reply-latency phase.")
     @click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True, help="Worker processes for replies.")
+    @click.option("--web-processes", type=click.IntRange(1, 16), default=1, show_default=True, help="shaml serve --workers.")
     @click.option(
         "--postgres",
         default="postgresql://postgres@127.0.0.1:5432/postgres",
@@ -105,7 +106,9 @@ def register(cli: click.Group, bench: click.Group) -> None:
     )
     @click.option("--interval", type=click.FloatRange(0.01, 60), default=1.0, show_default=True, help="Seconds between one sender's messages in the paced phase.")
     @click.option("--rasa-url", default="", help="A running Rasa (rasa run --enable-api) to measure; default: SHAML_RASA_URL if it answers.")
-    def bench_gateway(senders: int, messages: int, turns: int, workers: int, postgres: str, interval: float, rasa_url: str) -> None:
+    def bench_gateway(
+        senders: int, messages: int, turns: int, workers: int, web_processes: int, postgres: str, interval: float, rasa_url: str
+    ) -> None:
         """Ack latency and throughput under concurrent signed webhooks; reply latency and the gateway's overhead."""
         from shaml.bench_gateway import run
 
@@ -118,4 +121,5 @@ def register(cli: click.Group, bench: click.Group) -> None:
             rasa_url=rasa_url or get_settings().rasa_url,
             echo=click.echo,
             interval=interval,
+            web_processes=web_processes,
         )
