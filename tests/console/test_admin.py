@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.models import AuditEvent, Match, Message, Operator
 from console.csvsafe import safe_cell, to_csv
 from matching.store import utcnow
-from tests.console.conftest import PASSWORD, escalated_contact, login, logged_in, post, review_case
+from tests.console.conftest import PASSWORD, escalated_contact, logged_in, login, post, review_case
 
 
 @pytest.mark.parametrize(
