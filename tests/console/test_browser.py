@@ -255,3 +255,25 @@ def test_simulator_search(page: Page, live: LiveServer, accounts, factory, fake_
     assert fake_twilio.requests == []  # the simulator never reaches Twilio
     with factory() as db:
         assert db.execute(select(Message).where(Message.direction == "in")).scalars().all()
+
+
+def test_every_page_fits_a_phone_and_switches_to_english(page: Page, live: LiveServer, accounts, factory) -> None:  # type: ignore[no-untyped-def]
+    contact = escalated_contact(factory)
+    case = review_case(factory)
+    log_in(page, live, "samir", start="/console/")
+    paths = ["/console/", "/console/inbox", f"/console/conversations/{contact}", "/console/reviews",
+             f"/console/reviews/{case.match_id}", "/console/registry", f"/console/registry/records/{case.row_id}",
+             "/console/registry/import", "/console/operators", "/console/audit", "/console/simulator"]
+    for path in paths:
+        page.goto(live.url + path)
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"{path} is {width} px wide on a 360 px phone"
+    page.goto(live.url + "/console/")
+    expect(page.locator("svg#chart-matches rect")).to_have_count(1)
+    shot(page, "dashboard-phone-ar")
+    page.click("a.lang")
+    expect(page.locator("html")).to_have_attribute("dir", "ltr")
+    expect(page.locator("h1")).to_have_text("Shift dashboard")
+    page.goto(live.url + "/console/inbox")
+    expect(page.locator("#inbox-rows")).to_contain_text("asked for a person")
