@@ -15,7 +15,8 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.actions import conversation, deps
-from bot.reunion import consent, verification
+from bot.actions.parsing import as_int, as_text, split_detention
+from bot.reunion import consent, searches, verification
 from bot.reunion.config import ReunionConfig
 from bot.reunion.texts import render
 
@@ -28,6 +29,30 @@ def configure(config: ReunionConfig) -> None:
     """Give these actions the workflow's limits (``shaml actions`` calls it; defaults otherwise)."""
     global _config
     _config = config
+
+
+def search_details(slots: dict[str, Any]) -> searches.SearchDetails:
+    """The search form's slots as the workflow's search details."""
+    place, date = split_detention(slots.get("detention"))
+    return searches.SearchDetails(
+        full_name=as_text(slots.get("person_name")) or "",
+        father_name=as_text(slots.get("father_name")),
+        mother_name=as_text(slots.get("mother_name")),
+        birth_year=as_int(slots.get("birth_year")),
+        governorate=as_text(slots.get("governorate")),
+        detention_place=as_text(place),
+        detention_date=as_text(date),
+        searcher_name=as_text(slots.get("searcher_name")),
+        relationship=as_text(slots.get("relationship")),
+    )
+
+
+def refusal(session: Any, contact_id: int, slots: dict[str, Any]) -> str | None:
+    """Why this search may not be recorded (daily limit, probing, cool-down, already open), as the
+    reply to send; None when it may. Call in the submit action's transaction, before storing.
+    """
+    refused = searches.admit(session, contact_id, search_details(slots), _config)
+    return None if refused is None else refused.reply
 
 
 def _entity(tracker: Tracker, name: str) -> Any:

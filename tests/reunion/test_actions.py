@@ -105,3 +105,18 @@ def test_verify_code_from_another_phone(factory, wired, config):
 def test_verify_code_without_a_code_falls_back(wired):
     events, said = run(ActionVerifyCode(), tracker(5, "شو في جديد", intent="enter_code"))
     assert events == [FollowupAction("action_fallback")] and said == []
+
+
+def test_refusal_before_the_assistant_stores_a_sixth_search(factory, wired, config):
+    from bot.actions.reunion import refusal
+
+    family = contact(factory, "+963944000901")
+    names = ["رامي حسين عمر", "سمير خالد النجار", "ياسر محمود العلي", "هيثم جميل الخطيب", "وليد سعيد الحمصي", "ماهر عادل الشامي"]
+    for name in names[:5]:
+        search(factory, family, config, full_name=name, father_name=None)
+    slots = {"person_name": names[5], "father_name": "-", "mother_name": "سعاد", "birth_year": "1970", "detention": "-"}
+    with factory() as session, session.begin():
+        assert refusal(session, family, slots) is not None and "حد البحث اليومي" in refusal(session, family, slots)
+    other = contact(factory, "+963944000902")
+    with factory() as session, session.begin():
+        assert refusal(session, other, slots) is None
