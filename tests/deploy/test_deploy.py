@@ -66,9 +66,15 @@ def test_kustomize_renders_every_part():
 
 
 def test_rasa_uses_shared_stores_for_replicas():
-    endpoints = yaml.safe_load((DEPLOY / "rasa" / "endpoints.yml").read_text())
-    assert endpoints["tracker_store"]["type"] == "SQL"
-    assert endpoints["lock_store"]["type"] == "redis"
+    from shaml.commands.assistant import endpoints_yaml
+    from shaml.settings import Settings
+
+    settings = Settings.from_env(
+        {"SHAML_DATABASE_URL": "postgresql://shaml:pw@postgres:5432/shaml", "SHAML_REDIS_URL": "redis://redis:6379/0"}
+    )
+    endpoints = yaml.safe_load(endpoints_yaml(settings))
+    assert endpoints["tracker_store"]["type"] == "SQL" and endpoints["tracker_store"]["url"] == "postgres"
+    assert endpoints["lock_store"]["type"] == "redis" and endpoints["lock_store"]["url"] == "redis"
 
 
 def test_image_runs_as_non_root():
