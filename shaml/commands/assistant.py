@@ -36,10 +36,46 @@ def _rasa() -> str:
     return str(Path(sys.executable).with_name("rasa"))
 
 
+def assistant_parts() -> list[Path]:
+    """Folders of bot/assistant that add to the assistant (e.g. reunion/): a domain.yml and data.
+
+    Their domain is merged with ours and their data trained with ours, so another workflow can
+    add intents, forms and responses without editing the assistant's files.
+    """
+    return sorted(p.parent for p in ASSISTANT.glob("*/domain.yml"))
+
+
+def _part_data(part: Path) -> list[Path]:
+    return sorted(p for p in part.rglob("*.yml") if p.name != "domain.yml")
+
+
+def domain_path() -> Path:
+    """The domain to train and validate with: domain.yml, or a folder merging it with the parts'."""
+    parts = assistant_parts()
+    if not parts:
+        return ASSISTANT / "domain.yml"
+    merged = ROOT / "var" / "assistant-domain"
+    if merged.exists():
+        for old in merged.glob("*.yml"):
+            old.unlink()
+    merged.mkdir(parents=True, exist_ok=True)
+    (merged / "shaml.yml").write_bytes((ASSISTANT / "domain.yml").read_bytes())
+    for part in parts:
+        (merged / f"{part.name}.yml").write_bytes((part / "domain.yml").read_bytes())
+    return merged
+
+
+def data_paths() -> list[Path]:
+    """The training data: data/ and every part's data files (never heldout/)."""
+    return [ASSISTANT / "data", *(p for part in assistant_parts() for p in _part_data(part))]
+
+
 def training_inputs() -> list[Path]:
-    """Every file a trained model depends on: config, domain, training data and the nlu/ code."""
+    """Every file a trained model depends on: config, domains, training data and the nlu/ code."""
     files = [ASSISTANT / "config.yml", ASSISTANT / "domain.yml"]
     files += sorted((ASSISTANT / "data").rglob("*.yml"))
+    for part in assistant_parts():
+        files += [part / "domain.yml", *_part_data(part)]
     files += sorted((ROOT / "nlu").glob("*.py"))
     return files
 
@@ -72,8 +108,8 @@ def train(force: bool = False) -> bool:
     command = [
         _rasa(), "train",
         "--config", str(ASSISTANT / "config.yml"),
-        "--domain", str(ASSISTANT / "domain.yml"),
-        "--data", str(ASSISTANT / "data"),
+        "--domain", str(domain_path()),
+        "--data", *map(str, data_paths()),
         "--out", str(MODELS),
         "--fixed-model-name", MODEL_NAME,
         # The nlu/ code is not in Rasa's own fingerprint; our stamp covers it.
@@ -134,6 +170,8 @@ def endpoints_yaml(settings: Settings) -> str:
 #: Warnings of `rasa data validate` that are expected: responses sent by custom actions and forms
 #: (utter_ask_*, re-asks, outcomes) are not named in rules, so Rasa cannot see them used.
 _UNUSED_UTTERANCE = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule")
+#: External intents (EXTERNAL_*) are triggered through Rasa's API by workers, never typed.
+_EXTERNAL_INTENT = re.compile(r"The intent 'EXTERNAL_\w+' is listed in the domain file, but is not found in the NLU")
 
 
 def validate_data() -> list[str]:
@@ -145,8 +183,8 @@ def validate_data() -> list[str]:
     command = [
         _rasa(), "data", "validate",
         "--config", str(ASSISTANT / "config.yml"),
-        "--domain", str(ASSISTANT / "domain.yml"),
-        "--data", str(ASSISTANT / "data"),
+        "--domain", str(domain_path()),
+        "--data", *map(str, data_paths()),
     ]
     done = subprocess.run(command, cwd=ROOT, env={**os.environ, **TF_ENV, "PYTHONPATH": str(ROOT)},
                           capture_output=True, text=True)
@@ -158,22 +196,30 @@ def validate_data() -> list[str]:
     for line in (done.stdout + done.stderr).splitlines():
         if "UserWarning" not in line and "ERROR" not in line:
             continue
+        if _EXTERNAL_INTENT.search(line):
+            continue
         unused = _UNUSED_UTTERANCE.search(line)
         if unused:
             name = unused.group(1)
-            asked = name.startswith("utter_ask_") and name[len("utter_ask_"):] in forms
+            asked = name.startswith("utter_ask_") and any(
+                name[len("utter_ask_"):] in (slot, f"{form}_{slot}") for form, slot in forms
+            )
             if asked or f'"{name}"' in sent_by_code:
                 continue
         problems.append(line.strip())
     return problems
 
 
-def yaml_forms() -> set[str]:
-    """Every slot some form asks for."""
+def yaml_forms() -> set[tuple[str, str]]:
+    """Every (form, slot) some form asks for, in our domain and the parts'."""
     import yaml
 
-    domain = yaml.safe_load((ASSISTANT / "domain.yml").read_text())
-    return {slot for form in domain.get("forms", {}).values() for slot in form["required_slots"]}
+    pairs = set()
+    for path in [ASSISTANT / "domain.yml", *(part / "domain.yml" for part in assistant_parts())]:
+        domain = yaml.safe_load(path.read_text()) or {}
+        for form, spec in (domain.get("forms") or {}).items():
+            pairs |= {(form, slot) for slot in (spec or {}).get("required_slots", [])}
+    return pairs
 
 
 def heldout_report(results: Path) -> tuple[float, dict[str, float]]:

@@ -133,3 +133,24 @@ def test_retrains_only_when_an_input_changes(tmp_path, monkeypatch):
     assert not assistant.needs_training()
     source.write_text("b")
     assert assistant.needs_training()
+
+
+def test_a_part_of_the_assistant_is_merged_and_trained(tmp_path, monkeypatch):
+    home = tmp_path / "bot" / "assistant"
+    (home / "data").mkdir(parents=True)
+    (home / "heldout").mkdir()
+    (home / "domain.yml").write_text("intents: [greet]\n")
+    (home / "config.yml").write_text("pipeline: []\n")
+    (home / "data" / "nlu.yml").write_text("nlu: []\n")
+    (home / "heldout" / "nlu.yml").write_text("nlu: []\n")
+    (home / "reunion").mkdir()
+    (home / "reunion" / "domain.yml").write_text("intents: [enter_code]\n")
+    (home / "reunion" / "data.yml").write_text("nlu: []\n")
+    (tmp_path / "nlu").mkdir()
+    monkeypatch.setattr(assistant, "ROOT", tmp_path)
+    monkeypatch.setattr(assistant, "ASSISTANT", home)
+    merged = assistant.domain_path()
+    assert sorted(p.name for p in merged.glob("*.yml")) == ["reunion.yml", "shaml.yml"]
+    assert assistant.data_paths() == [home / "data", home / "reunion" / "data.yml"]
+    assert home / "reunion" / "domain.yml" in assistant.training_inputs()
+    assert not any("heldout" in str(p) for p in assistant.training_inputs() + assistant.data_paths())
