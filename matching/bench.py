@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import gc
+import heapq
 import random
 import resource
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from matching.engine import Matcher
 from matching.index import prepare_query
 from matching.records import Query, RegistryRecord, RowError, record_from_row
+from matching.score import Entry, score_pair
 
 
 def _rss_mb() -> float:
@@ -75,6 +78,28 @@ def queries_from_records(records: list[RegistryRecord], n: int, seed: int = 1) -
             )
         )
     return out
+
+
+def exhaustive_best(matcher: Matcher, query: Query, entries: list[Entry]) -> tuple[str, float, float] | None:
+    """Score every entry (streaming, nothing kept) and return the best: id, bits, score.
+
+    The score of the best is its posterior against the 60 next best, as in a real search.
+    """
+    idx = matcher.index
+    pq = prepare_query(query)
+    if not pq.names or not entries:
+        return None
+    best: list[tuple[float, str, Entry]] = []
+    memo: dict[Any, Any] = {}
+    for e in entries:
+        bits = score_pair(pq, e, idx.name_weight, idx.mother_weight, explain=False, memo=memo).bits
+        if len(best) < 61:
+            heapq.heappush(best, (bits, e.record_id, e))
+        elif bits > best[0][0]:
+            heapq.heapreplace(best, (bits, e.record_id, e))
+    ranked = matcher.score_entries(pq, [e for _, _, e in best], explain_top=0)
+    top = ranked[0]
+    return top.entry.record_id, top.pair.bits, top.score
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -155,28 +180,33 @@ def run_bench(
     build = 0.0
     seen = 0
     want = 4 * n_queries
-    for row in rows:
-        try:
-            rec = record_from_row(row)
-        except RowError:
-            continue
-        t = time.perf_counter()
-        matcher.upsert(rec)
-        build += time.perf_counter() - t
-        seen += 1
-        if len(sample) < want:
-            sample.append(rec)
-        else:
-            j = rng.randrange(seen)
-            if j < want:
-                sample[j] = rec
-        if seen % 200_000 == 0:
-            say(f"  {seen:,} records indexed ({build:.1f} s)")
+
+    def timed_records() -> Iterator[RegistryRecord]:
+        nonlocal build, seen
+        for row in rows:
+            try:
+                rec = record_from_row(row)
+            except RowError:
+                continue
+            seen += 1
+            if len(sample) < want:
+                sample.append(rec)
+            else:
+                j = rng.randrange(seen)
+                if j < want:
+                    sample[j] = rec
+            if seen % 200_000 == 0:
+                say(f"  {seen:,} records indexed ({build:.1f} s)")
+            started = time.perf_counter()
+            yield rec
+            build += time.perf_counter() - started  # time until the next record is asked for
+
+    matcher.extend(timed_records())  # the bulk path: garbage collector paused
     rss_after = _rss_mb()
     say(f"indexed {len(matcher):,} records in {build:.1f} s")
     cold_q = queries_from_records(sample, n_queries, seed)
     warm_q = queries_from_records(sample, n_queries, seed + 1000)
-    del sample
+    sample.clear()
 
     def timed(queries: list[Query]) -> dict[str, float]:
         lat = []
@@ -199,10 +229,7 @@ def run_bench(
         process.extract(" ".join(prepare_query(q).names), choices, scorer=fuzz.token_sort_ratio, limit=10)
     rf_ms = (time.perf_counter() - t) * 1000 / max(1, len(chosen))
     t = time.perf_counter()
-    exhaustive = []
-    for q in chosen:
-        ranked = matcher.score_entries(prepare_query(q), entries, explain_top=0)
-        exhaustive.append((q, ranked[0] if ranked else None))
+    exhaustive = [(q, exhaustive_best(matcher, q, entries)) for q in chosen]
     ex_ms = (time.perf_counter() - t) * 1000 / max(1, len(chosen))
     review_floor = matcher.config.decision.review_score
     found = relevant = top1 = 0
@@ -210,11 +237,11 @@ def run_bench(
         res = matcher.search(q)
         ids = [c.record_id for c in res.candidates]
         got = float(res.candidates[0].explanation["bits"]) if res.candidates else -1e9
-        tie = best is None or got >= round(best.pair.bits, 2) - 0.011
+        tie = best is None or got >= round(best[1], 2) - 0.011
         top1 += tie
-        if best is not None and best.score >= review_floor:
+        if best is not None and best[2] >= review_floor:
             relevant += 1
-            found += tie or best.entry.record_id in ids
+            found += tie or best[0] in ids
     n = max(1, len(chosen))
     return BenchReport(
         records=len(matcher),

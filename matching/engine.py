@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,8 +63,25 @@ class Matcher:
     def __init__(self, records: Iterable[RegistryRecord] = (), *, config: MatchConfig | None = None) -> None:
         self.config = config or MatchConfig()
         self._index = CandidateIndex()
-        for record in records:
-            self.upsert(record)
+        self.extend(records)
+
+    def extend(self, records: Iterable[RegistryRecord]) -> int:
+        """Upsert many records; returns how many. The cyclic garbage collector is paused
+        meanwhile (the index creates millions of small objects and no cycles), then the
+        built objects are frozen out of later collections."""
+        count = 0
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            for record in records:
+                self.upsert(record)
+                count += 1
+        finally:
+            if paused:
+                gc.enable()
+        if count > 10_000:
+            gc.freeze()
+        return count
 
     def upsert(self, record: RegistryRecord) -> None:
         """Add a record, or replace the one with the same record_id."""
