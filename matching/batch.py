@@ -126,12 +126,16 @@ def run(
         warn(f"registry {registry_csv}: {exc}; no record read")
         records, bad_rows = [], 0
     m = matcher if matcher is not None else Matcher()
-    seen: dict[str, int] = {}
-    for record in records:
-        if record.record_id in seen:
-            warn(f"registry: record_id {record.record_id!r} appears again; the later row wins")
-        seen[record.record_id] = 1
-        m.upsert(record)
+    seen: set[str] = set()
+
+    def checked() -> Iterator[RegistryRecord]:
+        for record in records:
+            if record.record_id in seen:
+                warn(f"registry: record_id {record.record_id!r} appears again; the later row wins")
+            seen.add(record.record_id)
+            yield record
+
+    m.extend(checked())
     built = time.perf_counter()
     decisions: Counter[str] = Counter()
     bad_queries = 0

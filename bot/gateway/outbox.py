@@ -147,13 +147,17 @@ def release_waiting(session: Session, contact_id: int) -> int:
     return int(result.rowcount or 0)
 
 
-def _next(session: Session, contact_id: int) -> Message | None:
-    return session.execute(
+def _next_query(contact_id: int):  # type: ignore[no-untyped-def]
+    return (
         select(Message)
         .where(Message.contact_id == contact_id, Message.direction == "out", Message.status.in_(("queued", "sending")))
         .order_by(Message.id)
         .limit(1)
-    ).scalar_one_or_none()
+    )
+
+
+def _next(session: Session, contact_id: int) -> Message | None:
+    return session.execute(_next_query(contact_id)).scalar_one_or_none()
 
 
 def _due(message: Message | None) -> bool:
@@ -170,12 +174,13 @@ def _due(message: Message | None) -> bool:
 def _prepare(gateway: Gateway, contact_id: int) -> tuple[bool, Outgoing | None, int | None]:
     """Pick the contact's next message and mark it ``sending``. Returns (go on?, what to send, row id)."""
     with gateway.transaction() as session:
-        message = _next(session, contact_id)
+        row = session.execute(
+            _next_query(contact_id).add_columns(Contact).join(Contact, Contact.id == Message.contact_id)
+        ).first()
+        message, contact = (row[0], row[1]) if row is not None else (None, None)
         if not _due(message):
             return False, None, None
-        assert message is not None
-        contact = session.get(Contact, contact_id)
-        assert contact is not None
+        assert message is not None and contact is not None
         if message.status == "sending" and message.kind in AT_MOST_ONCE:
             message.status = "failed"
             message.error_code = "interrupted"
@@ -207,12 +212,12 @@ def _prepare(gateway: Gateway, contact_id: int) -> tuple[bool, Outgoing | None, 
 
 def _record_success(gateway: Gateway, message_id: int, result: SendResult) -> None:
     with gateway.transaction() as session:
-        message = session.get(Message, message_id)
-        assert message is not None
-        message.provider_id = result.provider_id
-        message.status = result.status
-        message.error_code = None
-        message.next_attempt_at = None
+        session.execute(
+            update(Message)
+            .where(Message.id == message_id)
+            .values(provider_id=result.provider_id, status=result.status, error_code=None, next_attempt_at=None, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
     # A status report that arrived before this commit was parked in Redis; apply it now.
     early = gateway.redis.get(gateway.key("early-status", result.provider_id))
     if early:

@@ -41,13 +41,17 @@ class Outcome:
     language: str | None = None
 
 
-def _next(session, contact_id: int) -> Message | None:  # type: ignore[no-untyped-def]
-    return session.execute(
+def _next_query(contact_id: int):  # type: ignore[no-untyped-def]
+    return (
         select(Message)
         .where(Message.contact_id == contact_id, Message.direction == "in", Message.status == "received")
         .order_by(Message.id)
         .limit(1)
-    ).scalar_one_or_none()
+    )
+
+
+def _next(session, contact_id: int) -> Message | None:  # type: ignore[no-untyped-def]
+    return session.execute(_next_query(contact_id)).scalar_one_or_none()
 
 
 def decide(gateway: Gateway, message: Message, contact: Contact) -> Outcome | None:
@@ -145,12 +149,13 @@ def _attempts(session, message_id: int) -> int:  # type: ignore[no-untyped-def]
 def handle_next(gateway: Gateway, contact_id: int) -> bool:
     """Handle the contact's oldest ``received`` message if it is due. False when there is none due."""
     with gateway.factory() as session:
-        message = _next(session, contact_id)
+        row = session.execute(
+            _next_query(contact_id).add_columns(Contact).join(Contact, Contact.id == Message.contact_id)
+        ).first()
+        message, contact = (row[0], row[1]) if row is not None else (None, None)
         if not _due(message):
             return False
-        assert message is not None
-        contact = session.get(Contact, contact_id)
-        assert contact is not None
+        assert message is not None and contact is not None
         session.expunge_all()
     outcome = decide(gateway, message, contact)
     if outcome is None:
