@@ -80,13 +80,29 @@ def training_inputs() -> list[Path]:
     return files
 
 
-def training_stamp() -> str:
-    """A hash of the training inputs' paths and contents."""
+def _digest(paths: list[Path]) -> str:
     digest = hashlib.sha256()
-    for path in training_inputs():
+    for path in paths:
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def training_stamp() -> str:
+    """A hash of every training input's path and contents (the nlu/ code included)."""
+    return _digest(training_inputs())
+
+
+def code_stamp() -> str:
+    """A hash of the custom components' code, which Rasa's own fingerprint does not see."""
+    return _digest(sorted((ROOT / "nlu").glob("*.py")))
+
+
+def _stamp_lines() -> dict[str, str]:
+    if not STAMP.exists():
+        return {}
+    pairs = (line.split(" ", 1) for line in STAMP.read_text().splitlines() if " " in line)
+    return {key: value.strip() for key, value in pairs}
 
 
 def model_path() -> Path:
@@ -96,14 +112,18 @@ def model_path() -> Path:
 
 def needs_training() -> bool:
     """True when there is no model or its inputs changed since it was trained."""
-    return not model_path().exists() or not STAMP.exists() or STAMP.read_text().strip() != training_stamp()
+    return not model_path().exists() or _stamp_lines().get("inputs") != training_stamp()
 
 
 def train(force: bool = False) -> bool:
-    """Train into models/ when needed; returns whether a model was trained."""
+    """Train into models/ when needed; returns whether a model was trained.
+
+    Rasa reuses its cached components when only some inputs changed (a rule, a response). When
+    the nlu/ code changed, which Rasa's fingerprint cannot see, every component is retrained.
+    """
     if not force and not needs_training():
         return False
-    stamp = training_stamp()
+    inputs, code = training_stamp(), code_stamp()
     MODELS.mkdir(exist_ok=True)
     command = [
         _rasa(), "train",
@@ -112,11 +132,11 @@ def train(force: bool = False) -> bool:
         "--data", *map(str, data_paths()),
         "--out", str(MODELS),
         "--fixed-model-name", MODEL_NAME,
-        # The nlu/ code is not in Rasa's own fingerprint; our stamp covers it.
-        "--force",
     ]
+    if force or _stamp_lines().get("code") != code:
+        command.append("--force")
     subprocess.run(command, check=True, cwd=ROOT, env={**os.environ, **TF_ENV, "PYTHONPATH": str(ROOT)})
-    STAMP.write_text(stamp + "\n")
+    STAMP.write_text(f"inputs {inputs}\ncode {code}\n")
     return True
 
 

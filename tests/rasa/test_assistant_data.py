@@ -121,6 +121,7 @@ def test_training_inputs_cover_data_domain_config_and_nlu_code():
 def test_retrains_only_when_an_input_changes(tmp_path, monkeypatch):
     source = tmp_path / "nlu.yml"
     source.write_text("a")
+    (tmp_path / "nlu").mkdir()
     models = tmp_path / "models"
     models.mkdir()
     monkeypatch.setattr(assistant, "ROOT", tmp_path)
@@ -129,7 +130,7 @@ def test_retrains_only_when_an_input_changes(tmp_path, monkeypatch):
     monkeypatch.setattr(assistant, "training_inputs", lambda: [source])
     assert assistant.needs_training()  # no model yet
     (models / f"{assistant.MODEL_NAME}.tar.gz").write_bytes(b"model")
-    (models / ".stamp").write_text(assistant.training_stamp() + "\n")
+    (models / ".stamp").write_text(f"inputs {assistant.training_stamp()}\ncode {assistant.code_stamp()}\n")
     assert not assistant.needs_training()
     source.write_text("b")
     assert assistant.needs_training()
