@@ -213,6 +213,10 @@ class ValidateSlotMappings(ValidationAction):
     def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Slots:
         """Switch language when the user asks, or (outside a form) writes in the other language."""
         text = conversation.latest_text(tracker)
+        if text.startswith("EXTERNAL: "):
+            # An intent the match worker triggered (Rasa's text for it is "EXTERNAL: <intent>"),
+            # not the person's words: it says nothing about their language.
+            return {}
         in_form = bool((tracker.active_loop or {}).get("name"))
         detected = requested_language(text) if in_form else detect_language(text)
         current = tracker.get_slot("language")

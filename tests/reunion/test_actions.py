@@ -120,3 +120,10 @@ def test_refusal_before_the_assistant_stores_a_sixth_search(factory, wired, conf
     other = contact(factory, "+963944000902")
     with factory() as session, session.begin():
         assert refusal(session, other, slots) is None
+
+
+def test_the_workers_external_intent_does_not_change_the_language(wired):
+    from bot.actions.forms import ValidateSlotMappings
+
+    t = tracker(5, "EXTERNAL: EXTERNAL_consent_request", intent="EXTERNAL_consent_request")
+    assert ValidateSlotMappings().extract_language(CollectingDispatcher(), t, {}) == {}
