@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,15 +106,25 @@ class Scored:
     score: float
 
 
-def decide(ranked: list[Scored], config: DecisionConfig) -> tuple[str, dict[str, Any]]:
-    """Decide on candidates ranked best first; returns the decision and the reasons."""
+def decide(
+    ranked: list[Scored],
+    config: DecisionConfig,
+    find_rival: Callable[[Scored], str | None] | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """Decide on candidates ranked best first; returns the decision and the reasons.
+
+    ``find_rival(top)`` may look beyond the ranked candidates for another person compatible
+    with the query (the engine scans every record sharing the top's given and family name);
+    it returns that record's id, or None.
+    """
     if not ranked:
         return "no_match", {"reason": "no candidate"}
     top = ranked[0]
     p = top.pair
     rival = next((c for c in ranked[1:] if not same_person(top.entry, c.entry)), None)
-    compatible = next(
-        (c for c in ranked[1:] if is_compatible(c.pair) and not same_person(top.entry, c.entry)), None
+    compatible_id = next(
+        (c.entry.record_id for c in ranked[1:] if is_compatible(c.pair) and not same_person(top.entry, c.entry)),
+        None,
     )
     margin = p.bits - rival.pair.bits if rival is not None else math.inf
     agreements = independent_agreements(p)
@@ -128,21 +139,23 @@ def decide(ranked: list[Scored], config: DecisionConfig) -> tuple[str, dict[str,
         "given_and_family_agree": names_ok,
     }
     needed = config.match_score if agreements >= config.match_agreements else config.match_score_single
-    if (
+    eligible = (
         top.score >= needed
         and agreements >= 1
         and names_ok
         and not conflict
         and (p.extra_query == 0 or (p.extra_query == 1 and p.extra_record == 0))
         and margin >= config.match_margin_bits
-        and compatible is None
-    ):
+    )
+    if eligible and compatible_id is None and find_rival is not None:
+        compatible_id = find_rival(top)
+    if eligible and compatible_id is None:
         reasons["reason"] = "high score, clear margin, independent agreement"
         return "match", reasons
     if top.score >= config.review_score or (names_ok and not conflict):
-        if compatible is not None and names_ok:
+        if compatible_id is not None and names_ok:
             reasons["reason"] = "another registry person fits everything the family said"
-            reasons["compatible_rival"] = compatible.entry.record_id
+            reasons["compatible_rival"] = compatible_id
         elif rival is not None and margin < config.match_margin_bits:
             reasons["reason"] = "namesakes: another person scores close"
         elif agreements < config.match_agreements:

@@ -3,14 +3,36 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from matching.decide import DecisionConfig, Scored, decide, posterior_scores
+from matching.decide import (
+    DecisionConfig,
+    Scored,
+    decide,
+    is_compatible,
+    posterior_scores,
+    same_person,
+)
 from matching.index import SHORTLIST, CandidateIndex, prepare_query, prepare_record
 from matching.records import Query, RegistryRecord
-from matching.score import PreparedQuery, score_pair
+from matching.score import PAIR_FLOOR, Entry, PreparedQuery, score_pair, token_similarity
+
+#: Most namesakes (same given and family name) scored to look for a compatible rival before
+#: a match; past this many the query goes to review.
+RIVAL_SCAN_CAP = 400
+
+
+def _contradicts(pq: PreparedQuery, e: Entry) -> bool:
+    """True when the birth year, mother's or father's name the family gave clearly differ."""
+    if pq.year is not None and e.year is not None and abs(pq.year - e.year) > 2:
+        return True
+    if pq.mother and e.mother and token_similarity(pq.mother[0], e.mother[0]) < PAIR_FLOOR:
+        return True
+    if pq.father is not None and e.has_father and len(e.names) >= 3:
+        return token_similarity(pq.father, e.names[1]) < PAIR_FLOOR
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +164,32 @@ class Matcher:
         entries = [e for s in slots if (e := idx.entry(s)) is not None]
         return self.result_from_scored(pq, self.score_entries(pq, entries, max(limit, 1)), limit)
 
+    def _rival_finder(self, pq: PreparedQuery, ranked: list[Scored]) -> Callable[[Scored], str | None]:
+        idx = self._index
+        seen = {s.entry.record_id for s in ranked}
+
+        def find(top: Scored) -> str | None:
+            memo: dict[Any, Any] = {}
+            checked = 0
+            for slot in idx.namesakes(top.entry):
+                e = idx.entry(slot)
+                if e is None or e.record_id in seen:
+                    continue
+                if _contradicts(pq, e):
+                    continue  # cheap test first: a stated year, mother or father rules it out
+                checked += 1
+                if checked > RIVAL_SCAN_CAP:
+                    return "(more namesakes than were checked)"
+                pair = score_pair(pq, e, idx.name_weight, idx.mother_weight, explain=False, memo=memo)
+                if is_compatible(pair) and not same_person(top.entry, e):
+                    return e.record_id
+            return None
+
+        return find
+
     def result_from_scored(self, pq: PreparedQuery, ranked: list[Scored], limit: int = 10) -> MatchResult:
         """Build the result from already ranked candidates."""
-        decision, reasons = decide(ranked, self.config.decision)
+        decision, reasons = decide(ranked, self.config.decision, self._rival_finder(pq, ranked))
         cands = tuple(
             Candidate(s.entry.record_id, s.score, {**s.pair.explanation, "bits": round(s.pair.bits, 2)})
             for s in ranked[: max(0, limit)]

@@ -23,6 +23,10 @@ SOFT_CAP = 800
 READ_BUDGET = 40_000
 #: Candidates handed to the full scorer per query.
 SHORTLIST = 60
+#: Candidates always scored (when there are that many), and the share of the best
+#: candidate's key count below which further candidates are dropped.
+SHORTLIST_MIN = 30
+SHORTLIST_RATIO = 0.4
 #: Token similarity from which a lookup key counts double when ranking candidates.
 CLOSE = 0.9
 #: Token similarity below which an expansion is used only in plain name-pair keys.
@@ -248,6 +252,13 @@ class CandidateIndex:
         """Every live entry (for exhaustive scoring in benchmarks)."""
         return (e for e in self._slots if e is not None)
 
+    def namesakes(self, entry: Entry) -> list[int]:
+        """Slots of every record posted under the same given + family skeletons as ``entry``."""
+        if len(entry.names) < 2:
+            return []
+        g, f = _sk(entry.names[0]), _sk(entry.names[-1])
+        return self._postings.get(hash(("p", g, f) if g <= f else ("p", f, g)), [])
+
     # -- statistics ----------------------------------------------------------------------------
 
     def name_weight(self, token: str) -> float:
@@ -382,5 +393,9 @@ class CandidateIndex:
             # the cut falls among ties (or removed records thinned ``top``): look at them all
             pool = [(c, s) for s, c in counts.items() if c >= floor and slots[s] is not None]
             pool.sort(key=order)
-        return [s for _, s in pool[:shortlist]]
+        best = pool[0][0] if pool else 0
+        cut = min(shortlist, len(pool))
+        while cut > SHORTLIST_MIN and pool[cut - 1][0] < SHORTLIST_RATIO * best:
+            cut -= 1  # far weaker candidates are not worth the scorer's time
+        return [s for _, s in pool[:cut]]
 
