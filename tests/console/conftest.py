@@ -3,6 +3,7 @@ and fake Rasa, operator accounts, and seeded conversations, matches and registra
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -61,11 +62,16 @@ def fake_rasa() -> Iterator[FakeRasa]:
         yield fake  # type: ignore[misc]
 
 
+#: Where nothing listens: a test that did not ask for a fake must not reach Twilio or Rasa.
+NOWHERE = "http://127.0.0.1:9"
+
+
 @pytest.fixture
-def settings(db_url: str, redis_prefix: str, fake_twilio: FakeTwilio, fake_rasa: FakeRasa, tmp_path) -> Settings:  # type: ignore[no-untyped-def]
-    """Settings for one test: its database, its Redis prefix, the fakes."""
-    return Settings.from_env(console_env(db_url, redis_prefix, fake_twilio.url, fake_rasa.url,
-                                         SHAML_VAR_DIR=str(tmp_path / "var")))
+def settings(request: pytest.FixtureRequest, db_url: str, redis_prefix: str, tmp_path) -> Settings:  # type: ignore[no-untyped-def]
+    """Settings for one test: its database, its Redis prefix, and the fakes the test asked for."""
+    twilio = request.getfixturevalue("fake_twilio").url if "fake_twilio" in request.fixturenames else NOWHERE
+    rasa = request.getfixturevalue("fake_rasa").url if "fake_rasa" in request.fixturenames else NOWHERE
+    return Settings.from_env(console_env(db_url, redis_prefix, twilio, rasa, SHAML_VAR_DIR=str(tmp_path / "var")))
 
 
 @pytest.fixture
@@ -102,10 +108,16 @@ class Accounts:
     other: Operator
 
 
+@functools.lru_cache(maxsize=8)
+def _hash(password: str) -> str:
+    # argon2 is slow on purpose (about half a second here); the tests' accounts share one hash.
+    return hash_password(password)
+
+
 def add_operator(factory: sessionmaker, username: str, role: str, password: str = PASSWORD) -> Operator:
     """Create an account directly in the database."""
     with factory() as db, db.begin():
-        op = Operator(username=username, display_name=username.title(), password_hash=hash_password(password),
+        op = Operator(username=username, display_name=username.title(), password_hash=_hash(password),
                       role=role, active=True, failed_logins=0)
         db.add(op)
         db.flush()
