@@ -152,7 +152,8 @@ def decide(
     if eligible and compatible_id is None:
         reasons["reason"] = "high score, clear margin, independent agreement"
         return "match", reasons
-    if top.score >= config.review_score or (names_ok and not conflict):
+    plausible = any(c.pair.given and c.pair.family and not has_conflict(c.pair) for c in ranked[:10])
+    if top.score >= config.review_score or plausible:
         if compatible_id is not None and names_ok:
             reasons["reason"] = "another registry person fits everything the family said"
             reasons["compatible_rival"] = compatible_id

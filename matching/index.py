@@ -40,7 +40,7 @@ def _sk(token: str) -> str:
 
 
 def _deletions(s: str) -> list[str]:
-    if len(s) < 3:
+    if len(s) < 2:
         return []
     return [s[:i] + s[i + 1 :] for i in range(len(s))]
 

@@ -71,8 +71,8 @@ def _is_arabic(token: str) -> bool:
 
 
 def strip_article(token: str) -> str:
-    """Remove a leading Arabic article ال (not from names such as الياس) and Arabic و-less forms."""
-    if token.startswith("ال") and len(token) >= 5 and token not in _AL_EXCEPTIONS:
+    """Remove a leading Arabic article ال (الطه -> طه), not from names such as الياس."""
+    if token.startswith("ال") and len(token) >= 4 and token not in _AL_EXCEPTIONS:
         return token[2:]
     return token
 

@@ -116,13 +116,15 @@ def align(
     """
     cells = []
     nq = len(query)
+    last_q, last_r = nq - 1, len(record) - 1
     for j, r in enumerate(record):
         sims = sims_of(r) if sims_of is not None else [token_similarity(q, r) for q in query]
         for i in range(nq):
             sim = sims[i]
             if sim >= PAIR_FLOOR:
-                # prefer in-order pairs slightly on ties
-                cells.append((sim - 0.001 * abs(i - j), i, j, sim))
+                # on ties prefer given with given, family with family, then in-order pairs
+                role = 0.003 if (i == 0 and j == 0) or (i == last_q and j == last_r) else 0.0
+                cells.append((sim + role - 0.001 * abs(i - j), i, j, sim))
     if len(cells) > 1:
         cells.sort(reverse=True)
     used_q: set[int] = set()

@@ -180,10 +180,9 @@ for _group in _ARABIC_LOOKALIKE_GROUPS:
 _AR_VOWELS = frozenset("اوي")
 
 # Phonetic symbols: consonant classes (upper case), short vowels a/i/u, long vowels A/I/U.
-_LONG_VOWEL_DIGRAPHS = {
-    "aa": "A", "ee": "I", "ei": "I", "ey": "I", "ie": "I", "ii": "I", "iy": "I", "ai": "I",
-    "ay": "I", "ou": "U", "oo": "U", "uu": "U", "ow": "U", "aw": "U", "oe": "U",
-}
+# Latin long vowels (Ā Ī Ū) are kept apart from Arabic ones (A I U): Latin writes "ou" for a
+# short damma too (Houssein), so dropping one costs less than dropping an Arabic letter.
+_LONG_VOWEL_DIGRAPHS = {"aa": "Ā", "ee": "Ī", "ie": "Ī", "ii": "Ī", "iy": "Ī", "ou": "Ū", "oo": "Ū", "uu": "Ū"}
 _SHORT = {"a": "a", "e": "i", "i": "i", "o": "u", "u": "u"}
 
 
@@ -207,6 +206,12 @@ def phonetic(token: str) -> tuple[str, ...]:
                 cls = _ARABIC_CLASS.get(ch)
                 if cls and not (out and out[-1] == cls):
                     out.append(cls)
+        # An ayn next to a long vowel merges into it in Latin (ساعاتي Saati, رفاعي Rifai).
+        out = [
+            sym
+            for k, sym in enumerate(out)
+            if sym != "E" or not ((k and out[k - 1] in "AIU") or (k + 1 < len(out) and out[k + 1] in "AIU"))
+        ]
     else:
         i, n = 0, len(token)
         while i < n:
@@ -226,7 +231,7 @@ def phonetic(token: str) -> tuple[str, ...]:
                 if i and not (out and out[-1] == "E"):
                     out.append("E")
             elif ch in "wy":
-                out.append(("W" if ch == "w" else "Y") if i == 0 else ("U" if ch == "w" else "I"))
+                out.append(("W" if ch == "w" else "Y") if i == 0 else ("Ū" if ch == "w" else "Ī"))
             elif ch in _SHORT:
                 if i and not (out and out[-1] == _SHORT[ch]):  # initial vowel: ا/ع, dropped too
                     out.append(_SHORT[ch])
@@ -237,33 +242,41 @@ def phonetic(token: str) -> tuple[str, ...]:
             i += 1
     if len(out) > 1 and out[-1] == "H":
         out[-1] = "h"  # final ه / ة / h: weak, "Fatima" = "Fatmeh" = فاطمة, but طه keeps it
-    # A long vowel written twice ("kayyali") is one.
+    # A long vowel written twice ("kayyali", ساعاتي) is one.
     merged: list[str] = []
     for sym in out:
-        if merged and sym == merged[-1] and sym in "AIU":
+        if merged and sym == merged[-1] and sym in _LONG:
             continue
         merged.append(sym)
     return tuple(merged)
 
 
-_VOWELS = frozenset("aiuAIUEh")
-_NEAR = {("W", "U"), ("U", "W"), ("Y", "I"), ("I", "Y"), ("H", "h"), ("h", "H")}
+_LONG = frozenset("AIUĀĪŪ")
+_VOWELS = frozenset("aiuAIUĀĪŪEh")
+_QUALITY = {"a": "a", "A": "a", "Ā": "a", "i": "i", "I": "i", "Ī": "i", "u": "u", "U": "u", "Ū": "u"}
+_NEAR = {
+    frozenset(pair): cost
+    for pair, cost in (
+        (("W", "U"), 0.2), (("W", "Ū"), 0.2), (("Y", "I"), 0.2), (("Y", "Ī"), 0.2),
+        (("H", "h"), 0.2), (("G", "J"), 0.3),  # Egyptian g for ج (Naggar / نجار)
+    )
+}
 
 
 def _phon_cost(a: str, b: str) -> float:
     if a == b:
         return 0.0
+    near = _NEAR.get(frozenset((a, b)))
+    if near is not None:
+        return near
     av, bv = a in _VOWELS, b in _VOWELS
+    if not (av and bv):
+        return 1.0
     if a in "Eh" or b in "Eh":
-        # ayn and final ه stand for a vowel in Latin spellings
-        return 0.15 if (av and bv) else (0.2 if (a, b) in _NEAR else 1.0)
-    if av and bv:
-        if a.lower() == b.lower():
-            return 0.1  # long and short of the same vowel
-        return 0.3 if (a.islower() and b.islower()) else 0.6
-    if (a, b) in _NEAR:
-        return 0.2
-    return 1.0
+        return 0.15  # ayn and a final ه stand for a vowel in Latin spellings
+    if _QUALITY[a] == _QUALITY[b]:
+        return 0.0 if (a in "AIU" and b in "ĀĪŪ") or (b in "AIU" and a in "ĀĪŪ") else 0.1
+    return 0.3 if (a in "aiu" and b in "aiu") else 0.6
 
 
 def _weighted_distance(
@@ -305,10 +318,13 @@ def _weighted_distance(
 
 
 _AR_INDEL = {ch: 0.8 for ch in _AR_VOWELS}
-_PHON_INDEL = {"a": 0.15, "i": 0.15, "u": 0.15, "A": 0.8, "I": 0.8, "U": 0.8, "E": 0.3, "h": 0.3}
+_PHON_INDEL = {
+    "a": 0.15, "i": 0.15, "u": 0.15, "Ā": 0.45, "Ī": 0.45, "Ū": 0.45, "A": 0.8, "I": 0.8, "U": 0.8,
+    "E": 0.15, "h": 0.3,
+}
 _PHON_SUB: dict[tuple[str, str], float] = {}
-for _x in "aiuAIUWYEhH":
-    for _y in "aiuAIUWYEhH":
+for _x in "aiuAIUĀĪŪWYEhHGJ":
+    for _y in "aiuAIUĀĪŪWYEhHGJ":
         if _x != _y:
             _c = _phon_cost(_x, _y)
             if _c != 1.0:
@@ -358,8 +374,9 @@ _SIM_CACHE_MAX = 2_000_000
 
 
 @lru_cache(maxsize=300_000)
-def _consonants(symbols: tuple[str, ...]) -> int:
-    return sum(1 for s in symbols if s not in _VOWELS)
+def _weight(symbols: tuple[str, ...]) -> float:
+    """Length used to normalise a distance: consonants, plus half of each long vowel."""
+    return sum(1.0 if s not in _VOWELS else (0.5 if s in _LONG else 0.0) for s in symbols)
 
 
 def token_similarity(a: str, b: str) -> float:
@@ -400,7 +417,7 @@ def _similarity(a: str, b: str) -> float:
             sim = 1.0 - d / norm_ar
     else:
         pa, pb = phonetic(a), phonetic(b)
-        norm = max(_consonants(pa), _consonants(pb), 2) + 0.5
+        norm = max(_weight(pa), _weight(pb), 2.0) + 0.5
         if _bag_gap(_consonant_bag(pa), _consonant_bag(pb)) > (1.0 - PAIR_FLOOR) * norm + 0.2:
             d = norm  # cannot reach the pairing floor (lexicon may still lift it below)
         else:

@@ -46,6 +46,16 @@ MUST_MATCH = [
     ("يوسف", "Youssef"),
     ("وائل", "Wael"),
     ("طه", "Taha"),
+    ("السباعي", "Sibai"),  # ayn merged into the vowels
+    ("الساعاتي", "Saati"),
+    ("الرفاعي", "Rifaai"),
+    ("النجار", "Naggar"),  # Egyptian g for ج
+    ("حسين", "Housein"),  # French-style ou for a short u
+    ("حسين", "Hussain"),
+    ("سيف", "Saif"),
+    ("سعد", "Saad"),
+    ("مروان", "Marwan"),
+    ("أيمن", "Ayman"),
 ]
 
 MUST_NOT_MATCH = [
