@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 LANGUAGES = ("ar", "en")
@@ -314,3 +315,28 @@ def translator(lang: str) -> Callable[..., str]:
         return text.format(**values) if values else text
 
     return t
+
+
+#: The importer's refusals (precise English, for logs) explained in Arabic for the error report.
+_ROW_PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^has (\d+) fields; the header has (\d+)"), "في السطر {0} حقلاً، وفي سطر العناوين {1}"),
+    (re.compile(r"^no name"), "لا يوجد اسم في هذا السطر"),
+    (re.compile(r"^birth_year .* is not a four-digit year"), "سنة الميلاد ليست أربعة أرقام"),
+    (re.compile(r"^birth_year (\d+) is outside"), "سنة الميلاد {0} غير معقولة"),
+    (re.compile(r"^release_date"), "تاريخ الإفراج غير صالح (اكتبه YYYY-MM-DD)"),
+    (re.compile(r"^record_id is empty"), "رقم السجل فارغ"),
+    (re.compile(r"^record_id .* appears again on line (\d+)"), "رقم السجل مكرر في السطر {0}، والسطر الأخير هو المعتمد"),
+    (re.compile(r"^value longer than"), "قيمة أطول من المسموح"),
+    (re.compile(r"UTF-8"), "النص ليس بترميز UTF-8"),
+    (re.compile(r"^unreadable CSV"), "لا يمكن قراءة هذا السطر"),
+)
+
+
+def row_problem(reason: str, lang: str) -> str:
+    """An import refusal for the reader: Arabic when known (the English stays beside it), else as written."""
+    if lang == "ar":
+        for pattern, text in _ROW_PROBLEMS:
+            found = pattern.search(reason or "")
+            if found:
+                return text.format(*found.groups())
+    return reason

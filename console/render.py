@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from console.i18n import LANGUAGES, translator
+from console.i18n import LANGUAGES, row_problem, translator
 from matching.store import utcnow
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -87,6 +87,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
         "minutes_since": minutes_since,
         "poll_ms": request.app.state.deps.poll_ms,
         "demo": request.app.state.deps.demo,
+        "row_problem": row_problem,
     }
     values.update(context or {})
     return HTMLResponse(env.get_template(name).render(values), status_code=status_code)

@@ -11,7 +11,7 @@ from bot.contacts import ESCALATION_REASONS
 from bot.models import CHANNELS
 from console.auth import ROLES
 from console.conversations import OUTCOMES
-from console.i18n import STRINGS, translator
+from console.i18n import STRINGS, row_problem, translator
 from console.routes.reviews import FIELDS
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "console" / "templates"
@@ -77,3 +77,18 @@ def test_translator_formats_and_falls_back() -> None:
     assert translator("ar")("minutes", n=5) == "5 دقيقة"
     assert translator("en")("minutes", n=5) == "5 min"
     assert translator("en")("no_such_key") == "no_such_key"
+
+
+@pytest.mark.parametrize(
+    ("reason", "arabic"),
+    [("has 3 fields; the header has 5", "في السطر 3 حقلاً، وفي سطر العناوين 5"),
+     ("no name: full_name and first/father/family name are all empty", "لا يوجد اسم في هذا السطر"),
+     ("birth_year '19x0' is not a four-digit year", "سنة الميلاد ليست أربعة أرقام"),
+     ("birth_year 3000 is outside 1900..2026", "سنة الميلاد 3000 غير معقولة"),
+     ("record_id 'a1' appears again on line 9; that row is kept", "رقم السجل مكرر في السطر 9، والسطر الأخير هو المعتمد"),
+     ("not valid UTF-8 text (save the file as UTF-8)", "النص ليس بترميز UTF-8"),
+     ("something new", "something new")],
+)
+def test_import_refusals_are_explained_in_arabic(reason: str, arabic: str) -> None:
+    assert row_problem(reason, "ar") == arabic
+    assert row_problem(reason, "en") == reason

@@ -119,8 +119,11 @@ def test_import_with_mapping_and_error_report(app, accounts, factory) -> None:  
         assert rows == {"b1": "حسن علي العمر", "b2": '=HYPERLINK("http://x")'}
         event = db.execute(select(AuditEvent).where(AuditEvent.action == "registry_import")).scalar_one()
         assert event.detail["rejected"] == 3 and event.detail["mapping"][4] is None
-    for line, reason in ((4, "no name"), (5, "has 4 fields; the header has 5"), (6, "birth_year")):
-        assert f"<tr><td>{line}</td><td dir=\"ltr\" lang=\"en\">{reason}" in report
+    rows_shown = {r.split("</td>")[0]: r for r in report.split("<tr><td>")[1:]}
+    for line, arabic, english in ((4, "لا يوجد اسم", "no name"),
+                                  (5, "في السطر 4 حقلاً، وفي سطر العناوين 5", "has 4 fields; the header has 5"),
+                                  (6, "سنة الميلاد 3000 غير معقولة", "birth_year 3000 is outside")):
+        assert arabic in rows_shown[str(line)] and english in rows_shown[str(line)]
     exported = samir.get(f"{batch_path}/errors.csv")
     assert exported.headers["content-type"].startswith("text/csv")
     lines = list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff"))))
