@@ -293,7 +293,9 @@ def register(cli: click.Group, bench: click.Group) -> None:
         done = subprocess.run(command, cwd=ROOT, env={**os.environ, **TF_ENV, "PYTHONPATH": str(ROOT)},
                               capture_output=True, text=True)
         if done.returncode != 0:
-            click.echo(done.stdout[-4000:] + done.stderr[-4000:], err=True)
+            output = done.stdout + done.stderr
+            failed = output.find("WrongPredictionException")
+            click.echo(output[failed : failed + 2000] if failed >= 0 else output[-3000:], err=True)
             raise click.ClickException("rasa test failed: a test story was mispredicted (see above)")
         stories = json.loads((out / "story_report.json").read_text())
         click.echo(f"test stories: all passed, action accuracy {stories['accuracy']:.3f} "
