@@ -16,9 +16,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.actions import conversation, deps
 from bot.actions.parsing import as_int, as_text, split_detention
+from bot.contacts import escalate
 from bot.reunion import consent, searches, verification
 from bot.reunion.config import ReunionConfig
 from bot.reunion.texts import render
+from nlu.keywords import has_distress
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +86,7 @@ class ActionAskConsentChoice(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Replies "please reply 1, 2 or 3" unless this turn is the worker's trigger."""
-        if conversation.latest_intent(tracker) != "EXTERNAL_consent_request":
+        if conversation.latest_intent(tracker) not in ("EXTERNAL_consent_request", "request_human"):
             dispatcher.utter_message(text=render("consent_invalid", conversation.language(tracker)))
         return []
 
@@ -99,8 +101,17 @@ class ValidateConsentForm(FormValidationAction):
     def validate_consent_choice(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """The choice as "1", "2" or "3", or None to ask again."""
+        """The choice as "1", "2" or "3", or None to ask again; a request for a person goes to one."""
         choice = consent.parse_choice(None if slot_value is None else str(slot_value))
+        if choice is None and conversation.latest_intent(tracker) == "request_human":
+            contact = conversation.contact_id(tracker)
+            try:
+                if contact is not None:
+                    with deps.new_session() as session, session.begin():
+                        escalate(session, contact, "distress" if has_distress(conversation.latest_text(tracker)) else "requested")
+            except (SQLAlchemyError, deps.NotConfigured):
+                log.exception("could not hand contact %s to a person", contact)
+            dispatcher.utter_message(response="utter_escalated")
         return {"consent_choice": None if choice is None else str(choice)}
 
 

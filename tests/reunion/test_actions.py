@@ -127,3 +127,19 @@ def test_the_workers_external_intent_does_not_change_the_language(wired):
 
     t = tracker(5, "EXTERNAL: EXTERNAL_consent_request", intent="EXTERNAL_consent_request")
     assert ValidateSlotMappings().extract_language(CollectingDispatcher(), t, {}) == {}
+
+
+def test_three_is_an_answer_but_asking_for_a_person_goes_to_one(factory, wired):
+    from bot.models import Contact
+
+    person = contact(factory, "+963955000911")
+    result = ValidateConsentForm().validate_consent_choice("3", CollectingDispatcher(), tracker(person, "3", intent="request_human"), {})
+    assert result == {"consent_choice": "3"}
+    dispatcher = CollectingDispatcher()
+    t = tracker(person, "بدي احكي مع حدا", intent="request_human")
+    assert ValidateConsentForm().validate_consent_choice("بدي احكي مع حدا", dispatcher, t, {}) == {"consent_choice": None}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_escalated"]
+    with factory() as session:
+        assert session.get(Contact, person).escalated
+    _, said = run(ActionAskConsentChoice(), t)
+    assert said == []
