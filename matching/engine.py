@@ -21,7 +21,7 @@ from matching.score import PAIR_FLOOR, Entry, PreparedQuery, score_pair, token_s
 
 #: Most namesakes (same given and family name) scored to look for a compatible rival before
 #: a match; past this many the query goes to review.
-RIVAL_SCAN_CAP = 400
+RIVAL_SCAN_CAP = 200
 
 
 def _contradicts(pq: PreparedQuery, e: Entry) -> bool:
@@ -32,6 +32,9 @@ def _contradicts(pq: PreparedQuery, e: Entry) -> bool:
         return True
     if pq.father is not None and e.has_father and len(e.names) >= 3:
         return token_similarity(pq.father, e.names[1]) < PAIR_FLOOR
+    if pq.father is None and len(pq.names) >= 3 and len(e.names) == 3 and e.has_father:
+        # a typed middle name that is not the record's father (nor any other part of it)
+        return all(token_similarity(t, e.names[1]) < PAIR_FLOOR for t in pq.names)
     return False
 
 

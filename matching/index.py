@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -371,31 +372,34 @@ class CandidateIndex:
         return self._rank(counts, shortlist)
 
     def _rank(self, counts: Counter[int], shortlist: int) -> list[int]:
-        """The best ``shortlist`` live slots by count; ties broken by record_id.
+        """The best live slots by count: at most ``shortlist``, at least ``SHORTLIST_MIN``,
+        fewer when the rest fall below ``SHORTLIST_RATIO`` of the best count.
 
-        Breaking ties by record id (not by slot, i.e. insertion order) makes the answer
-        independent of the order in which records were loaded.
+        Ties at the cut are broken by record id (not by slot, i.e. insertion order), so the
+        answer does not depend on the order in which records were loaded.
         """
         slots = self._slots
-        if not counts:
-            return []
-
-        def order(cs: tuple[int, int]) -> tuple[int, str]:
-            held = slots[cs[1]]
-            return (-cs[0], held.record_id if held is not None else "")
-
         top = [(c, s) for s, c in counts.most_common(shortlist * 2) if slots[s] is not None]
-        top.sort(key=order)
-        floor = top[-1][0] if top else 0
-        if len(top) >= shortlist and top[shortlist - 1][0] > floor:
-            pool = top  # every record with a count above the floor is in ``top``
-        else:
-            # the cut falls among ties (or removed records thinned ``top``): look at them all
-            pool = [(c, s) for s, c in counts.items() if c >= floor and slots[s] is not None]
-            pool.sort(key=order)
-        best = pool[0][0] if pool else 0
-        cut = min(shortlist, len(pool))
-        while cut > SHORTLIST_MIN and pool[cut - 1][0] < SHORTLIST_RATIO * best:
+        if len(top) < shortlist and self._dead:
+            # removed records still sit in long posting lists until the next compaction
+            top = sorted(((c, s) for s, c in counts.items() if slots[s] is not None), key=lambda cs: -cs[0])
+        if not top:
+            return []
+        best = top[0][0]
+        cut = min(shortlist, len(top))
+        while cut > SHORTLIST_MIN and top[cut - 1][0] < SHORTLIST_RATIO * best:
             cut -= 1  # far weaker candidates are not worth the scorer's time
-        return [s for _, s in pool[:cut]]
+        boundary = top[cut - 1][0]
+        chosen = [s for c, s in top if c > boundary]
+        need = cut - len(chosen)
+        if len(top) >= shortlist * 2 and top[-1][0] == boundary:
+            # the tie at the cut may run past ``top``: every record with that count competes
+            tied = [s for s, c in counts.items() if c == boundary and slots[s] is not None]
+        else:
+            tied = [s for c, s in top if c == boundary]
+        if len(tied) > need:
+            tied = heapq.nsmallest(need, tied, key=lambda s: slots[s].record_id)  # type: ignore[union-attr]
+        chosen.extend(tied)
+        chosen.sort(key=lambda s: (-counts[s], slots[s].record_id))  # type: ignore[union-attr]
+        return chosen
 
