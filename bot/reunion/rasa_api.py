@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+from bot.gateway.dialogue import redact_http_logs
+
 log = logging.getLogger(__name__)
 
 #: The external intent that opens the consent question in the released person's conversation.
@@ -33,6 +35,7 @@ class RasaApi:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self._http = httpx.Client(timeout=timeout)
+        redact_http_logs()  # httpx logs every URL at INFO, and the token rides in the query string
 
     def __repr__(self) -> str:
         return f"RasaApi(base_url={self.base_url!r})"

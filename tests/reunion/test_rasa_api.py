@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -46,7 +47,8 @@ def fake() -> Iterator[FakeRasaApi]:
     server.stop()
 
 
-def test_consent_trigger_and_erase_carry_the_token(fake):
+def test_consent_trigger_and_erase_carry_the_token(fake, caplog):
+    caplog.set_level(logging.DEBUG)
     api = RasaApi(fake.url, token=TOKEN)
     api.open_consent(7, 12)
     api.erase("7")
@@ -55,6 +57,7 @@ def test_consent_trigger_and_erase_carry_the_token(fake):
         ("PUT", "/conversations/7/tracker/events", {"token": [TOKEN]}, []),
     ]
     api.close()
+    assert "trigger_intent" in caplog.text and TOKEN not in caplog.text
 
 
 @pytest.mark.parametrize(("status", "retryable"), [(500, True), (503, True), (409, True), (429, True), (401, False), (403, False), (404, False), (400, False)])
