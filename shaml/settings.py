@@ -251,4 +251,6 @@ def configure_logging(settings: Settings) -> None:
     )
     # Alembic announces every plugin at INFO; keep the migration lines only at DEBUG.
     if settings.log_level != "DEBUG":
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+        # Alembic announces every plugin, and httpx every request (with its query string) at INFO.
+        for noisy in ("alembic", "httpx"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)

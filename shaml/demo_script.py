@@ -1,0 +1,174 @@
+"""``shaml demo --script``: a family and a released detainee, on simulated phones, through the real stack."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from bot.models import Contact, Message
+
+#: The person the family looks for, and who registers: invented, and absent from the sample registry.
+PERSON = {
+    "person_name": "يوسف عمر الديري",
+    "father_name": "عمر",
+    "mother_name": "نجاح الحسن",
+    "birth_year": "1975",
+    "governorate": "دير الزور",
+}
+FAMILY_ANSWERS = {
+    **PERSON,
+    "detention": "صيدنايا 2013",
+    "searcher_name": "مريم عمر الديري",
+    "relationship": "أخته",
+    "search_confirm": "نعم",
+    "search_consent": "نعم",
+}
+DETAINEE_ANSWERS = {**PERSON, "share_policy": "1", "registration_confirm": "نعم"}
+CODE = re.compile(r"(?<![\d٠-٩])([\d٠-٩]{6})(?![\d٠-٩])")
+_ARABIC_DIGITS = {0x0660 + i: str(i) for i in range(10)}
+
+
+class JourneyFailed(AssertionError):
+    """The scripted journey did not reach its end; the message says where it stopped."""
+
+
+@dataclass
+class Phone:
+    """A simulated phone: its address and everything it sent and received, in order."""
+
+    label: str
+    address: str
+    lines: list[tuple[str, str]] = field(default_factory=list)
+    last_id: int = 0
+
+
+class Journey:
+    """Drives simulated phones through the web service and reads the bot's replies from the database."""
+
+    def __init__(self, web_url: str, rasa_url: str, rasa_token: str, factory: sessionmaker,
+                 echo: Callable[[str], None]) -> None:
+        self.web_url = web_url
+        self.rasa_url = rasa_url
+        self.rasa_token = rasa_token
+        self.factory = factory
+        self.echo = echo
+        self.http = httpx.Client(timeout=30)
+
+    def _contact(self, phone: Phone) -> Contact | None:
+        with self.factory() as session:
+            return session.execute(
+                select(Contact).where(Contact.channel == "sim", Contact.address == phone.address)
+            ).scalar_one_or_none()
+
+    def send(self, phone: Phone, text: str) -> None:
+        """Text the bot from ``phone``."""
+        response = self.http.post(f"{self.web_url}/sim/inbound", json={"from": phone.address, "body": text})
+        if response.status_code != 200:
+            raise JourneyFailed(f"the web service refused {phone.label}'s message: HTTP {response.status_code}")
+        phone.lines.append(("→", text))
+        self.echo(f"  {phone.label:9} → {text}")
+
+    def replies(self, phone: Phone, *, timeout: float = 60, quiet: float = 2.0,
+                until: Callable[[str], bool] | None = None) -> list[str]:
+        """Wait for the bot's replies to ``phone``: at least one (or one satisfying ``until``), then quiet."""
+        got: list[str] = []
+        deadline = time.monotonic() + timeout
+        last_new = time.monotonic()
+        while time.monotonic() < deadline:
+            contact = self._contact(phone)
+            if contact is not None:
+                with self.factory() as session:
+                    rows = session.execute(
+                        select(Message.id, Message.body)
+                        .where(Message.contact_id == contact.id, Message.direction == "out", Message.id > phone.last_id)
+                        .order_by(Message.id)
+                    ).all()
+                for row_id, body in rows:
+                    phone.last_id = row_id
+                    got.append(body or "")
+                    phone.lines.append(("←", body or ""))
+                    self.echo(f"  {phone.label:9} ← {body}")
+                    last_new = time.monotonic()
+            satisfied = any(until(b) for b in got) if until else bool(got)
+            if satisfied and time.monotonic() - last_new >= quiet:
+                return got
+            time.sleep(0.2)
+        what = "the expected message" if until else "any reply"
+        raise JourneyFailed(f"{phone.label} waited {timeout:.0f} s for {what} from the bot")
+
+    def requested_slot(self, phone: Phone) -> str | None:
+        """The slot Rasa's active form is asking for, read from the tracker through Rasa's API."""
+        contact = self._contact(phone)
+        if contact is None:
+            return None
+        response = self.http.get(
+            f"{self.rasa_url}/conversations/{contact.id}/tracker", params={"token": self.rasa_token}
+        )
+        response.raise_for_status()
+        tracker = response.json()
+        if not (tracker.get("active_loop") or {}).get("name"):
+            return None
+        slot = tracker.get("slots", {}).get("requested_slot")
+        return str(slot) if slot else None
+
+    def fill_form(self, phone: Phone, answers: dict[str, str]) -> None:
+        """Answer whatever the active form asks, from ``answers``, until the form is done."""
+        asked: dict[str, int] = {}
+        while (slot := self.requested_slot(phone)) is not None:
+            asked[slot] = asked.get(slot, 0) + 1
+            if slot not in answers or asked[slot] > 2:
+                raise JourneyFailed(f"{phone.label}: the bot asked for {slot!r}, which the script cannot answer")
+            self.send(phone, answers[slot])
+            self.replies(phone)
+
+
+def play(journey: Journey, family: Phone, detainee: Phone) -> float:
+    """The whole journey; returns the seconds from the detainee's verification to the family's news."""
+    echo = journey.echo
+    echo("\n— the family searches —")
+    journey.send(family, "مرحبا")
+    journey.replies(family)
+    journey.send(family, "1")
+    journey.replies(family)
+    journey.fill_form(family, FAMILY_ANSWERS)
+
+    echo("\n— a released detainee registers on a volunteer's phone —")
+    journey.send(detainee, "مرحبا")
+    journey.replies(detainee)
+    journey.send(detainee, "2")
+    journey.replies(detainee)
+    journey.fill_form(detainee, {**DETAINEE_ANSWERS, "callback_number": detainee.address})
+    code_text = next((b for _, b in reversed(detainee.lines) if CODE.search(b)), None)
+    if code_text is None:
+        code_text = next(b for b in journey.replies(detainee, until=lambda b: bool(CODE.search(b))) if CODE.search(b))
+    code = CODE.search(code_text).group(1).translate(_ARABIC_DIGITS)  # type: ignore[union-attr]
+
+    echo("\n— the detainee sends the code back: the registration becomes active —")
+    journey.send(detainee, code)
+    verified_at = time.monotonic()
+    journey.replies(detainee)
+
+    echo("\n— the worker matches; the detainee is asked first —")
+    journey.replies(detainee, timeout=90, until=lambda b: "1" in b and "3" in b)
+    journey.send(detainee, "1")
+    news = journey.replies(family, timeout=90, until=lambda b: detainee.address in b)
+    elapsed = time.monotonic() - verified_at
+    del news
+    journey.replies(detainee, timeout=60, until=lambda b: family.address in b)
+    return elapsed
+
+
+def transcript(phone: Phone) -> str:
+    """The phone's conversation as a phone would show it."""
+    lines = [f"=== {phone.label} ({phone.address}) ==="]
+    for direction, text in phone.lines:
+        who = "me " if direction == "→" else "bot"
+        for i, part in enumerate(text.splitlines() or [""]):
+            lines.append(f"  {who if i == 0 else '   '} | {part}")
+    return "\n".join(lines)
