@@ -1,21 +1,9 @@
 #!/usr/bin/env bash
-# `make demo`, as far as Shaml exists today: database, the 2,500-row synthetic registry, the doctor,
-# and the matcher answering example family searches. The demo issue adds Rasa, the gateway and the console.
+# `make demo`: the database, the 2,500-row synthetic registry, the Rasa model (trained on the first run),
+# Redis (the one at SHAML_REDIS_URL, or a private one), then Rasa, the action server, the web service and
+# the worker under one supervisor. It prints the simulator and console URLs and an admin password.
+# Ctrl-C stops every process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SHAML_DEMO=${SHAML_DEMO:-true}
-shaml=.venv/bin/shaml
-
-echo "== 1. database (SQLite under var/ unless SHAML_DATABASE_URL says otherwise)"
-$shaml db upgrade
-echo
-echo "== 2. the synthetic sample registry (2,500 invented people; no real person is in it)"
-$shaml import data/sample/registry.csv --source sample
-echo
-echo "== 3. what answers"
-$shaml doctor || true
-echo
-echo "== 4. families searching (offline matcher; the bot never shows these candidates to a family)"
-mkdir -p var/demo
-$shaml match --registry data/sample/registry.csv --queries data/sample/demo_queries.jsonl --out var/demo/results.jsonl
-.venv/bin/python scripts/show_results.py data/sample/demo_queries.jsonl var/demo/results.jsonl data/sample/registry.csv
+exec .venv/bin/shaml demo
