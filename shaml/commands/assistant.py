@@ -147,7 +147,8 @@ def _redis_lock_store(settings: Settings) -> dict[str, object]:
         "url": parts.hostname or "127.0.0.1",
         "port": parts.port or 6379,
         "db": int((parts.path or "/0").strip("/") or 0),
-        "key_prefix": f"{settings.redis_prefix}rasa".replace(":", "_"),
+        # Rasa accepts only letters and digits here; anything else silently falls back to "lock:".
+        "key_prefix": re.sub(r"[^A-Za-z0-9]", "", settings.redis_prefix) + "rasa",
     }
     if parts.password:
         store["password"] = unquote(parts.password)
