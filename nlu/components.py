@@ -11,7 +11,18 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.sparse_featurizer.regex_featurizer import RegexFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    INTENT,
+    INTENT_NAME_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -20,6 +31,9 @@ from nlu.text import fold, is_number_only, menu_choice, normalise_token
 
 #: What a bare menu digit means outside a form: 1 search, 2 I was released, 3 talk to a person.
 MENU_INTENTS = {1: "search_person", 2: "register_released", 3: "request_human"}
+
+#: Entity carrying a bare digit (any script) as "1".."9": numbered questions in forms read it.
+MENU_CHOICE_ENTITY = "menu_choice"
 
 #: Intents a bare number (a year, an age, a phone number) must never be read as.
 NOT_FOR_NUMBERS = ("request_human", "stop", "delete_data")
@@ -84,7 +98,8 @@ class FoldingRegexFeaturizer(RegexFeaturizer):
 class KeywordIntentRules(GraphComponent):
     """Deterministic overrides after the classifiers.
 
-    - A bare menu digit (1, 2, 3 in Western or Arabic-Indic digits) is the menu choice.
+    - A bare menu digit (1, 2, 3 in Western or Arabic-Indic digits) is the menu choice, and any
+      bare digit is also a ``menu_choice`` entity, which a form's numbered question takes.
     - A distress word is always ``request_human``: a person answers, whatever else was said.
     - A bare number of two or more digits (a year, an age, a phone number) is never
       ``request_human``, ``stop`` or ``delete_data``; the next intent in the ranking is used.
@@ -124,6 +139,16 @@ class KeywordIntentRules(GraphComponent):
 
     def _apply(self, message: Message, text: str) -> None:
         choice = menu_choice(text)
+        if choice is not None:
+            # The digit itself, so a form's numbered question can take it whatever the intent.
+            entity = {
+                ENTITY_ATTRIBUTE_TYPE: MENU_CHOICE_ENTITY,
+                ENTITY_ATTRIBUTE_START: 0,
+                ENTITY_ATTRIBUTE_END: len(text),
+                ENTITY_ATTRIBUTE_VALUE: str(choice),
+                EXTRACTOR: type(self).__name__,
+            }
+            message.set(ENTITIES, [*(message.get(ENTITIES) or []), entity], add_to_output=True)
         if choice in MENU_INTENTS:
             self._set_intent(message, MENU_INTENTS[choice])
             return

@@ -100,3 +100,14 @@ def test_a_bare_number_is_never_a_request_for_a_person_or_an_opt_out():
     ranking = [{"name": "request_human", "confidence": 0.5}, {"name": "stop", "confidence": 0.3}, {"name": "check_status", "confidence": 0.2}]
     assert _classified("1993", "request_human", ranking) == "check_status"
     assert _classified("+963 944 123 456", "stop", [{"name": "stop", "confidence": 1.0}]) == "out_of_scope"
+
+
+@pytest.mark.parametrize(("text", "value"), [("٣", "3"), ("1", "1"), ("۲.", "2"), ("7", "7"), ("12", None), ("بدي شخص", None)])
+def test_a_bare_digit_is_also_a_menu_choice_entity(text, value):
+    message = Message(data={"text": text})
+    message.set("intent", {"name": "greet", "confidence": 0.6})
+    KeywordIntentRules().process([message])
+    found = [e for e in message.get("entities") or [] if e["entity"] == "menu_choice"]
+    assert [e["value"] for e in found] == ([value] if value else [])
+    if value:
+        assert (found[0]["start"], found[0]["end"]) == (0, len(text))

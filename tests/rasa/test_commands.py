@@ -26,7 +26,7 @@ def test_endpoints_for_postgres_and_redis(tmp_path):
     assert data["tracker_store"] == {"type": "SQL", "dialect": "postgresql", "url": "db.internal", "port": 6543,
                                      "db": "shaml", "username": "shaml", "password": "s3cret"}
     assert data["lock_store"] == {"type": "redis", "url": "cache.internal", "port": 6380, "db": 2,
-                                  "key_prefix": "shaml_rasa", "password": "pw"}
+                                  "key_prefix": "shamlrasa", "password": "pw"}
 
 
 def test_sqlite_demo_keeps_rasa_trackers_in_their_own_file(tmp_path):
