@@ -8,7 +8,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.jobs import wake_outbox
-from bot.models import Operator
+from bot.models import Operator, Registration, SearchRequest
 from console import conversations as conv
 from console.canned import CANNED
 from console.render import render
@@ -53,6 +53,10 @@ def _conversation(deps, contact_id: int):  # type: ignore[no-untyped-def]
         esc = conv.open_escalation(db, contact_id)
         holder = db.get(Operator, esc.operator_id) if esc is not None and esc.operator_id else None
         operators = db.execute(select(Operator).where(Operator.active.is_(True)).order_by(Operator.username)).scalars().all()
+        searches = db.execute(select(SearchRequest).where(SearchRequest.contact_id == contact_id)
+                              .order_by(SearchRequest.id)).scalars().all()
+        registrations = db.execute(select(Registration).where(Registration.contact_id == contact_id)
+                                   .order_by(Registration.id)).scalars().all()
         return {
             "contact": contact,
             "escalation": esc,
@@ -61,6 +65,8 @@ def _conversation(deps, contact_id: int):  # type: ignore[no-untyped-def]
             "window_open": conv.whatsapp_window(deps.gateway, contact),
             "template_sid": deps.gateway.config.template_sid if deps.gateway is not None else "",
             "operators": operators,
+            "searches": searches,
+            "registrations": registrations,
         }
 
 

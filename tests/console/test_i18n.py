@@ -34,6 +34,7 @@ DYNAMIC = {
     "sp_": ("share_number", "safe_only", "nobody"),
     "bs_": ("running", "done", "failed"),
     "phone_": ("family", "survivor"),
+    "ss_": ("open", "matched", "closed"),
     "msg_": tuple(f"in:{s}" for s in ("received", "processing", "processed", "failed"))
     + tuple(f"out:{s}" for s in ("queued", "sending", "waiting", "accepted", "sent", "delivered", "read", "undelivered",
                                  "failed")),

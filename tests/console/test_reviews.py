@@ -72,3 +72,21 @@ def test_registration_view_and_hand_verification(app, accounts, factory) -> None
     assert 'id="verify"' not in after and "Rania" in after
     assert rania.get("/console/registrations/9999").status_code == 404
     assert post(rania, "/console/registrations/9999/verify").status_code == 404
+
+
+def test_conversation_links_the_contacts_cases(app, accounts, factory) -> None:  # type: ignore[no-untyped-def]
+    from bot.contacts import escalate
+    from bot.models import Registration as Reg
+
+    case = review_case(factory)
+    reg = registration(factory)
+    with factory() as db, db.begin():
+        escalate(db, case.family_contact, "review", match_id=case.match_id)
+        survivor = db.get(Reg, reg).contact_id
+        escalate(db, survivor, "requested")
+    rania = logged_in(app, "rania")
+    family = rania.get(f"/console/conversations/{case.family_contact}").text
+    assert f'href="/console/reviews/{case.match_id}" id="escalation-match"' in family
+    assert "محمد احمد الحلبي" in family and "مفتوح" in family
+    released = rania.get(f"/console/conversations/{survivor}").text
+    assert f'href="/console/registrations/{reg}"' in released and "بانتظار تأكيد الرقم" in released
