@@ -17,11 +17,21 @@ from matching.decide import (
 )
 from matching.index import SHORTLIST, CandidateIndex, prepare_query, prepare_record
 from matching.records import Query, RegistryRecord
-from matching.score import PAIR_FLOOR, Entry, PreparedQuery, score_pair, token_similarity
+from matching.score import PAIR_FLOOR, STRONG, Entry, PreparedQuery, score_pair, token_similarity
 
-#: Most namesakes (same given and family name) scored to look for a compatible rival before
-#: a match; past this many the query goes to review.
+#: Before a match, every namesake of the top candidate (same given and family name, and a
+#: birth year the query does not rule out) is checked for a compatible rival. Past this many
+#: namesakes, or this many fully scored, the query goes to review instead.
+RIVAL_VISIT_CAP = 3_000
 RIVAL_SCAN_CAP = 200
+
+
+def _could_agree(pq: PreparedQuery, e: Entry) -> bool:
+    """Necessary for a compatible rival: its given and family names each agree with some
+    part of the query (a cheap, cached test before the full scorer)."""
+    return len(e.names) >= 2 and all(
+        any(token_similarity(t, part) >= STRONG for t in pq.names) for part in (e.names[0], e.names[-1])
+    )
 
 
 def _contradicts(pq: PreparedQuery, e: Entry) -> bool:
@@ -173,16 +183,19 @@ class Matcher:
 
         def find(top: Scored) -> str | None:
             memo: dict[Any, Any] = {}
+            candidates = idx.namesakes(top.entry, pq.year)
+            if len(candidates) > RIVAL_VISIT_CAP:
+                return "(too many namesakes to rule out)"
             checked = 0
-            for slot in idx.namesakes(top.entry):
+            for slot in candidates:
                 e = idx.entry(slot)
                 if e is None or e.record_id in seen:
                     continue
-                if _contradicts(pq, e):
+                if not _could_agree(pq, e) or _contradicts(pq, e):
                     continue  # cheap test first: a stated year, mother or father rules it out
                 checked += 1
                 if checked > RIVAL_SCAN_CAP:
-                    return "(more namesakes than were checked)"
+                    return "(too many namesakes to rule out)"
                 pair = score_pair(pq, e, idx.name_weight, idx.mother_weight, explain=False, memo=memo)
                 if is_compatible(pair) and not same_person(top.entry, e):
                     return e.record_id

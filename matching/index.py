@@ -14,6 +14,8 @@ from matching.translit import lexicon, skeleton
 
 #: Most skeleton variants of one query token used for lookups (best first).
 MAX_EXPANSIONS = 4
+#: Most frequent spellings of a vocabulary skeleton compared with a query token.
+EXPANSION_TOKENS = 12
 #: Lowest token similarity for a vocabulary skeleton to stand in for a query token.
 EXPANSION_FLOOR = 0.66
 #: A posting list longer than this is only read when nothing more selective was found.
@@ -120,8 +122,8 @@ def _entry_keys(e: Entry) -> set[int]:
     if n >= 1:
         g, f = sks[0], sks[-1]
         lo, hi = (g, f) if g <= f else (f, g)
-        if e.year is not None:
-            keys.add(hash(("y", lo, hi, e.year)))
+        # year 0 stands for "no year": the namesake scan needs those records too
+        keys.add(hash(("y", lo, hi, e.year if e.year is not None else 0)))
         if e.mother:
             m = _sk(e.mother[0])
             keys.add(hash(("t", lo, hi, m)))
@@ -253,12 +255,27 @@ class CandidateIndex:
         """Every live entry (for exhaustive scoring in benchmarks)."""
         return (e for e in self._slots if e is not None)
 
-    def namesakes(self, entry: Entry) -> list[int]:
-        """Slots of every record posted under the same given + family skeletons as ``entry``."""
+    def namesakes(self, entry: Entry, year: int | None = None) -> list[int]:
+        """Slots of the live records posted under the same given + family skeletons as ``entry``.
+
+        With ``year``, only those born within ±2 of it or with no birth year recorded (the
+        ones a stated year does not rule out). Sorted by record id, so scans are reproducible.
+        """
         if len(entry.names) < 2:
             return []
         g, f = _sk(entry.names[0]), _sk(entry.names[-1])
-        return self._postings.get(hash(("p", g, f) if g <= f else ("p", f, g)), [])
+        lo, hi = (g, f) if g <= f else (f, g)
+        if year is None:
+            slots: Iterable[int] = self._postings.get(hash(("p", lo, hi)), [])
+        else:
+            found: set[int] = set()
+            for y in (0, *range(year - YEAR_SPREAD, year + YEAR_SPREAD + 1)):
+                found.update(self._postings.get(hash(("y", lo, hi, y)), ()))
+            slots = found
+        held = self._slots
+        live = [s for s in slots if held[s] is not None]
+        live.sort(key=lambda s: held[s].record_id)  # type: ignore[union-attr]
+        return live
 
     # -- statistics ----------------------------------------------------------------------------
 
@@ -292,7 +309,7 @@ class CandidateIndex:
             if not bucket:
                 continue
             best = 0.0
-            for t, _n in bucket.most_common(24):
+            for t, _n in bucket.most_common(EXPANSION_TOKENS):
                 sim = token_similarity(token, t)
                 if sim > best:
                     best = sim
