@@ -185,3 +185,22 @@ def test_answers_do_not_depend_on_load_order() -> None:
     a, b = Matcher(records), Matcher(reversed(shuffled))
     for query in queries:
         assert a.search(query).to_json() == b.search(query).to_json(), query
+
+
+def test_namesake_scan_is_narrowed_by_year_and_sees_unknown_years() -> None:
+    people = [
+        rec("y1", "ماهر سعيد الحلبي", None, 1980),
+        rec("y2", "ماهر الحلبي", None, 1990),
+        rec("y3", "Maher Al-Halabi"),
+        rec("y4", "ماهر الحلبي", None, 1982),
+    ]
+    m = Matcher(people)
+    idx = m.index
+    top = idx.get("y1")
+    assert top is not None
+    near = {idx.entry(s).record_id for s in idx.namesakes(top, 1981)}  # type: ignore[union-attr]
+    assert near == {"y1", "y3", "y4"}
+    everyone = [idx.entry(s).record_id for s in idx.namesakes(top)]  # type: ignore[union-attr]
+    assert everyone == sorted(everyone) and set(everyone) == {"y1", "y2", "y3", "y4"}
+    m.remove("y3")
+    assert "y3" not in {idx.entry(s).record_id for s in idx.namesakes(top, 1981)}  # type: ignore[union-attr]
