@@ -133,7 +133,9 @@ def transcript(db: Session, contact_id: int, after_id: int = 0) -> list[tuple[Me
 
 def whatsapp_window(gateway: Any, contact: Contact) -> bool:
     """Whether free text may be sent now (always true off WhatsApp)."""
-    return window_open(gateway or SimpleNamespace(config=GatewayConfig()), contact)
+    # Without a gateway (a console on its own) the window rule still holds, with its default length.
+    holder: Any = gateway or SimpleNamespace(config=GatewayConfig())
+    return window_open(holder, contact)
 
 
 def claim(db: Session, contact_id: int, operator_id: int) -> Escalation:

@@ -78,15 +78,15 @@ def _load_actor(deps: ConsoleDeps, operator_id: int) -> Actor | None:
 
 async def optional_actor(request: Request) -> Actor | None:
     """The logged-in, still active operator, or None. A deactivated account loses its session at once."""
-    cached = getattr(request.state, "actor", False)
-    if cached is not False:
-        return cached  # type: ignore[no-any-return]
+    if hasattr(request.state, "actor"):
+        cached: Actor | None = request.state.actor
+        return cached
     session = session_of(request)
     actor = None
     if session.operator_id is not None:
         actor = await run_in_threadpool(_load_actor, deps_of(request), session.operator_id)
         if actor is None:
-            request.app.state.sessions.destroy(session.sid)
+            await run_in_threadpool(request.app.state.sessions.destroy, session.sid)
             request.state.session = request.app.state.sessions.new()
     request.state.actor = actor
     return actor

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.jobs import wake_outbox
 from bot.models import Operator, Registration, SearchRequest
+from console import audit
 from console import conversations as conv
 from console.canned import CANNED
 from console.render import render
@@ -77,6 +78,12 @@ async def conversation_page(request: Request, contact_id: int, actor: Actor = De
     data = await run_in_threadpool(_conversation, deps, contact_id)
     if data is None:
         raise NotFound()
+
+    def note_view() -> None:
+        with deps.factory() as db, db.begin():
+            audit.record(db, "view_conversation", operator_id=actor.id, subject_type="contact", subject_id=contact_id)
+
+    await run_in_threadpool(note_view)
     error = request.query_params.get("error")
     return render(request, "conversation.html", {**data, "canned": CANNED, "outcomes": conv.OUTCOMES,
                                                   "error_key": error if error and error.startswith("err_") else None})

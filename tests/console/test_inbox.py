@@ -68,7 +68,7 @@ def test_claim_reply_and_delivery_through_the_outbox(app, accounts, factory, gat
     assert "أهلاً، أنا رانيا" in transcript and "Rania" in transcript and "قُبلت" in transcript
     fake_twilio.send_status(fake_twilio.sent[0].sid, "delivered", post=_poster(app))
     assert "وصلت" in rania.get(f"/console/conversations/{contact}/rows").text
-    assert audit_actions(factory) == ["login", "login", "claim", "reply"]
+    assert audit_actions(factory) == ["login", "login", "claim", "view_conversation", "reply"]
 
 
 def _poster(app):  # type: ignore[no-untyped-def]
