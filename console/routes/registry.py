@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -45,23 +46,35 @@ async def registry_page(request: Request, actor: Actor = Depends(operator_requir
     return render(request, "registry.html", {"form": _empty_form(), "results": None, "error_key": None})
 
 
+#: Letters Syrian lists write in several ways; each matches any one character in a search.
+_VARIANTS = re.compile("[\u0627\u0623\u0625\u0622\u0671\u0629\u0647\u0649\u064a\u0624\u0626]")
+#: Short vowels, shadda, sukun and tatweel: never part of what is compared.
+_MARKS = re.compile("[\u064b-\u0652\u0670\u0640]")
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern (escape ``\\``) finding ``text`` inside a name whatever its alef, hamza, taa marbuta,
+    alef maqsura or diacritics: ``احمد`` finds ``أحمد``, ``فاطمه`` finds ``فاطمة``."""
+    text = _MARKS.sub("", text.strip().lower())
+    text = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return "%" + _VARIANTS.sub("_", text) + "%"
+
+
+def _contains(column: Any, text: str) -> Any:
+    return func.lower(func.coalesce(column, "")).like(like_pattern(text), escape="\\")
+
+
 def _search(deps: Any, form: dict[str, str], operator_id: int) -> list[RegistryRow]:
     conditions = [RegistryRow.deleted_at.is_(None)]
     for token in form["name"].split()[:6]:
-        conditions.append(func.lower(RegistryRow.full_name).contains(token.lower(), autoescape=True))
-    if form["father_name"]:
-        conditions.append(func.lower(func.coalesce(RegistryRow.father_name, "")).contains(
-            form["father_name"].lower(), autoescape=True))
-    if form["mother_name"]:
-        conditions.append(func.lower(func.coalesce(RegistryRow.mother_name, "")).contains(
-            form["mother_name"].lower(), autoescape=True))
+        conditions.append(_contains(RegistryRow.full_name, token))
+    for field in ("father_name", "mother_name", "governorate"):
+        if form[field]:
+            conditions.append(_contains(getattr(RegistryRow, field), form[field]))
     if form["birth_year"]:
         year = int(form["birth_year"])
         conditions.append(or_(RegistryRow.birth_year.is_(None), and_(RegistryRow.birth_year >= year - 2,
                                                                       RegistryRow.birth_year <= year + 2)))
-    if form["governorate"]:
-        conditions.append(func.lower(func.coalesce(RegistryRow.governorate, "")).contains(
-            form["governorate"].lower(), autoescape=True))
     with deps.factory() as db, db.begin():
         rows = db.execute(
             select(RegistryRow).where(*conditions).order_by(RegistryRow.full_name, RegistryRow.id).limit(SEARCH_LIMIT)

@@ -55,6 +55,19 @@ def test_search_needs_a_reason_and_is_audited(app, accounts, factory) -> None:  
     assert len(events[0].detail["query_hash"]) == 16 and events[0].detail["query_hash"] != events[1].detail["query_hash"]
 
 
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [("احمد الحلبي", True), ("أحمد", True), ("مُحَمَّد", True), ("الحلبى", True), ("محمد", True),
+     ("خالد", False), ("%", False), ("_", False)],
+)
+def test_search_ignores_spelling_variants(app, accounts, factory, typed: str, found: bool) -> None:  # type: ignore[no-untyped-def]
+    case = review_case(factory)  # the record is محمد أحمد الحلبي, mother فاطمة
+    rania = logged_in(app, "rania")
+    page = post(rania, "/console/registry/search", {"name": typed, "mother_name": "فاطمه", "reason": "متابعة طلب عائلة"},
+                page="/console/registry").text
+    assert (f'href="/console/registry/records/{case.row_id}"' in page) is found
+
+
 def test_record_view_is_audited(app, accounts, factory) -> None:  # type: ignore[no-untyped-def]
     case = review_case(factory)
     rania = logged_in(app, "rania")
