@@ -84,6 +84,8 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
         "actor": getattr(request.state, "actor", None) or None,
         "csrf": lambda: csrf_token(request),
         "path": request.url.path,
+        # Where the language toggle comes back to, query included (the login form keeps its ``next``).
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "minutes_since": minutes_since,
         "poll_ms": request.app.state.deps.poll_ms,
         "demo": request.app.state.deps.demo,

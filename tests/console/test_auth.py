@@ -137,8 +137,10 @@ def test_a_deactivated_account_loses_its_session(app, accounts, factory) -> None
 def test_language_toggle_and_safe_redirects(client: TestClient, accounts) -> None:  # type: ignore[no-untyped-def]
     page = client.get("/console/login")
     assert '<html lang="ar" dir="rtl">' in page.text
-    response = client.get("/console/lang/en?next=/console/login")
-    assert response.headers["location"] == "/console/login"
+    assert 'href="/console/lang/en?next=/console/login%3Fnext%3D/console/inbox"' in client.get(
+        "/console/login?next=/console/inbox").text
+    response = client.get("/console/lang/en", params={"next": "/console/login?next=/console/inbox"})
+    assert response.headers["location"] == "/console/login?next=/console/inbox"
     english = client.get("/console/login")
     assert '<html lang="en" dir="ltr">' in english.text and "Operator login" in english.text
     for target in ("https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)"):
