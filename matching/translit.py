@@ -370,7 +370,7 @@ def _lexicon_adjust(sim: float, latin: str, arabic: str, lex: Any) -> float:
 
 
 _SIM_CACHE: dict[tuple[str, str], float] = {}
-_SIM_CACHE_MAX = 2_000_000
+_SIM_CACHE_MAX = 500_000
 
 
 @lru_cache(maxsize=300_000)

@@ -145,6 +145,13 @@ def throwaway_database(admin_url: str) -> Iterator[str]:
         conn.close()
 
 
+@contextmanager
+def _given(url: str) -> Iterator[str]:
+    """An existing database (e.g. the one a running Rasa's actions use), migrated to head."""
+    upgrade(url)
+    yield url
+
+
 class Processes:
     """The shaml processes of one run, stopped at the end."""
 
@@ -283,6 +290,7 @@ def _direct(url: str, turns: int, text_of: Callable[[int], str]) -> list[float]:
 def run(
     *, senders: int, messages: int, turns: int, workers: int, postgres: str, rasa_url: str, echo: Callable[[str], None], interval: float = 1.0,
     web_processes: int = 1,
+    database: str = "",
 ) -> None:
     """Run the benchmark and print its table."""
     load_before = os.getloadavg()[0]
@@ -295,7 +303,7 @@ def run(
     sink, stub = Sink(), EchoRasa()
     logdir = Path(settings.var_dir) / "bench-gateway"
     logdir.mkdir(parents=True, exist_ok=True)
-    with throwaway_database(postgres) as db_url:
+    with throwaway_database(postgres) if not database else _given(database) as db_url:
         env = {
             **os.environ,
             "SHAML_DATABASE_URL": db_url,

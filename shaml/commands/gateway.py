@@ -106,8 +106,9 @@ def register(cli: click.Group, bench: click.Group) -> None:
     )
     @click.option("--interval", type=click.FloatRange(0.01, 60), default=1.0, show_default=True, help="Seconds between one sender's messages in the paced phase.")
     @click.option("--rasa-url", default="", help="A running Rasa (rasa run --enable-api) to measure; default: SHAML_RASA_URL if it answers.")
+    @click.option("--database", default="", help="Use this database instead of a throwaway one (the one the running Rasa's actions use); its inbound messages are marked processed.")
     def bench_gateway(
-        senders: int, messages: int, turns: int, workers: int, web_processes: int, postgres: str, interval: float, rasa_url: str
+        senders: int, messages: int, turns: int, workers: int, web_processes: int, postgres: str, interval: float, rasa_url: str, database: str
     ) -> None:
         """Ack latency and throughput under concurrent signed webhooks; reply latency and the gateway's overhead."""
         from shaml.bench_gateway import run
@@ -122,4 +123,5 @@ def register(cli: click.Group, bench: click.Group) -> None:
             echo=click.echo,
             interval=interval,
             web_processes=web_processes,
+            database=database,
         )
