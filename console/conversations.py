@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.contacts import hand_back
@@ -143,14 +143,20 @@ def claim(db: Session, contact_id: int, operator_id: int) -> Escalation:
     esc = open_escalation(db, contact_id)
     if esc is None:
         raise ConversationError("err_not_escalated")
-    if esc.operator_id is not None and int(esc.operator_id) != operator_id:
-        raise ConversationError("err_claimed_by_other")
     if esc.operator_id is None:
-        esc.operator_id = operator_id
-        esc.status = "claimed"
-        esc.claimed_at = utcnow()
-        audit.record(db, "claim", operator_id=operator_id, subject_type="contact", subject_id=contact_id,
-                     detail={"escalation_id": int(esc.id)})
+        # One conditional UPDATE, so two operators pressing at the same moment cannot both win.
+        taken = db.execute(
+            update(Escalation)
+            .where(Escalation.id == esc.id, Escalation.operator_id.is_(None))
+            .values(operator_id=operator_id, status="claimed", claimed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.refresh(esc)
+        if taken:
+            audit.record(db, "claim", operator_id=operator_id, subject_type="contact", subject_id=contact_id,
+                         detail={"escalation_id": int(esc.id)})
+    if esc.operator_id is None or int(esc.operator_id) != operator_id:
+        raise ConversationError("err_claimed_by_other")
     return esc
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from bot.contacts import opt_out
@@ -162,3 +163,35 @@ def test_everything_shown_is_escaped(app, accounts, factory) -> None:  # type: i
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
     assert 'href="javascript:' not in page
     assert 'href="https://api.twilio.invalid/Media/ME1" rel="noopener noreferrer"' in page
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # real concurrent transactions
+def test_two_operators_claiming_at_once_cannot_both_win(accounts, factory) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from console import conversations as conv
+    from console.conversations import ConversationError
+
+    contact = escalated_contact(factory)
+    barrier = threading.Barrier(2)
+    outcomes: dict[int, str] = {}
+
+    def take(operator_id: int) -> None:
+        barrier.wait()
+        try:
+            with factory() as db, db.begin():
+                conv.claim(db, contact, operator_id)
+            outcomes[operator_id] = "won"
+        except ConversationError as exc:
+            outcomes[operator_id] = exc.key
+
+    threads = [threading.Thread(target=take, args=(int(op.id),)) for op in (accounts.operator, accounts.other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes.values()) == ["err_claimed_by_other", "won"]
+    winner = next(op for op, result in outcomes.items() if result == "won")
+    with factory() as db:
+        assert db.execute(select(Escalation.operator_id)).scalar_one() == winner
+        assert db.execute(select(AuditEvent.operator_id).where(AuditEvent.action == "claim")).scalars().all() == [winner]
