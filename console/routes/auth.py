@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
@@ -23,6 +25,7 @@ from console.security import (
 from matching.store import utcnow
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 
 
 @router.get("/login")
@@ -39,6 +42,7 @@ def _check(request: Request, username: str, password: str) -> tuple[Operator | N
     throttle = request.app.state.throttle
     address = request.client.host if request.client else "unknown"
     if throttle.blocked(username, address):
+        log.warning("console login refused: too many failures for this username or address")
         with deps.factory() as db, db.begin():
             audit.record(db, "login_throttled", operator_id=None, detail={"username": username[:100]})
         return None, True
@@ -51,6 +55,7 @@ def _check(request: Request, username: str, password: str) -> tuple[Operator | N
             op.failed_logins = 0
             op.last_login_at = utcnow()
             audit.record(db, "login", operator_id=int(op.id), subject_type="operator", subject_id=op.id)
+            log.info("console login: operator %s", op.id)
             throttle.succeeded(username, address)
             db.flush()
             db.expunge(op)
@@ -58,6 +63,7 @@ def _check(request: Request, username: str, password: str) -> tuple[Operator | N
         if op is not None:
             op.failed_logins = (op.failed_logins or 0) + 1
         audit.record(db, "login_failed", operator_id=None, detail={"username": username[:100]})
+        log.info("console login failed")
     throttle.failed(username, address)
     return None, False
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
@@ -23,6 +25,7 @@ from console.security import (
 )
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 
 
 @router.get("/inbox")
@@ -110,6 +113,7 @@ async def _act(request: Request, contact_id: int, fn, *args, wake: bool = False)
                     return "err_not_found"
                 fn(db, contact_id, *args)
         except conv.ConversationError as exc:
+            log.info("conversation %s: %s refused (%s)", contact_id, getattr(fn, "__name__", "action"), exc.key)
             return exc.key
         if wake and deps.gateway is not None:
             wake_outbox(deps.gateway, contact_id)

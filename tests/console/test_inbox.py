@@ -195,3 +195,20 @@ def test_two_operators_claiming_at_once_cannot_both_win(accounts, factory) -> No
     with factory() as db:
         assert db.execute(select(Escalation.operator_id)).scalar_one() == winner
         assert db.execute(select(AuditEvent.operator_id).where(AuditEvent.action == "claim")).scalars().all() == [winner]
+
+
+def test_logs_hold_no_password_phone_number_or_message(app, accounts, factory, gateway, fake_twilio, caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    caplog.set_level(logging.INFO)
+    contact = escalated_contact(factory, body="اسمي سرّي")
+    rania = logged_in(app, "rania")
+    post(rania, f"/console/conversations/{contact}/reply", {"body": "رد خاص"})
+    post(rania, f"/console/conversations/{contact}/claim")
+    post(rania, f"/console/conversations/{contact}/reply", {"body": "رد خاص"})
+    run_worker(gateway)
+    assert fake_twilio.sent
+    text = caplog.text
+    assert "console login" in text
+    for secret in ("correct-horse-battery", "+963912345678", "963912345678", "رد خاص", "اسمي سرّي"):
+        assert secret not in text
