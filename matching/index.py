@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import sys
+import zlib
 from collections import Counter
 from collections.abc import Iterable
 
@@ -15,7 +16,7 @@ from matching.translit import lexicon, skeleton
 #: Most skeleton variants of one query token used for lookups (best first).
 MAX_EXPANSIONS = 4
 #: Most frequent spellings of a vocabulary skeleton compared with a query token.
-EXPANSION_TOKENS = 12
+EXPANSION_TOKENS = 6
 #: Lowest token similarity for a vocabulary skeleton to stand in for a query token.
 EXPANSION_FLOOR = 0.66
 #: A posting list longer than this is only read when nothing more selective was found.
@@ -143,6 +144,7 @@ class CandidateIndex:
 
     def __init__(self) -> None:
         self._slots: list[Entry | None] = []
+        self._tiekey: list[int] = []  # crc32 of the record id: a load-order-free tie-break
         self._by_id: dict[str, int] = {}
         self._postings: dict[int, list[int]] = {}
         self._name_counts: Counter[str] = Counter()
@@ -186,6 +188,7 @@ class CandidateIndex:
         slot = len(self._slots)
         keys = _entry_keys(entry)
         self._slots.append(entry)
+        self._tiekey.append(zlib.crc32(entry.record_id.encode("utf-8", "surrogatepass")))
         self._by_id[entry.record_id] = slot
         postings = self._postings
         for k in keys:
@@ -309,10 +312,14 @@ class CandidateIndex:
             if not bucket:
                 continue
             best = 0.0
-            for t, _n in bucket.most_common(EXPANSION_TOKENS):
+            # most frequent spellings first, ties by spelling: independent of load order
+            spellings = sorted(bucket.items(), key=lambda tn: (-tn[1], tn[0]))[:EXPANSION_TOKENS]
+            for t, _n in spellings:
                 sim = token_similarity(token, t)
                 if sim > best:
                     best = sim
+                    if best >= 0.95:
+                        break  # as good as it gets: no need to try rarer spellings
             if best >= EXPANSION_FLOOR:
                 scored.append((c, best))
         scored.sort(key=lambda x: (-x[1], x[0]))  # deterministic: no set order, no hash seed
@@ -392,8 +399,8 @@ class CandidateIndex:
         """The best live slots by count: at most ``shortlist``, at least ``SHORTLIST_MIN``,
         fewer when the rest fall below ``SHORTLIST_RATIO`` of the best count.
 
-        Ties at the cut are broken by record id (not by slot, i.e. insertion order), so the
-        answer does not depend on the order in which records were loaded.
+        Ties at the cut are broken by a checksum of the record id (not by slot, i.e. insertion
+        order), so the answer does not depend on the order in which records were loaded.
         """
         slots = self._slots
         top = [(c, s) for s, c in counts.most_common(shortlist * 2) if slots[s] is not None]
@@ -415,7 +422,7 @@ class CandidateIndex:
         else:
             tied = [s for c, s in top if c == boundary]
         if len(tied) > need:
-            tied = heapq.nsmallest(need, tied, key=lambda s: slots[s].record_id)  # type: ignore[union-attr]
+            tied = heapq.nsmallest(need, tied, key=self._tiekey.__getitem__)
         chosen.extend(tied)
         chosen.sort(key=lambda s: (-counts[s], slots[s].record_id))  # type: ignore[union-attr]
         return chosen
