@@ -19,12 +19,15 @@ def safe_cell(value: object) -> str:
     return text
 
 
-def to_csv(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
-    """A whole CSV document (UTF-8 with BOM, so spreadsheet programs read Arabic correctly)."""
+def rows_csv(rows: Iterable[Iterable[object]]) -> str:
+    """CSV lines for ``rows``, every cell made safe (for streaming after :func:`to_csv`'s header)."""
     out = io.StringIO()
-    out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([safe_cell(h) for h in header])
     for row in rows:
         writer.writerow([safe_cell(v) for v in row])
     return out.getvalue()
+
+
+def to_csv(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
+    """A whole CSV document (UTF-8 with BOM, so spreadsheet programs read Arabic correctly)."""
+    return "\ufeff" + rows_csv([header]) + rows_csv(rows)

@@ -65,7 +65,10 @@ def test_accounts_page_creates_and_deactivates(app, accounts, factory) -> None: 
     assert post(samir, "/console/operators/9999/active", {"active": "1"}, page="/console/operators").status_code == 404
 
 
-def test_audit_log_and_formula_safe_export(app, accounts, factory) -> None:  # type: ignore[no-untyped-def]
+def test_audit_log_and_formula_safe_export(app, accounts, factory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from console.routes import admin
+
+    monkeypatch.setattr(admin, "EXPORT_PAGE", 2)  # the export streams page by page
     with factory() as db, db.begin():
         db.add(AuditEvent(actor_kind="operator", operator_id=accounts.operator.id, action="registry_search",
                           detail={"reason": "=HYPERLINK(\"http://evil\")", "results": 0}))
@@ -88,6 +91,10 @@ def test_audit_log_and_formula_safe_export(app, accounts, factory) -> None:  # t
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
     assert any(r[6] == "'-1" for r in rows[1:])
+    ids = [int(r[0]) for r in rows[1:]]
+    with factory() as db:
+        stored = sorted(db.execute(select(AuditEvent.id)).scalars())  # the export itself included
+    assert ids == sorted(stored, reverse=True) and len(ids) > 2
     with factory() as db:
         assert db.execute(select(AuditEvent).where(AuditEvent.action == "audit_export")).scalar_one()
 
