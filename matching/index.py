@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import heapq
 import sys
-import zlib
 from collections import Counter
 from collections.abc import Iterable
 
@@ -144,7 +143,7 @@ class CandidateIndex:
 
     def __init__(self) -> None:
         self._slots: list[Entry | None] = []
-        self._tiekey: list[int] = []  # crc32 of the record id: a load-order-free tie-break
+        self._ids: list[str] = []  # record id per slot: the load-order-free tie-break
         self._by_id: dict[str, int] = {}
         self._postings: dict[int, list[int]] = {}
         self._name_counts: Counter[str] = Counter()
@@ -188,7 +187,7 @@ class CandidateIndex:
         slot = len(self._slots)
         keys = _entry_keys(entry)
         self._slots.append(entry)
-        self._tiekey.append(zlib.crc32(entry.record_id.encode("utf-8", "surrogatepass")))
+        self._ids.append(entry.record_id)
         self._by_id[entry.record_id] = slot
         postings = self._postings
         for k in keys:
@@ -399,8 +398,8 @@ class CandidateIndex:
         """The best live slots by count: at most ``shortlist``, at least ``SHORTLIST_MIN``,
         fewer when the rest fall below ``SHORTLIST_RATIO`` of the best count.
 
-        Ties at the cut are broken by a checksum of the record id (not by slot, i.e. insertion
-        order), so the answer does not depend on the order in which records were loaded.
+        Ties at the cut are broken by record id (not by slot, i.e. insertion order), so the
+        answer does not depend on the order in which records were loaded.
         """
         slots = self._slots
         top = [(c, s) for s, c in counts.most_common(shortlist * 2) if slots[s] is not None]
@@ -422,7 +421,7 @@ class CandidateIndex:
         else:
             tied = [s for c, s in top if c == boundary]
         if len(tied) > need:
-            tied = heapq.nsmallest(need, tied, key=self._tiekey.__getitem__)
+            tied = heapq.nsmallest(need, tied, key=self._ids.__getitem__)
         chosen.extend(tied)
         chosen.sort(key=lambda s: (-counts[s], slots[s].record_id))  # type: ignore[union-attr]
         return chosen
