@@ -50,6 +50,17 @@ log = logging.getLogger(__name__)
 OVERLAP = dt.timedelta(seconds=30)
 #: Searches a registration or registry row is compared against, at most, to find those it may answer.
 REVERSE_CANDIDATES = 25
+#: A reverse candidate scoring at most this shares no more than a common name part: not looked at.
+MIN_REVERSE_SCORE = 1e-6
+
+
+def reverse_queries(query: Query) -> list[Query]:
+    """The queries that find the searches a record may answer (see :meth:`ReunionWorker._reverse`)."""
+    queries = [query, Query(query.query_id, query.name)]
+    parts = query.name.split()
+    if len(parts) >= 3:
+        queries.append(Query(query.query_id, f"{parts[0]} {parts[-1]}"))
+    return queries
 
 
 class RegistrySearch(Protocol):
@@ -212,11 +223,18 @@ class ReunionWorker:
         watch.trim()
 
     def _reverse(self, record_query: Query) -> set[int]:
+        """Searches a registration or registry row may answer: candidates only, decided later.
+
+        Families often give less than a registration holds, and extra details on the query side
+        cost evidence, so the lookup runs three times: the whole record, its full name alone, and
+        its first and last name alone. Candidates the matcher scores zero are left out.
+        """
         found = set()
-        for candidate in self.searches.search(record_query, REVERSE_CANDIDATES).candidates:
-            parsed = parse_typed_id(candidate.record_id)
-            if parsed is not None and parsed[0] == SEARCH:
-                found.add(parsed[1])
+        for query in reverse_queries(record_query):
+            for candidate in self.searches.search(query, REVERSE_CANDIDATES).candidates:
+                parsed = parse_typed_id(candidate.record_id)
+                if candidate.score > MIN_REVERSE_SCORE and parsed is not None and parsed[0] == SEARCH:
+                    found.add(parsed[1])
         return found
 
     def _changed_registrations(self, session, affected: set[int]) -> None:  # type: ignore[no-untyped-def]
@@ -316,16 +334,17 @@ class ReunionWorker:
             self._changed_searches(session, affected)
             self._changed_registrations(session, affected)
             self._changed_registry(session, affected)
-        for search_id in sorted(affected):
-            with self.factory() as session, session.begin():
-                search = session.get(SearchRequest, search_id)
-                if search is None:
-                    self.searches.remove(typed_id(SEARCH, search_id))
-                    continue
-                if search.status == "closed":
-                    continue
-                report.matches_created += self.match_search(session, search)
-                report.searches_matched += 1
+        if affected:
+            with self.factory() as session, session.begin():  # one transaction for the step's matching
+                for search_id in sorted(affected):
+                    search = session.get(SearchRequest, search_id)
+                    if search is None:
+                        self.searches.remove(typed_id(SEARCH, search_id))
+                        continue
+                    if search.status == "closed":
+                        continue
+                    report.matches_created += self.match_search(session, search)
+                    report.searches_matched += 1
         self._codes(report)
         self._flows(report)
         self._erasures(report)

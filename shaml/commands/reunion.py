@@ -81,3 +81,14 @@ def register(cli: click.Group, bench: click.Group) -> None:
             return
         log.info("reunion worker running; polling every %d s", settings.reunion_poll_seconds)
         worker.run(settings.reunion_poll_seconds)
+
+    @bench.command("reunion")
+    @click.option("--searches", type=click.IntRange(1, 1_000_000), default=5000, show_default=True, help="Open searches.")
+    @click.option("--registrations", type=click.IntRange(1, 10_000), default=20, show_default=True, help="Activations timed.")
+    @click.option("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres", show_default=True,
+                  help="Server to create a throwaway benchmark database on.")
+    def bench_reunion(searches: int, registrations: int, postgres: str) -> None:
+        """Re-matching after one registration: incremental step beside rescanning every open search."""
+        from shaml.bench_reunion import run
+
+        run(searches, registrations, postgres, click.echo)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.contacts import opt_out
@@ -248,3 +249,28 @@ def test_reminder_then_operator(factory, config):
     clock.advance(10_000)
     report = w.step()
     assert (report.reminded, report.escalated) == (0, 0)  # one reminder, one escalation
+
+
+@pytest.mark.parametrize("typed", [
+    dict(full_name="محمد الحلبي", father_name=None, mother_name=None, birth_year=None, governorate=None),
+    dict(full_name="mhd a7mad el7alabi", father_name=None, mother_name=None, birth_year=None, governorate=None),
+    dict(full_name="الحلبي محمد", father_name=None, mother_name=None, birth_year=None, governorate=None),
+    dict(full_name="Mohammad Ahmad al-Halabi", father_name=None, mother_name=None, birth_year=1986, governorate=None),
+])
+def test_a_registration_finds_sparse_searches_among_many(factory, worker, config, typed):
+    import random
+
+    from matching.synth import load_pools
+    from shaml.bench_reunion import _person
+
+    rng, pools = random.Random(3), load_pools()
+    crowd = contact(factory, "+963944000990")
+    with factory() as session, session.begin():
+        session.add_all(SearchRequest(contact_id=crowd, status="open", **_person(rng, pools)) for _ in range(300))
+    family = contact(factory, "+963944000991")
+    search_id = search(factory, family, config, **typed)
+    worker.step()
+    registered(factory, contact(factory, "+963955000992"), config)
+    report = worker.step()
+    assert report.searches_matched < 30  # a handful of candidates, not the 301 open searches
+    assert [m.search_id for m in matches(factory)] == [search_id]
