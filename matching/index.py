@@ -21,9 +21,9 @@ EXPANSION_FLOOR = 0.66
 #: A posting list longer than this is only read when nothing more selective was found.
 POSTING_CAP = 4_000
 #: Past this length a posting list is skipped once enough candidates are in hand.
-SOFT_CAP = 800
+SOFT_CAP = 400
 #: Most postings read per query, all keys together.
-READ_BUDGET = 40_000
+READ_BUDGET = 20_000
 #: Candidates handed to the full scorer per query.
 SHORTLIST = 60
 #: Candidates always scored (when there are that many), and the share of the best
