@@ -201,15 +201,27 @@ class ReunionWorker:
 
     # -- matching -------------------------------------------------------------------------------
 
-    def _changed_searches(self, session, affected: set[int]) -> None:  # type: ignore[no-untyped-def]
-        watch = self._watch["searches"]
-        stmt = select(SearchRequest)
+    def _fresh_rows(self, session, model, name: str) -> list:  # type: ignore[no-untyped-def]
+        """Rows of ``model`` changed since the watermark ``name`` and not applied yet.
+
+        Only (id, updated_at) is read for the overlap window; whole rows are loaded just for the
+        fresh ones, so a step right after a big import stays cheap.
+        """
+        watch = self._watch[name]
+        stmt = select(model.id, model.updated_at)
         since = watch.since()
         if since is not None:
-            stmt = stmt.where(SearchRequest.updated_at >= since)
-        for search in session.execute(stmt).scalars():
-            if not watch.fresh(search.id, search.updated_at):
-                continue
+            stmt = stmt.where(model.updated_at >= since)
+        fresh = [row_id for row_id, stamp in session.execute(stmt) if watch.fresh(row_id, stamp)]
+        watch.trim()
+        rows = []
+        for start in range(0, len(fresh), 1000):
+            chunk = fresh[start : start + 1000]
+            rows += session.execute(select(model).where(model.id.in_(chunk)).order_by(model.id)).scalars().all()
+        return rows
+
+    def _changed_searches(self, session, affected: set[int]) -> None:  # type: ignore[no-untyped-def]
+        for search in self._fresh_rows(session, SearchRequest, "searches"):
             if search.status != "closed":
                 self.searches.upsert(search_record(search))
                 affected.add(search.id)
@@ -220,7 +232,6 @@ class ReunionWorker:
             select(SearchRequest.id).where(SearchRequest.status != "closed", SearchRequest.matched_at.is_(None))
         ).scalars():
             affected.add(search_id)
-        watch.trim()
 
     def _reverse(self, record_query: Query) -> set[int]:
         """Searches a registration or registry row may answer: candidates only, decided later.
@@ -238,14 +249,7 @@ class ReunionWorker:
         return found
 
     def _changed_registrations(self, session, affected: set[int]) -> None:  # type: ignore[no-untyped-def]
-        watch = self._watch["registrations"]
-        stmt = select(Registration)
-        since = watch.since()
-        if since is not None:
-            stmt = stmt.where(Registration.updated_at >= since)
-        for registration in session.execute(stmt).scalars():
-            if not watch.fresh(registration.id, registration.updated_at):
-                continue
+        for registration in self._fresh_rows(session, Registration, "registrations"):
             rid = typed_id(REGISTRATION, registration.id)
             if registration.status == "active":
                 record = registration_record(registration)
@@ -253,22 +257,12 @@ class ReunionWorker:
                 affected |= self._reverse(as_query(record, rid))
             else:
                 self.registrations.remove(rid)
-        watch.trim()
 
     def _changed_registry(self, session, affected: set[int]) -> None:  # type: ignore[no-untyped-def]
-        watch = self._watch["registry"]
-        stmt = select(RegistryRow)
-        since = watch.since()
-        if since is not None:
-            stmt = stmt.where(RegistryRow.updated_at >= since)
-        changed = False
-        for row in session.execute(stmt.execution_options(yield_per=2000)).scalars():
-            if not watch.fresh(row.id, row.updated_at):
-                continue
-            changed = True
+        changed = self._fresh_rows(session, RegistryRow, "registry")
+        for row in changed:
             if row.deleted_at is None:
                 affected |= self._reverse(as_query(record_of(row), matcher_id(row.source, row.record_id)))
-        watch.trim()
         refresh = getattr(self.registry, "refresh", None)
         if changed and callable(refresh):
             refresh()
