@@ -42,8 +42,9 @@ def build_reunion_worker(settings: Settings, *, factory=None, registry=None):  #
     client = redis.Redis.from_url(settings.redis_url)
     rasa = RasaApi(settings.rasa_url, token=settings.rasa_token, timeout=settings.rasa_timeout_seconds)
     if registry is None:
+        # Loaded by the worker's first step, in its own thread: a big registry must not delay the
+        # gateway's queues when `shaml worker` starts.
         registry = RegistryMatcher(factory, refresh_seconds=settings.matcher_refresh_seconds)
-        registry.refresh()
     return ReunionWorker(
         factory,
         registry,
