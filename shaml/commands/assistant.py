@@ -357,6 +357,11 @@ def register(cli: click.Group, bench: click.Group) -> None:
         settings = get_settings()
         factory = session_factory(make_engine(settings.database_url))
         deps.configure(factory, _matcher(factory, settings))
+        # The reunion workflow's actions (issue 6) take their limits from the same settings.
+        from bot.actions import reunion as reunion_actions
+        from shaml.commands.reunion import reunion_config
+
+        reunion_actions.configure(reunion_config(settings))
         os.environ.setdefault("SANIC_WORKERS", "1")  # the deps live in this process
         run("bot.actions", port=port or urlsplit(settings.actions_url).port or 5055, cors_origins=None)
 
