@@ -64,6 +64,13 @@ class Gateway:
         with self.factory() as session, session.begin():
             yield session
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only, in autocommit mode: no BEGIN and ROLLBACK round trips."""
+        with self.factory() as session:
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            yield session
+
     def queue(self, name: str) -> Queue:
         """The RQ queue ``inbound`` or ``outbox`` (names carry the Redis prefix)."""
         full = self.config.inbound_queue if name == "inbound" else self.config.outbox_queue

@@ -32,7 +32,7 @@ class Accepted:
 
 
 def _stored(gateway: Gateway, provider_id: str) -> Message | None:
-    with gateway.factory() as session:
+    with gateway.reading() as session:
         return session.execute(select(Message).where(Message.provider_id == provider_id)).scalar_one_or_none()
 
 

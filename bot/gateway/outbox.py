@@ -269,7 +269,7 @@ def send_one(gateway: Gateway, contact_id: int) -> bool:
 
 def has_due(gateway: Gateway, contact_id: int) -> bool:
     """Whether the contact has an outbound message that may be sent now."""
-    with gateway.factory() as session:
+    with gateway.reading() as session:
         return _due(_next(session, contact_id))
 
 

@@ -148,7 +148,7 @@ def _attempts(session, message_id: int) -> int:  # type: ignore[no-untyped-def]
 
 def handle_next(gateway: Gateway, contact_id: int) -> bool:
     """Handle the contact's oldest ``received`` message if it is due. False when there is none due."""
-    with gateway.factory() as session:
+    with gateway.reading() as session:
         row = session.execute(
             _next_query(contact_id).add_columns(Contact).join(Contact, Contact.id == Message.contact_id)
         ).first()
@@ -173,13 +173,13 @@ def handle_next(gateway: Gateway, contact_id: int) -> bool:
 
 
 def _due_again(gateway: Gateway, message_id: int) -> bool:
-    with gateway.factory() as session:
+    with gateway.reading() as session:
         return _due(session.get(Message, message_id))
 
 
 def has_due(gateway: Gateway, contact_id: int) -> bool:
     """Whether the contact has an inbound message waiting that may be handled now."""
-    with gateway.factory() as session:
+    with gateway.reading() as session:
         return _due(_next(session, contact_id))
 
 
