@@ -19,12 +19,21 @@
           if (html !== null && html !== el.innerHTML) {
             el.innerHTML = html;
             if (el.classList.contains("transcript")) { el.scrollTop = el.scrollHeight; }
+            countInTitle(el);
           }
         })
         .catch(function () {})
         .then(function () { setTimeout(tick, every); });
     }
     setTimeout(tick, every);
+  }
+
+  // The inbox puts the number of unclaimed conversations in the tab's title, seen from other tabs.
+  var baseTitle = document.title;
+  function countInTitle(el) {
+    if (el.id !== "inbox-rows") { return; }
+    var waiting = el.querySelectorAll("tr.open").length;
+    document.title = (waiting ? "(" + waiting + ") " : "") + baseTitle;
   }
 
   // Canned replies: a tap puts the text in the reply box, ready to edit and send.
@@ -82,7 +91,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("[data-poll]").forEach(poll);
+    document.querySelectorAll("[data-poll]").forEach(function (el) { countInTitle(el); poll(el); });
     document.querySelectorAll(".canned-btn").forEach(canned);
     document.querySelectorAll(".phone[data-phone]").forEach(phone);
   });

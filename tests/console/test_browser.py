@@ -120,6 +120,7 @@ def test_take_over_reply_and_hand_back(page: Page, live: LiveServer, accounts, f
     second = escalated_contact(factory, address="+963944555666", body="ساعدوني", reason="distress")
     expect(rows).to_have_count(2)
     expect(page.locator("#inbox-rows")).to_contain_text(ar("reason_distress"))
+    expect(page).to_have_title(f"(2) {ar('nav_inbox')} · {ar('app_name')}")
     shot(page, "inbox-phone-ar")
     page.set_viewport_size(DESKTOP)
     shot(page, "inbox-desktop-ar")
