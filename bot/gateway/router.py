@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 #: Rasa reads at most this much of one message; the whole body stays stored for operators.
 MAX_TURN_CHARS = 1600
+#: At most this many replies to one message reach the person; a runaway dialogue (a fallback
+#: looping inside one turn) must not flood a phone. The rest are dropped with a warning.
+MAX_REPLIES_PER_TURN = 6
 
 
 @dataclass
@@ -100,6 +103,9 @@ def ask_rasa(gateway: Gateway, message: Message, contact: Contact) -> Outcome:
             kind = str(reply.custom["kind"])
         if reply.text:
             out.append((reply.text, kind, "bot"))
+    if len(out) > MAX_REPLIES_PER_TURN:
+        log.warning("message %s: Rasa returned %d replies; sending the first %d", message.id, len(out), MAX_REPLIES_PER_TURN)
+        out = out[:MAX_REPLIES_PER_TURN]
     return Outcome("rasa", replies=out)
 
 

@@ -60,6 +60,11 @@ CASES = [
     TurnCase("Rasa not running", rasa_down=True, status="failed", attempts=4, replies=[(UNAVAILABLE, "notice")], escalation=["failed_turns"]),
     TurnCase("400 is not retried", failures=[400], status="failed", attempts=1, replies=[(UNAVAILABLE, "notice")], escalation=["failed_turns"]),
     TurnCase("no reply at all", respond=lambda t, f: []),
+    TurnCase(
+        "a runaway turn is capped at six replies",
+        respond=lambda t, f: [{"text": f"عذراً {i}"} for i in range(19)],
+        replies=[(f"عذراً {i}", "reply") for i in range(6)],
+    ),
     TurnCase("image-only custom payload is skipped", respond=lambda t, f: [{"custom": {"image": "x"}}, {"text": "نص"}], replies=[("نص", "reply")]),
     TurnCase(
         "custom kind marks a consent request",
