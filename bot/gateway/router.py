@@ -41,7 +41,6 @@ class Outcome:
     replies: list[tuple[str, str, str]] = field(default_factory=list)  # (body, kind, author)
     escalate: str | None = None
     opt: str | None = None  # "out" | "in"
-    language: str | None = None
 
 
 def _next_query(contact_id: int):  # type: ignore[no-untyped-def]
