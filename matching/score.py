@@ -253,7 +253,9 @@ def _name_part(q: PreparedQuery, e: Entry, name_weight: Any, explain: bool, sims
     pairs_out = []
     paired_record: dict[int, float] = {}
     for i, j, sim in al.pairs:
-        w = name_weight(e.names[j])
+        # a rare spelling of a common name (a joined "almohammad") is no rarer a name: the
+        # weight is that of the more common of the two spellings
+        w = min(name_weight(e.names[j]), name_weight(q.names[i]))
         c = agreement(sim)
         gain = w * c - (1.0 - c) * 1.0
         bits += gain
@@ -293,7 +295,7 @@ def _name_part(q: PreparedQuery, e: Entry, name_weight: Any, explain: bool, sims
         if q.father is not None and not q.father_in_names:
             sim = token_similarity(q.father, rec_father)
             father_state = _state(sim)
-            w = name_weight(rec_father)
+            w = min(name_weight(rec_father), name_weight(q.father))
             if father_state == "conflict":
                 fb = -CONFLICT_BITS
             elif father_idx in paired_record:
@@ -359,7 +361,7 @@ def score_pair(
     if q.mother and e.mother:
         sim = token_similarity(q.mother[0], e.mother[0])
         mother_state = _state(sim)
-        w = mother_weight(e.mother[0])
+        w = min(mother_weight(e.mother[0]), mother_weight(q.mother[0]))
         if mother_state == "conflict":
             mb = -CONFLICT_BITS
         else:
