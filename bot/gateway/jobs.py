@@ -76,11 +76,16 @@ def drain(gateway: Gateway, lane: str, contact_id: int, step: Callable[[], bool]
         try:
             while step():
                 lock.reacquire()
+        except LockError:
+            # The lock expired during a step (a very slow Rasa or Twilio): another worker may
+            # already hold it and go on; the database keeps each outcome single (see router).
+            log.warning("%s lock of contact %s expired while held; raise SHAML_GATEWAY_LOCK_SECONDS", lane, contact_id)
+            return
         finally:
             try:
                 lock.release()
             except LockError:
-                log.warning("%s lock of contact %s expired while held; lower the work per step or raise SHAML_GATEWAY_LOCK_SECONDS", lane, contact_id)
+                pass  # expired: nothing to release
         if not has_due():
             return
 
