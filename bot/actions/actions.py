@@ -11,9 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.actions import conversation, deps, searches
+from bot.actions import conversation, deps, reunion, searches
 from bot.actions.forms import FORM_SLOTS
 from bot.contacts import escalate, opt_out
+from bot.reunion.status import check_status
 from nlu.keywords import has_distress
 
 log = logging.getLogger(__name__)
@@ -84,10 +85,16 @@ class ActionSubmitSearch(Action):
             if contact is None:
                 raise ValueError("no contact id in the conversation")
             with deps.new_session() as session, session.begin():
-                search = searches.store_search(session, contact, slots)
-                outcome = searches.match_search(session, deps.get_matcher(), search, may_ask=True)
+                # Daily limit, probing, cool-down, or the same search again (bot/reunion/searches.py).
+                refused = reunion.refusal(session, contact, slots)
+                if refused is None:
+                    search = searches.store_search(session, contact, slots)
+                    outcome = searches.match_search(session, deps.get_matcher(), search, may_ask=True)
         except (SQLAlchemyError, ValueError, deps.NotConfigured):
             return _service_error(dispatcher, "storing a search", contact) + _reset_forms()
+        if refused is not None:
+            dispatcher.utter_message(text=refused)
+            return _reset_forms() + [SlotSet("need_details", False), SlotSet("search_id", None)]
         if outcome.ask_for:
             dispatcher.utter_message(response="utter_need_details")
             keep = {
@@ -223,16 +230,20 @@ class ActionCheckStatus(Action):
         return "action_check_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
-        """Replies with one of the status responses."""
+        """Replies with what the contact was already told, per search (bot/reunion/status.py).
+
+        A match under review, a question waiting for the released person, or their refusal all
+        read like an open search, so a family cannot learn that someone was found and declined.
+        """
         contact = conversation.contact_id(tracker)
         try:
             if contact is None:
                 raise ValueError("no contact id in the conversation")
             with deps.new_session() as session:
-                response = searches.status_response(session, contact)
+                answer = check_status(session, contact)
         except (SQLAlchemyError, ValueError, deps.NotConfigured):
             return _service_error(dispatcher, "reading the status", contact)
-        dispatcher.utter_message(response=response)
+        dispatcher.utter_message(text=answer)
         return []
 
 

@@ -143,3 +143,19 @@ def test_three_is_an_answer_but_asking_for_a_person_goes_to_one(factory, wired):
         assert session.get(Contact, person).escalated
     _, said = run(ActionAskConsentChoice(), t)
     assert said == []
+
+
+def test_the_assistants_submit_action_refuses_the_sixth_search(factory, wired):
+    from bot.actions.actions import ActionSubmitSearch
+    from bot.models import SearchRequest
+
+    family = contact(factory, "+963944000921")
+    names = ["رامي حسين عمر", "سمير خالد النجار", "ياسر محمود العلي", "هيثم جميل الخطيب", "وليد سعيد الحمصي", "ماهر عادل الشامي"]
+    said = []
+    for name in names:
+        slots = {"person_name": name, "father_name": "-", "mother_name": "سعاد", "birth_year": "1970", "governorate": "حلب",
+                 "detention": "-", "searcher_name": "سامر", "relationship": "brother", "search_confirm": True, "search_consent": True}
+        _, said = run(ActionSubmitSearch(), tracker(family, "نعم", slots=slots))
+    assert [m.get("text") for m in said] == ["وصلت إلى حد البحث اليومي (5). بحوثك السابقة ما زالت مفتوحة. حاول غداً أو اطلب الحديث مع شخص."]
+    with factory() as session:
+        assert session.query(SearchRequest).count() == 5
