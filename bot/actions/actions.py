@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
@@ -37,6 +37,14 @@ _OUTCOME_RESPONSES = {
 
 def _reset_forms() -> Events:
     return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("failed_asks", 0.0)]
+
+
+def _search_done() -> Events:
+    """Every way out of the search actions sets need_details, which the rules after them read.
+
+    Without it no rule would match the next step and the core fallback would run in a loop.
+    """
+    return _reset_forms() + [SlotSet("need_details", False), SlotSet("search_id", None)]
 
 
 def _service_error(dispatcher: CollectingDispatcher, what: str, contact: int | None) -> Events:
@@ -79,7 +87,7 @@ class ActionSubmitSearch(Action):
         slots = tracker.current_slot_values()
         if slots.get("search_consent") is not True:
             dispatcher.utter_message(response="utter_search_not_kept")
-            return _reset_forms()
+            return _search_done()
         contact = conversation.contact_id(tracker)
         try:
             if contact is None:
@@ -91,7 +99,7 @@ class ActionSubmitSearch(Action):
                     search = searches.store_search(session, contact, slots)
                     outcome = searches.match_search(session, deps.get_matcher(), search, may_ask=True)
         except (SQLAlchemyError, ValueError, deps.NotConfigured):
-            return _service_error(dispatcher, "storing a search", contact) + _reset_forms()
+            return _service_error(dispatcher, "storing a search", contact) + _search_done()
         if refused is not None:
             dispatcher.utter_message(text=refused)
             return _reset_forms() + [SlotSet("need_details", False), SlotSet("search_id", None)]
@@ -129,7 +137,7 @@ class ActionRematchSearch(Action):
                 search = searches.update_search_details(session, int(search_id), tracker.current_slot_values())
                 outcome = searches.match_search(session, deps.get_matcher(), search, may_ask=False)
         except (SQLAlchemyError, ValueError, LookupError, deps.NotConfigured):
-            return _service_error(dispatcher, "re-matching a search", contact) + _reset_forms()
+            return _service_error(dispatcher, "re-matching a search", contact) + _search_done()
         dispatcher.utter_message(response=_OUTCOME_RESPONSES[outcome.decision])
         return _reset_forms() + [SlotSet("need_details", False), SlotSet("search_id", None)]
 
@@ -190,14 +198,15 @@ class ActionFallback(Action):
             try:
                 _hand_over(dispatcher, contact, "failed_turns")
             except (SQLAlchemyError, ValueError, deps.NotConfigured):
-                return _service_error(dispatcher, "escalating after failed turns", contact)
-            return []
+                _service_error(dispatcher, "escalating after failed turns", contact)
+            return [FollowupAction("action_listen")]
         if conversation.latest_intent(tracker) == "out_of_scope":
             dispatcher.utter_message(response="utter_out_of_scope")
         else:
             dispatcher.utter_message(response="utter_fallback")
         dispatcher.utter_message(response="utter_menu")
-        return []
+        # Also Rasa's core fallback: wait for the user, never predict again after it.
+        return [FollowupAction("action_listen")]
 
 
 class ActionStop(Action):
