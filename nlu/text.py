@@ -51,6 +51,9 @@ ARABIZI_WORDS = frozenset(
     """.split()
 )
 
+#: Latin words Arabic speakers type too; alone they do not switch the reply language to English.
+NEUTRAL_LATIN_WORDS = frozenset({"ok", "okay", "oki", "okey", "k", "kk", "hi", "hii", "hey", "bye", "lol", "sos", "pls", "plz", "no", "yes", "ya", "yaa", "thx", "tnx", "msg", "sms"})
+
 #: Words that ask for a language by name.
 _ASK_ENGLISH = re.compile(r"(?i)\b(english|inglizi|engliz[iy]|englesh)\b|(?:انكليزي|إنكليزي|انجليزي|إنجليزي|الانكليزي|الإنجليزية|الانجليزيه)")
 _ASK_ARABIC = re.compile(r"(?i)\b(arabic|3arabi|arabi)\b|(?:عربي|العربي|بالعربي|العربية)")
@@ -131,8 +134,10 @@ def detect_language(text: str) -> str | None:
         return None
     if is_arabizi(text):
         return "ar"
-    letters = re.findall(r"[A-Za-z]+", text)
-    if sum(len(w) for w in letters) < 2:
+    words = [w.lower() for w in re.findall(r"[A-Za-z]+", text)]
+    # "ok", "hi" and the like are typed by everyone: they say nothing about the reader's language.
+    meaningful = [w for w in words if w not in NEUTRAL_LATIN_WORDS]
+    if sum(len(w) for w in meaningful) < 3:
         return None
     return "en"
 

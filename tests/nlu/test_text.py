@@ -45,7 +45,7 @@ def test_marks_come_off_tokens_only():
 @pytest.mark.parametrize(
     ("text", "language"),
     [("مرحبا", "ar"), ("hello", "en"), ("I am looking for my brother", "en"), ("bdi dawer 3a a5i", "ar"),
-     ("marhaba", "ar"), ("1", None), ("١٩٨٥", None), ("😂", None), ("English please", "en"),
+     ("marhaba", "ar"), ("ok", None), ("OK!", None), ("hi", None), ("yes", None), ("ok thanks", "en"), ("1", None), ("١٩٨٥", None), ("😂", None), ("English please", "en"),
      ("بدي احكي انكليزي", "en"), ("arabic please", "ar"), ("بالعربي", "ar"), ("shukran", "ar")],
 )
 def test_detect_language(text, language):
