@@ -102,6 +102,21 @@ class Journey:
         what = "the expected message" if until else "any reply"
         raise JourneyFailed(f"{phone.label} waited {timeout:.0f} s for {what} from the bot")
 
+    def wait_for(self, phone: Phone, predicate: Callable[[str], bool], *, since: int, timeout: float = 90) -> str:
+        """Wait until a bot message to ``phone`` received after line ``since`` satisfies ``predicate``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = next((t for d, t in phone.lines[since:] if d == "←" and predicate(t)), None)
+            if found is not None:
+                return found
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise JourneyFailed(f"{phone.label} waited {timeout:.0f} s for the expected message from the bot")
+            try:
+                self.replies(phone, timeout=min(remaining, 5), quiet=0)
+            except JourneyFailed:
+                pass
+
     def requested_slot(self, phone: Phone) -> str | None:
         """The slot Rasa's active form is asking for, read from the tracker through Rasa's API."""
         contact = self._contact(phone)
@@ -144,23 +159,21 @@ def play(journey: Journey, family: Phone, detainee: Phone) -> float:
     journey.send(detainee, "2")
     journey.replies(detainee)
     journey.fill_form(detainee, {**DETAINEE_ANSWERS, "callback_number": detainee.address})
-    code_text = next((b for _, b in reversed(detainee.lines) if CODE.search(b)), None)
-    if code_text is None:
-        code_text = next(b for b in journey.replies(detainee, until=lambda b: bool(CODE.search(b))) if CODE.search(b))
+    code_text = journey.wait_for(detainee, lambda b: bool(CODE.search(b)), since=0)
     code = CODE.search(code_text).group(1).translate(_ARABIC_DIGITS)  # type: ignore[union-attr]
 
     echo("\n— the detainee sends the code back: the registration becomes active —")
+    mark = len(detainee.lines)
     journey.send(detainee, code)
     verified_at = time.monotonic()
-    journey.replies(detainee)
 
     echo("\n— the worker matches; the detainee is asked first —")
-    journey.replies(detainee, timeout=90, until=lambda b: "1" in b and "3" in b)
+    journey.wait_for(detainee, lambda b: "1" in b and "3" in b and "2" in b, since=mark)
+    mark_family, mark_detainee = len(family.lines), len(detainee.lines)
     journey.send(detainee, "1")
-    news = journey.replies(family, timeout=90, until=lambda b: detainee.address in b)
+    journey.wait_for(family, lambda b: detainee.address in b, since=mark_family)
     elapsed = time.monotonic() - verified_at
-    del news
-    journey.replies(detainee, timeout=60, until=lambda b: family.address in b)
+    journey.wait_for(detainee, lambda b: family.address in b, since=mark_detainee)
     return elapsed
 
 
