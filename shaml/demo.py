@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -153,9 +154,20 @@ def build_stack(settings: Settings, *, log: Callable[[str], None] | None = None)
     return supervisor, env
 
 
+def stop_on_signals() -> None:
+    """Ctrl-C, SIGTERM and SIGHUP all stop the demo cleanly, even when the shell ignored SIGINT."""
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, interrupt)
+
+
 def run(settings: Settings, echo: Callable[[str], None]) -> int:
     """``make demo``: prepare, start everything, print the URLs, run until Ctrl-C."""
     started = time.monotonic()
+    stop_on_signals()
     prepare_data(settings, echo)
     train_model(echo)
     password = admin_password(settings)
@@ -179,5 +191,7 @@ def run(settings: Settings, echo: Callable[[str], None]) -> int:
         echo("\nstopping…")
         return 0
     finally:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not leave children behind
         supervisor.stop()
         echo("all processes stopped")

@@ -30,9 +30,10 @@ def register(cli: click.Group, bench: click.Group) -> None:
 def run_script(settings) -> int:  # type: ignore[no-untyped-def]
     """Start the stack quietly, play the journey, print each phone's transcript; 0 when it completed."""
     from shaml.db import make_engine, session_factory
-    from shaml.demo import admin_password, build_stack, prepare_data, train_model
+    from shaml.demo import admin_password, build_stack, prepare_data, stop_on_signals, train_model
     from shaml.demo_script import Journey, JourneyFailed, Phone, play, transcript
 
+    stop_on_signals()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     log_path = settings.var_dir / "demo-script.log"
     log = log_path.open("w", encoding="utf-8")
@@ -54,7 +55,7 @@ def run_script(settings) -> int:  # type: ignore[no-untyped-def]
         journey = Journey(settings.public_url, settings.rasa_url, env["SHAML_RASA_TOKEN"],
                           session_factory(engine), click.echo)
         elapsed = play(journey, family, detainee)
-    except (JourneyFailed, RuntimeError) as exc:
+    except (JourneyFailed, RuntimeError, KeyboardInterrupt) as exc:
         click.echo(f"\nthe journey stopped: {exc}\n(process output: {log_path})", err=True)
         for phone in (family, detainee):
             click.echo("\n" + transcript(phone))
