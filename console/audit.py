@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.models import AuditEvent
+from bot.reunion import audit as workflow_audit
 
 
 def digest(text: str) -> str:
@@ -25,13 +26,12 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Add one audit event in the caller's transaction (it commits with the action it records)."""
-    event = AuditEvent(
-        actor_kind="operator" if operator_id is not None else "system",
+    return workflow_audit.record(
+        session,
+        action,
         operator_id=operator_id,
-        action=action,
         subject_type=subject_type,
-        subject_id=None if subject_id is None else str(subject_id),
+        subject_id=subject_id,
+        actor_kind="operator" if operator_id is not None else "system",
         detail=detail,
     )
-    session.add(event)
-    return event
