@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.actions import conversation, deps
-from bot.actions.parsing import as_int, as_text, split_detention
+from bot.actions.searches import search_details
 from bot.contacts import escalate
 from bot.reunion import consent, searches, verification
 from bot.reunion.config import ReunionConfig
@@ -31,22 +31,6 @@ def configure(config: ReunionConfig) -> None:
     """Give these actions the workflow's limits (``shaml actions`` calls it; defaults otherwise)."""
     global _config
     _config = config
-
-
-def search_details(slots: dict[str, Any]) -> searches.SearchDetails:
-    """The search form's slots as the workflow's search details."""
-    place, date = split_detention(slots.get("detention"))
-    return searches.SearchDetails(
-        full_name=as_text(slots.get("person_name")) or "",
-        father_name=as_text(slots.get("father_name")),
-        mother_name=as_text(slots.get("mother_name")),
-        birth_year=as_int(slots.get("birth_year")),
-        governorate=as_text(slots.get("governorate")),
-        detention_place=as_text(place),
-        detention_date=as_text(date),
-        searcher_name=as_text(slots.get("searcher_name")),
-        relationship=as_text(slots.get("relationship")),
-    )
 
 
 def refusal(session: Any, contact_id: int, slots: dict[str, Any]) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from bot.actions.deps import SearchesRegistry
 from bot.actions.parsing import as_int, as_text, split_detention
 from bot.contacts import escalate
 from bot.models import AuditEvent, Contact, Match, Registration, SearchRequest
+from bot.reunion.searches import SearchDetails
 from matching.records import Query
 from matching.store import RegistryRow, utcnow
 
@@ -41,12 +42,10 @@ class SearchOutcome:
     match_id: int | None = None
 
 
-def store_search(session: Session, contact_id: int, slots: Mapping[str, Any]) -> SearchRequest:
-    """Store a family's search with their consent to keep it; returns the new open request."""
+def search_details(slots: Mapping[str, Any]) -> SearchDetails:
+    """The search form's slots as the workflow's search details."""
     place, date = split_detention(slots.get("detention"))
-    search = SearchRequest(
-        contact_id=contact_id,
-        status="open",
+    return SearchDetails(
         full_name=as_text(slots.get("person_name")) or "",
         father_name=as_text(slots.get("father_name")),
         mother_name=as_text(slots.get("mother_name")),
@@ -56,8 +55,12 @@ def store_search(session: Session, contact_id: int, slots: Mapping[str, Any]) ->
         detention_date=as_text(date),
         searcher_name=as_text(slots.get("searcher_name")),
         relationship=as_text(slots.get("relationship")),
-        consent_at=utcnow(),
     )
+
+
+def store_search(session: Session, contact_id: int, slots: Mapping[str, Any]) -> SearchRequest:
+    """Store a family's search with their consent to keep it; returns the new open request."""
+    search = SearchRequest(contact_id=contact_id, status="open", consent_at=utcnow(), **asdict(search_details(slots)))
     if not search.full_name:
         raise ValueError("a search needs the sought person's name")
     session.add(search)
