@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base
 
-from matching.records import RegistryRecord
+from matching.records import REGISTRY_COLUMNS, RegistryRecord
 
 # One naming convention so Alembic migrations name constraints the same on PostgreSQL and SQLite.
 NAMING_CONVENTION = {
@@ -113,18 +113,9 @@ class RegistryRow(Base):
     deleted_at = Column(DateTime(timezone=True), nullable=True)
     extra = Column(JSON, nullable=True)
 
-    #: Columns compared to decide whether a re-imported row changed.
-    DATA_COLUMNS = (
-        "full_name",
-        "first_name",
-        "father_name",
-        "family_name",
-        "mother_name",
-        "birth_year",
-        "governorate",
-        "prison",
-        "release_date",
-    )
+    #: Columns compared to decide whether a re-imported row changed: the contract's columns
+    #: except the key (record_id) and the list it came from (source).
+    DATA_COLUMNS = tuple(c for c in REGISTRY_COLUMNS if c not in ("record_id", "source"))
 
     @property
     def matcher_id(self) -> str:
