@@ -119,6 +119,7 @@ class Settings:
     gateway_lock_seconds: int
     send_max_attempts: int
     retry_base_ms: int
+    retry_max_ms: int
     sweep_seconds: int
     search_limit_per_day: int
     search_probe_limit: int
@@ -187,11 +188,14 @@ class Settings:
             # How long (seconds) a MessageSid is remembered in Redis to drop Twilio's repeated deliveries.
             dedupe_ttl_seconds=_int(env, "SHAML_DEDUPE_TTL_SECONDS", 172800, minimum=60),
             # Lifetime (seconds) of a per-contact processing lock; a dead worker's lock expires after it.
-            gateway_lock_seconds=_int(env, "SHAML_GATEWAY_LOCK_SECONDS", 60, minimum=1),
-            # Attempts at sending one outbound message (or one Rasa turn) before it fails for good.
-            send_max_attempts=_int(env, "SHAML_SEND_MAX_ATTEMPTS", 6, minimum=1),
+            gateway_lock_seconds=_int(env, "SHAML_GATEWAY_LOCK_SECONDS", 30, minimum=1),
+            # Attempts at sending one outbound message (or one Rasa turn) before it fails for good; with the
+            # default back-off, 12 attempts wait out about four minutes of outage.
+            send_max_attempts=_int(env, "SHAML_SEND_MAX_ATTEMPTS", 12, minimum=1),
             # First back-off (milliseconds) after a retryable failure; it doubles at each attempt.
             retry_base_ms=_int(env, "SHAML_RETRY_BASE_MS", 2000, minimum=0),
+            # Longest back-off (milliseconds): a provider outage is waited out at this pace, not slower.
+            retry_max_ms=_int(env, "SHAML_RETRY_MAX_MS", 30000, minimum=0),
             # How often (seconds) a worker sweeps the database for messages left behind or due a retry.
             sweep_seconds=_int(env, "SHAML_SWEEP_SECONDS", 5, minimum=1),
             # Searches one contact may open in 24 hours; the next is refused kindly (against enumeration).

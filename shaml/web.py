@@ -41,6 +41,7 @@ def gateway_config(settings: Settings) -> GatewayConfig:
         lock_seconds=settings.gateway_lock_seconds,
         max_attempts=settings.send_max_attempts,
         retry_base_ms=settings.retry_base_ms,
+        retry_max_ms=settings.retry_max_ms,
         sweep_seconds=settings.sweep_seconds,
         template_sid=settings.twilio_template_sid,
         template_variables=settings.twilio_template_variables,

@@ -23,9 +23,10 @@ class GatewayConfig:
     redis_prefix: str = "shaml:"
     rate_limit_per_minute: int = 20
     dedupe_ttl_seconds: int = 172800
-    lock_seconds: int = 60
-    max_attempts: int = 6
+    lock_seconds: int = 30
+    max_attempts: int = 12
     retry_base_ms: int = 2000
+    retry_max_ms: int = 30000
     sweep_seconds: int = 5
     template_sid: str = ""
     template_variables: str = "{}"

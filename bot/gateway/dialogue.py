@@ -85,6 +85,8 @@ class RasaRestClient:
             )
         except httpx.TimeoutException:
             raise DialogueError("Rasa did not answer in time", retryable=True) from None
+        except httpx.ConnectError:
+            raise DialogueError("cannot reach Rasa (connection refused)", retryable=True, unreachable=True) from None
         except httpx.TransportError as exc:
             raise DialogueError(f"cannot reach Rasa ({type(exc).__name__})", retryable=True) from None
         if response.status_code >= 500 or response.status_code == 429:

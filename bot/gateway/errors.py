@@ -42,9 +42,14 @@ class SendError(Exception):
 
 
 class DialogueError(Exception):
-    """Rasa did not answer a turn; ``retryable`` is True for timeouts, refused connections and 5xx."""
+    """Rasa did not answer a turn; ``retryable`` is True for timeouts, refused connections and 5xx.
 
-    def __init__(self, reason: str, *, retryable: bool) -> None:
+    ``unreachable`` means the turn never reached Rasa (the connection was refused): Rasa is down,
+    not troubled by this message, so the wait does not use up the message's attempts.
+    """
+
+    def __init__(self, reason: str, *, retryable: bool, unreachable: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
+        self.unreachable = unreachable

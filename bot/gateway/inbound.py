@@ -6,6 +6,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from redis.exceptions import RedisError
 from sqlalchemy import insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
@@ -71,7 +72,13 @@ def accept(gateway: Gateway, message: InboundMessage) -> Accepted:
     pipe.set(gateway.key("dedupe", message.provider_id), "1", nx=True, ex=cfg.dedupe_ttl_seconds)
     pipe.incr(rate_key)
     pipe.expire(rate_key, 120)
-    fresh, count, _ = pipe.execute()
+    try:
+        fresh, count, _ = pipe.execute()
+    except RedisError as exc:
+        # Redis is down or restarting: the message is still stored (the unique MessageSid dedupes
+        # it) and found by the next sweep; only this minute's rate count misses it.
+        log.warning("Redis unavailable while accepting a message (%s); storing it without the fast path", type(exc).__name__)
+        fresh, count = True, 0
     if not fresh:
         seen = _stored(gateway, message.provider_id)
         if seen is not None:
@@ -107,5 +114,8 @@ def accept(gateway: Gateway, message: InboundMessage) -> Accepted:
             if attempt == 2:
                 raise
     message_id, contact_id = ids
-    wake_inbound(gateway, contact_id)
+    try:
+        wake_inbound(gateway, contact_id)
+    except RedisError as exc:
+        log.warning("Redis unavailable; message %s waits for the worker's sweep (%s)", message_id, type(exc).__name__)
     return Accepted(duplicate=False, message_id=message_id, contact_id=contact_id, rate_limited=rate_limited)

@@ -94,8 +94,8 @@ def queue_message(
 
 
 def backoff(gateway: Gateway, attempts: int) -> dt.datetime:
-    """When to try again after ``attempts`` failures: the base doubled each time, at most an hour."""
-    delay_ms = min(gateway.config.retry_base_ms * 2 ** max(attempts - 1, 0), 3_600_000)
+    """When to try again after ``attempts`` failures: the base doubled each time, at most ``retry_max_ms``."""
+    delay_ms = min(gateway.config.retry_base_ms * 2 ** min(max(attempts - 1, 0), 30), gateway.config.retry_max_ms)
     return utcnow() + dt.timedelta(milliseconds=delay_ms)
 
 

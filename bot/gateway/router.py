@@ -8,6 +8,7 @@ transaction that applies only if the message is still ``received``; so a message
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
@@ -41,6 +42,8 @@ class Outcome:
     replies: list[tuple[str, str, str]] = field(default_factory=list)  # (body, kind, author)
     escalate: str | None = None
     opt: str | None = None  # "out" | "in"
+    #: False when a retry is not the message's fault (Rasa unreachable): attempts stay as they are.
+    count_attempt: bool = True
 
 
 def _next_query(contact_id: int):  # type: ignore[no-untyped-def]
@@ -88,6 +91,11 @@ def ask_rasa(gateway: Gateway, message: Message, contact: Contact) -> Outcome:
     try:
         replies = gateway.dialogue.turn(str(contact.id), (message.body or "")[:MAX_TURN_CHARS], metadata)
     except DialogueError as exc:
+        if exc.unreachable:
+            # Rasa is down (a restart, a deploy): every message waits, in order, however long it
+            # takes, retried at the capped back-off; readiness reports the outage meanwhile.
+            log.warning("message %s: %s; waiting for Rasa", message.id, exc.reason)
+            return Outcome("rasa", status="received", count_attempt=False)
         if exc.retryable and (message.attempts or 0) + 1 < gateway.config.max_attempts:
             log.warning("message %s: %s; will retry", message.id, exc.reason)
             return Outcome("rasa", status="received")
@@ -112,10 +120,13 @@ def _commit(gateway: Gateway, message_id: int, contact_id: int, outcome: Outcome
     """Record the outcome if the message is still ``received``. Returns whether replies were queued."""
     with gateway.transaction() as session:
         if outcome.status == "received":  # retry later, keeping the place in line
+            attempts = _attempts(session, message_id)
+            if outcome.count_attempt:
+                attempts += 1
             session.execute(
                 update(Message)
                 .where(Message.id == message_id, Message.status == "received")
-                .values(attempts=Message.attempts + 1, next_attempt_at=backoff(gateway, _attempts(session, message_id) + 1), route=outcome.route)
+                .values(attempts=attempts, next_attempt_at=_retry_at(gateway, attempts, outcome), route=outcome.route)
                 .execution_options(synchronize_session=False)
             )
             return False
@@ -147,6 +158,14 @@ def _commit(gateway: Gateway, message_id: int, contact_id: int, outcome: Outcome
         return bool(outcome.replies) or released > 0
 
 
+def _retry_at(gateway: Gateway, attempts: int, outcome: Outcome):  # type: ignore[no-untyped-def]
+    """The next try: the back-off; while Rasa is unreachable, never sooner than a second (no spinning)."""
+    at = backoff(gateway, max(attempts, 1))
+    if not outcome.count_attempt:
+        at = max(at, utcnow() + dt.timedelta(seconds=1))
+    return at
+
+
 def _attempts(session, message_id: int) -> int:  # type: ignore[no-untyped-def]
     return int(session.execute(select(Message.attempts).where(Message.id == message_id)).scalar_one())
 
@@ -174,6 +193,8 @@ def handle_next(gateway: Gateway, contact_id: int) -> bool:
         except Exception:  # noqa: BLE001 - the replies are safe in the outbox; a worker will send them
             log.exception("sending the replies to message %s failed; left to the outbox queue", message.id)
             wake_outbox(gateway, contact_id)
+    if outcome.status == "received" and not outcome.count_attempt:
+        return False  # Rasa is down: stop here; the sweep brings the contact back after the back-off
     return outcome.status != "received" or _due_again(gateway, message.id)
 
 
