@@ -23,5 +23,8 @@ system-deps:
 rasa-check: setup
 	$(BIN)/shaml check-assistant
 
+# The resilience suite last: the whole stack under load, faults and abuse (under five minutes);
+# it exits non-zero on any lost message or leaked secret.
 test: lint system-deps rasa-check
 	$(BIN)/pytest -q
+	$(BIN)/shaml bench resilience --quick
