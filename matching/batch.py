@@ -52,7 +52,8 @@ def query_from_json(obj: object) -> Query:
     year = obj.get("birth_year")
     if isinstance(year, str):
         text = ascii_digits(year.strip())
-        year = int(text) if text.isdigit() else (None if not text else year)
+        # isdecimal: "²" is a digit int() refuses; more than 9 digits is no year (and int() may refuse it).
+        year = int(text) if text.isdecimal() and len(text) <= 9 else (None if not text else year)
     if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
         raise QueryError(f"birth_year must be an integer or null, not {year!r}")
     if year is not None and not 1900 <= year <= 2030:

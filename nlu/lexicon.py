@@ -47,8 +47,12 @@ RELATIONSHIPS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 
+# Punctuation around or inside a place or relationship ("حمص؟", "Homs!", "Dar'a"): a word break.
+_PUNCT = re.compile(r"[-'’.,!?;:()\"،؟؛]")
+
+
 def _key(text: str) -> str:
-    return normalise_for_matching(re.sub(r"[-'’.]", " ", text))
+    return normalise_for_matching(_PUNCT.sub(" ", text))
 
 
 @lru_cache(maxsize=1)

@@ -34,6 +34,11 @@ _FOLD = {
 # Removed from tokens only (never from the message text): tashkeel, superscript alef, tatweel.
 _MARKS = {c: None for c in [*range(0x064B, 0x0660), 0x0670, 0x0640]}
 
+# Invisible direction and zero-width characters phones put around Arabic text: removed for matching.
+_INVISIBLE = {
+    c: None for c in [*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF, 0x061C]
+}
+
 _ARABIC_LETTER = re.compile(r"[\u0621-\u064A\u0671-\u06D3\u06FA-\u06FF]")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 # Arabizi: Latin words with the digits that stand for Arabic letters (3=ع, 7=ح, 2=ء, 5=خ, 8=ق, 9=ص).
@@ -91,8 +96,8 @@ def normalise_token(token: str) -> str:
 
 
 def normalise_for_matching(text: str) -> str:
-    """Folded text without marks and with collapsed spaces, for keyword and lookup comparisons."""
-    return " ".join(strip_marks(fold(text)).lower().split())
+    """Folded text without marks or direction marks, spaces collapsed, for keyword and lookup comparisons."""
+    return " ".join(strip_marks(fold(text)).translate(_INVISIBLE).lower().split())
 
 
 def has_arabic(text: str) -> bool:
@@ -159,9 +164,11 @@ def extract_age(text: str) -> int | None:
 
 
 def menu_choice(text: str) -> int | None:
-    """The menu number a message is, when it is only a digit 1-9 in any script (with punctuation)."""
-    plain = ascii_digits(text).strip().strip(".)-*#").strip()
-    if len(plain) == 1 and plain.isdigit() and plain != "0":
+    """The menu number a message is, when it is only a digit 1-9 in any script (with punctuation
+    and invisible direction marks)."""
+    plain = ascii_digits(text).translate(_INVISIBLE).strip().strip(".)-*#").strip()
+    # isdecimal, not isdigit: "²" or "①" are digits that int() refuses; "０" is a zero too.
+    if len(plain) == 1 and plain.isdecimal() and int(plain) != 0:
         return int(plain)
     return None
 

@@ -19,7 +19,7 @@ def typed_id(kind: str, row_id: int) -> str:
 def parse_typed_id(value: str) -> tuple[str, int] | None:
     """The (kind, id) of a typed id, or None for anything else (a registry row's ``source:record``)."""
     kind, _, rest = value.partition(":")
-    if kind in (SEARCH, REGISTRATION) and rest.isdigit():
+    if kind in (SEARCH, REGISTRATION) and rest.isascii() and rest.isdigit():  # not "²", which int() refuses
         return kind, int(rest)
     return None
 
