@@ -2,32 +2,66 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from console.auth import LoginThrottle, SessionStore
 from console.deps import ConsoleDeps
+from console.i18n import STRINGS
+from console.imports import MAX_UPLOAD
 from console.render import render
 from console.security import (
     COOKIE,
     LANG_COOKIE,
     BadCsrf,
+    BadText,
     Forbidden,
     NeedLogin,
     NotFound,
+    has_nul,
     security_headers,
 )
+
+log = logging.getLogger(__name__)
 
 #: Where the console is mounted in the web service.
 MOUNT = "/console"
 STATIC_DIR = Path(__file__).parent / "static"
+#: The CSV upload form, the one console request with a large body.
+UPLOAD_PATH = f"{MOUNT}/registry/import/preview"
+#: Largest body of the upload form (bytes): the file (at most MAX_UPLOAD) plus the multipart framing
+#: and the other fields. A file between MAX_UPLOAD and this is read to disk and refused by size.
+UPLOAD_BODY = MAX_UPLOAD + 64 * 1024
+#: Largest body of any other console request (bytes): its forms are a few KB.
+FORM_BODY = 1024 * 1024
+
+
+def too_large_page(path: str, limit: int) -> Response:
+    """The 413 page for a console request whose body is over its limit, in both languages: the web
+    service's BodyLimit sends it outside the console, before the session and its language are known."""
+    arabic, english = STRINGS["err_upload_too_big" if path.startswith(UPLOAD_PATH) else "err_body_too_large"]
+    back_ar, back_en = STRINGS["back_home"]
+    html = (
+        '<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>413</title></head><body>'
+        f'<h1>413</h1><p>{arabic}</p><p lang="en" dir="ltr">{english}</p>'
+        f'<p><a href="{MOUNT}/">{back_ar}</a> · <a href="{MOUNT}/" lang="en">{back_en}</a></p></body></html>'
+    )
+    return HTMLResponse(html, status_code=413, headers={**security_headers(), "Connection": "close"})
+
+
+def body_limits() -> list[tuple[str, int, Callable[[str, int], Response]]]:
+    """(path prefix, largest body in bytes, its 413 page) for the web service's body limit, which
+    refuses a bigger body before the console reads it (shaml.bodylimit)."""
+    return [(UPLOAD_PATH, UPLOAD_BODY, too_large_page), (f"{MOUNT}/", FORM_BODY, too_large_page)]
 
 
 class SessionMiddleware(BaseHTTPMiddleware):
@@ -41,7 +75,10 @@ class SessionMiddleware(BaseHTTPMiddleware):
         request.state.session = session or store.new()
         request.state.session_dirty = False
         request.state.logged_out = False
-        response = await call_next(request)
+        if has_nul(value for _, value in request.query_params.multi_items()):
+            response: Response = _bad_text(request, BadText("query string"))
+        else:
+            response = await call_next(request)
         current = request.state.session
         if request.state.logged_out:
             response.delete_cookie(COOKIE, path=MOUNT)
@@ -58,6 +95,11 @@ class SessionMiddleware(BaseHTTPMiddleware):
         for name, value in security_headers(static=static).items():
             response.headers[name] = value
         return response
+
+
+def _bad_text(request: Request, exc: BadText) -> Response:
+    log.warning("%s %s refused (400): a %s value holds a NUL character", request.method, request.url.path, exc.where)
+    return render(request, "error.html", {"code": 400, "message_key": "err_nul"}, status_code=400)
 
 
 def _wants_html(request: Request) -> bool:
@@ -99,6 +141,10 @@ def create_console(deps: ConsoleDeps) -> FastAPI:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
         return render(request, "error.html", {"code": 404, "message_key": "err_not_found"}, status_code=404)
+
+    @app.exception_handler(BadText)
+    async def bad_text(request: Request, exc: BadText) -> Response:
+        return _bad_text(request, exc)
 
     return app
 

@@ -20,7 +20,18 @@ from typing import BinaryIO
 
 from sqlalchemy.orm import sessionmaker
 
-from matching.csvfile import RAW_KEEP, CsvRow, HeaderError, read_registry_csv
+from matching.csvfile import (
+    OVERLONG,
+    OVERLONG_REASON,
+    RAW_KEEP,
+    BoundedLines,
+    CsvRow,
+    HeaderEncodingError,
+    HeaderError,
+    check_header,
+    read_registry_csv,
+    readable,
+)
 from matching.importer import ImportReport, import_rows
 from matching.records import REGISTRY_COLUMNS
 
@@ -113,20 +124,29 @@ def preview(upload_dir: Path, token: str, filename: str = "") -> Preview:
     if not path.exists():
         raise UploadError("err_upload_missing", "the upload expired or was already imported")
     with path.open("rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
-        reader = csv.reader(text)
+        # Lines are bounded (a 50 MB line is never held whole) and bytes that are not UTF-8 kept
+        # recognisable, so a file in another encoding is named as such instead of shown garbled.
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        reader = csv.reader(BoundedLines(text))
         try:
             header = next(reader)
         except (StopIteration, csv.Error):
             raise UploadError("err_upload_header", "the header cannot be read") from None
+        try:
+            check_header(header)
+        except HeaderEncodingError as exc:
+            raise UploadError("err_upload_encoding", str(exc)) from None
+        except HeaderError as exc:
+            raise UploadError("err_upload_header", str(exc)) from None
         rows = []
         for _ in range(PREVIEW_ROWS):
             try:
-                rows.append(next(reader))
+                rows.append([readable(cell) for cell in next(reader)])
             except StopIteration:
                 break
             except csv.Error:
                 continue
+        header = [readable(cell) for cell in header]
     if not header or all(not h.strip() for h in header):
         raise UploadError("err_upload_header", "the header is empty")
     return Preview(token=token, filename=filename, header=header, proposed=[guess(h) for h in header], rows=rows)
@@ -146,49 +166,61 @@ def check_mapping(header: list[str], mapping: list[str]) -> None:
         raise UploadError("err_mapping", "record_id and full_name (or first_name) must be mapped")
 
 
-#: Written in place of a row whose field count is wrong, so the reader refuses it; the report then
-#: gets the row's own count and text back (see :func:`_restore`).
-_BAD_COUNT = "\ufdd0shaml-field-count"
+#: Written in place of a row the mapping cannot carry (wrong field count, unreadable CSV, an
+#: overlong line), so the reader refuses it; the report then gets the row's own reason and text
+#: back (see :func:`_restore`).
+_BAD = "\ufdd0shaml-refused-row"
 
 
-def _mapped_lines(path: Path, mapping: list[str], bad: deque[tuple[int, str]]) -> Iterator[bytes]:
+def _mapped_lines(path: Path, mapping: list[str], bad: deque[tuple[str, str]]) -> Iterator[bytes]:
     """The file re-written through the mapping, row by row, one physical line count per row kept, so
-    line numbers stay the file's own. A row with the wrong field count is replaced by a marker and
-    its (count, text) queued in ``bad``."""
+    line numbers stay the file's own. A row that cannot be mapped is replaced by a marker spanning
+    the same lines, and its (reason, text) queued in ``bad``."""
     keep = [i for i, m in enumerate(mapping) if m != IGNORE]
     with path.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        reader = csv.reader(text, strict=False)
+        lines = BoundedLines(text)
+        reader = csv.reader(lines, strict=False)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         first = True
+        last_line = 0
         while True:
+            refusal: tuple[str, str] | None = None  # (reason, raw text) of a row the mapping cannot carry
             try:
                 cells = next(reader)
             except StopIteration:
                 return
-            except csv.Error:
-                continue
+            except csv.Error as exc:
+                cells, refusal = [], (f"unreadable CSV: {exc}", "")
             if first:
-                writer.writerow([mapping[i] for i in keep])
-                first = False
-            elif not cells or len(cells) == len(mapping):
-                writer.writerow([cells[i] for i in keep] if cells else [])
+                if refusal is None:  # an unreadable header line is skipped, as the preview did
+                    writer.writerow([mapping[i] for i in keep])
+                    first = False
             else:
-                bad.append((len(cells), ",".join(cells)[:RAW_KEEP]))
-                newlines = sum(c.count("\n") for c in cells)
-                writer.writerow([_BAD_COUNT + "\n" * newlines])
+                if refusal is None and any(OVERLONG in c for c in cells):
+                    head = lines.heads.popleft() if lines.heads else ""
+                    refusal = (OVERLONG_REASON, readable(head)[:RAW_KEEP])
+                elif refusal is None and cells and len(cells) != len(mapping):
+                    refusal = (f"has {len(cells)} fields; the header has {len(mapping)}",
+                               readable(",".join(cells)[:RAW_KEEP]))
+                if refusal is None:
+                    writer.writerow([cells[i] for i in keep] if cells else [])
+                else:
+                    bad.append(refusal)
+                    writer.writerow([_BAD + "\n" * (reader.line_num - last_line - 1)])
+            last_line = reader.line_num
             yield buffer.getvalue().encode("utf-8", "surrogateescape")
             buffer.seek(0)
             buffer.truncate()
 
 
-def _restore(rows: Iterator[CsvRow], bad: deque[tuple[int, str]], columns: int) -> Iterator[CsvRow]:
-    """The reader's rows, with each marker row turned back into the file's own field-count error."""
+def _restore(rows: Iterator[CsvRow], bad: deque[tuple[str, str]]) -> Iterator[CsvRow]:
+    """The reader's rows, with each marker row turned back into the file's own refusal."""
     for row in rows:
-        if row.record is None and _BAD_COUNT in row.raw and bad:
-            count, raw = bad.popleft()
-            row = CsvRow(row.line, None, f"has {count} fields; the header has {columns}", raw)
+        if row.record is None and _BAD in row.raw and bad:
+            reason, raw = bad.popleft()
+            row = CsvRow(row.line, None, reason, raw)
         yield row
 
 
@@ -224,10 +256,10 @@ def run_import(
     check_mapping(info.header, mapping)
     path = _path(upload_dir, token)
     try:
-        bad: deque[tuple[int, str]] = deque()
+        bad: deque[tuple[str, str]] = deque()
         stream = io.BufferedReader(_LineStream(_mapped_lines(path, mapping, bad)))
         try:
-            rows = _restore(read_registry_csv(stream, default_source=source), bad, len(mapping))
+            rows = _restore(read_registry_csv(stream, default_source=source), bad)
             return import_rows(factory, rows, source=source, filename=filename or "upload.csv", batch_size=batch_size)
         except HeaderError as exc:
             raise UploadError("err_upload_header", str(exc)) from None

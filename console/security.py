@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -35,6 +36,19 @@ class BadCsrf(Exception):
 
 class NotFound(Exception):
     """The thing asked for does not exist (404)."""
+
+
+class BadText(Exception):
+    """A form or query value holds a NUL character, which no text field can store (400)."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(where)
+        self.where = where
+
+
+def has_nul(values: Iterable[object]) -> bool:
+    """True when one of ``values`` is text holding U+0000 (PostgreSQL text cannot, so it is refused)."""
+    return any(isinstance(v, str) and "\x00" in v for v in values)
 
 
 @dataclass(frozen=True)
@@ -109,16 +123,19 @@ async def admin_required(request: Request) -> Actor:
 
 
 async def csrf_protect(request: Request) -> None:
-    """Every state-changing request carries the session's CSRF token (form field or header)."""
+    """Every state-changing request carries the session's CSRF token (form field or header), and no
+    form value holds a NUL character (refused with 400 before any route reads it)."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     token = request.headers.get("x-csrf-token")
+    form = await request.form()  # parsed once and cached; empty for a JSON body
     if token is None:
-        form = await request.form()
         value = form.get("csrf")
         token = value if isinstance(value, str) else None
     if not session_of(request).csrf_ok(token):
         raise BadCsrf()
+    if has_nul(value for _, value in form.multi_items()):
+        raise BadText("form")
 
 
 def safe_next(target: str | None, default: str = "/console/") -> str:

@@ -23,6 +23,7 @@ from bot.gateway.dialogue import Dialogue, RasaRestClient
 from bot.gateway.errors import WebhookError
 from bot.gateway.inbound import accept
 from bot.gateway.status import apply_status
+from shaml import bodylimit
 from shaml.db import make_engine, session_factory
 from shaml.settings import Settings
 
@@ -182,7 +183,18 @@ def create_app(settings: Settings, *, gateway: Gateway | None = None) -> FastAPI
     if settings.demo:
         app.include_router(sim_router())
     mount_console(app, settings, gateway)
+    app.add_middleware(bodylimit.BodyLimit, rules=body_rules(), default=bodylimit.MAX_FORM_BODY)
     return app
+
+
+def body_rules() -> list[bodylimit.Rule]:
+    """Body limits by path (see shaml.bodylimit): webhooks are small; the console's upload is the one
+    large body. Any other path may send at most ``MAX_FORM_BODY``."""
+    from console.app import body_limits
+
+    webhook = bodylimit.MAX_WEBHOOK_BODY
+    console = [bodylimit.Rule(prefix, limit, page) for prefix, limit, page in body_limits()]
+    return [bodylimit.Rule("/twilio/", webhook), bodylimit.Rule("/sim/", webhook), *console]
 
 
 def mount_console(app: FastAPI, settings: Settings, gateway: Gateway) -> None:

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.gateway.errors import BadWebhook, SendError, SignatureError, WebhookError  # noqa: F401  (re-exported)
+
+#: Half of a surrogate pair on its own (JSON can write one as "\\ud800"): no encoding can store it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """``text`` as the database can keep it: NUL, which PostgreSQL text cannot hold, is shown as
+    U+FFFD; every other character (controls, bidi marks, emoji) is kept as sent.
+
+    Raises ``ValueError`` for an unpaired surrogate, which is not text at all.
+    """
+    if _LONE_SURROGATE.search(text):
+        raise ValueError("holds an unpaired surrogate, which is not text")
+    return text.replace("\x00", "\ufffd")
 
 
 @dataclass(frozen=True)

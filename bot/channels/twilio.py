@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlsplit
 
@@ -13,9 +14,17 @@ from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels.base import InboundMessage, Media, Outgoing, SendResult, StatusUpdate, WebRequest
+from bot.channels.base import (
+    InboundMessage,
+    Media,
+    Outgoing,
+    SendResult,
+    StatusUpdate,
+    WebRequest,
+    storable_text,
+)
 from bot.contacts import AddressError, normalise_address
-from bot.gateway.errors import BadWebhook, SendError, SignatureError
+from bot.gateway.errors import BadWebhook, SendError, SignatureError, WebhookError
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +58,21 @@ PERMANENT_CODES = {
 #: The longest body Twilio accepts in one message.
 MAX_BODY = 1600
 
+#: What Twilio posts; anything else is refused (415) before the signature is even looked at.
+FORM_TYPE = "application/x-www-form-urlencoded"
+#: A message SID: printable ASCII without spaces, at most 64 (Twilio's are 34 letters and digits).
+_SID = re.compile(r"^[\x21-\x7e]{1,64}$")
+#: A Twilio error code is a number; the column holds 20 characters.
+_ERROR_CODE = re.compile(r"^[A-Za-z0-9]{1,20}$")
+#: Inbound fields the gateway reads; a signed form naming one twice is ambiguous and refused.
+_READ_ONCE = ("MessageSid", "SmsMessageSid", "From", "Body", "NumMedia")
 
-def parse_form(body: bytes) -> list[tuple[str, str]]:
-    """The raw form as (name, value) pairs, keeping empty values: Twilio signs those too."""
-    return parse_qsl(body.decode("utf-8", errors="strict"), keep_blank_values=True)
+
+def _content_type(request: WebRequest) -> None:
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != FORM_TYPE:
+        shown = repr(media_type[:60]) if media_type else "missing"
+        raise WebhookError(415, f"Content-Type is {shown}, not {FORM_TYPE}")
 
 
 class _FormDict(dict):
@@ -116,17 +136,25 @@ class TwilioChannel:
     def verify(self, request: WebRequest) -> list[tuple[str, str]]:
         """Check ``X-Twilio-Signature`` over public URL + path and the raw form; return the form pairs.
 
-        Nothing is parsed for use before this passes. Raises :class:`SignatureError`.
+        Nothing is parsed for use before this passes. Raises :class:`SignatureError`, or a 415
+        :class:`WebhookError` for a body that is not a form at all.
         """
+        _content_type(request)
         signature = request.headers.get("x-twilio-signature", "")
         if not signature:
             raise SignatureError("missing X-Twilio-Signature")
         if not self._has_token:
             raise SignatureError("TWILIO_AUTH_TOKEN is not set; cannot verify webhooks")
         try:
-            pairs = parse_form(request.body)
+            text = request.body.decode("utf-8", errors="strict")
+        except UnicodeDecodeError as exc:
+            raise SignatureError(f"webhook body is not UTF-8 (byte {exc.start}); cannot verify it") from None
+        try:
+            # Empty values are kept (Twilio signs them too); a percent-encoded byte that is not UTF-8
+            # is refused rather than replaced, so no text nobody sent is ever stored.
+            pairs = parse_qsl(text, keep_blank_values=True, errors="strict")
         except UnicodeDecodeError:
-            raise SignatureError("webhook body is not UTF-8 form data") from None
+            raise SignatureError("a percent-encoded value in the webhook form is not UTF-8; cannot verify it") from None
         url = self.public_url + request.path + (f"?{request.query}" if request.query else "")
         if not self._validator.validate(url, _signed_params(pairs), signature):
             raise SignatureError("X-Twilio-Signature does not match")
@@ -134,10 +162,17 @@ class TwilioChannel:
 
     def receive(self, request: WebRequest) -> InboundMessage:
         """Verify, then read an inbound SMS or WhatsApp message (channel from the ``whatsapp:`` prefix)."""
-        form = dict(self.verify(request))
+        pairs = self.verify(request)
+        names = [name for name, _ in pairs]
+        repeated = [name for name in _READ_ONCE if names.count(name) > 1]
+        if repeated:
+            raise BadWebhook(f"signed webhook repeats the field(s) {', '.join(repeated)}")
+        form = dict(pairs)
         sid = form.get("MessageSid") or form.get("SmsMessageSid") or ""
-        if not sid or len(sid) > 64:
-            raise BadWebhook("webhook has no valid MessageSid")
+        if not sid:
+            raise BadWebhook("webhook has no MessageSid")
+        if not _SID.match(sid):
+            raise BadWebhook(f"MessageSid of {len(sid)} characters is not 1-64 printable ASCII characters")
         raw_from = form.get("From", "")
         channel = "whatsapp" if raw_from.lower().startswith("whatsapp:") else "sms"
         try:
@@ -152,9 +187,12 @@ class TwilioChannel:
         for i in range(min(count, 10)):
             url = form.get(f"MediaUrl{i}", "")
             if url:
-                media.append(Media(url=url, content_type=form.get(f"MediaContentType{i}", "")))
+                content_type = form.get(f"MediaContentType{i}", "")
+                media.append(Media(url=storable_text(url), content_type=storable_text(content_type)))
+        # The form was strict UTF-8, so no surrogate can be in it; a NUL is stored as U+FFFD, not lost.
         return InboundMessage(
-            channel=channel, address=address, provider_id=sid, body=form.get("Body", ""), media=tuple(media)
+            channel=channel, address=address, provider_id=sid, body=storable_text(form.get("Body", "")),
+            media=tuple(media),
         )
 
     def status(self, request: WebRequest) -> StatusUpdate:
@@ -163,8 +201,13 @@ class TwilioChannel:
         sid = form.get("MessageSid") or form.get("SmsSid") or ""
         raw_status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
         if not sid or raw_status not in STATUS_MAP:
-            raise BadWebhook(f"status callback without a MessageSid or with unknown status {raw_status!r}")
-        return StatusUpdate(provider_id=sid, status=STATUS_MAP[raw_status], error_code=form.get("ErrorCode") or None)
+            raise BadWebhook(f"status callback without a MessageSid or with unknown status {raw_status[:40]!r}")
+        if not _SID.match(sid):
+            raise BadWebhook(f"status callback MessageSid of {len(sid)} characters is not 1-64 printable ASCII characters")
+        error_code = form.get("ErrorCode") or None
+        if error_code is not None and not _ERROR_CODE.match(error_code):
+            raise BadWebhook(f"status callback ErrorCode of {len(error_code)} characters is not 1-20 letters or digits")
+        return StatusUpdate(provider_id=sid, status=STATUS_MAP[raw_status], error_code=error_code)
 
     # -- sending --------------------------------------------------------------------------------
 

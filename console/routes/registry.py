@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import and_, func, or_, select
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from console import audit, imports
 from console.csvsafe import to_csv
@@ -152,19 +153,28 @@ async def import_page(request: Request, actor: Actor = Depends(admin_required)) 
     return render(request, "import.html", {"batches": batches, "error_key": None, "detail": ""})
 
 
-@router.post("/registry/import/preview", dependencies=[Depends(csrf_protect)])
-async def import_preview(
-    request: Request, file: UploadFile = File(...), source: str = Form(""), actor: Actor = Depends(admin_required)
-) -> Response:
-    """Keep the upload and show its columns with the proposed mapping and the first rows."""
+@router.post("/registry/import/preview", dependencies=[Depends(admin_required), Depends(csrf_protect)])
+async def import_preview(request: Request) -> Response:
+    """Keep the upload and show its columns with the proposed mapping and the first rows.
+
+    The form is read only after the admin check (no body parameters, so FastAPI does not parse the
+    body first): nobody else's upload is ever spooled to disk.
+    """
     deps = deps_of(request)
-    filename = (file.filename or "upload.csv")[:200]
+    form = await request.form()  # already parsed by csrf_protect; the file is spooled to disk past 1 MB
+    file = form.get("file")
+    source = str(form.get("source", ""))
     try:
+        if not isinstance(file, UploadFile):
+            raise imports.UploadError("err_upload_empty", "no file in the form")
+        filename = (file.filename or "upload.csv")[:200]
         info = await run_in_threadpool(imports.save_upload, deps.upload_dir, file.file, filename)
     except imports.UploadError as exc:
         batches = await run_in_threadpool(_batches, deps)
         return render(request, "import.html", {"batches": batches, "error_key": exc.key, "detail": exc.detail},
-                      status_code=400)
+                      status_code=413 if exc.key == "err_upload_too_big" else 400)
+    finally:
+        await form.close()
     session = session_of(request)
     session.extra["upload"] = info.token
     request.state.session_dirty = True

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from bot.channels.base import InboundMessage
+from bot.channels.base import InboundMessage, storable_text
 from bot.gateway.inbound import accept
 from bot.models import Contact, Message
 from console import audit
@@ -65,7 +65,7 @@ async def simulator_send(request: Request, actor: Actor | None = Depends(simulat
         return JSONResponse({"error": "the simulator needs the gateway"}, status_code=503)
     try:
         data = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         data = None
     if not isinstance(data, dict):
         return JSONResponse({"error": "send JSON {\"phone\": id, \"body\": text}"}, status_code=400)
@@ -74,6 +74,10 @@ async def simulator_send(request: Request, actor: Actor | None = Depends(simulat
         return JSONResponse({"error": "phone must be 1-32 letters, digits, + - or _"}, status_code=400)
     if not isinstance(body, str) or not body.strip() or len(body) > MAX_BODY:
         return JSONResponse({"error": f"body must be 1-{MAX_BODY} characters of text"}, status_code=400)
+    try:
+        body = storable_text(body)  # a NUL is kept as U+FFFD; half a surrogate pair is refused
+    except ValueError as exc:
+        return JSONResponse({"error": f"body {exc}"}, status_code=400)
     out = await run_in_threadpool(_send, deps, phone, body, actor.id if actor else None)
     return JSONResponse(out)
 

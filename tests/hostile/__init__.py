@@ -1,0 +1,1 @@
+"""Hostile input: huge and malformed webhook bodies, hostile console requests, hostile CSV files."""
