@@ -96,8 +96,8 @@ class Plan:
         if not quick:
             return cls(quick=False)
         return cls(
-            quick=True, sustained_seconds=20.0, burst=400, fault_before=3.0, fault_after=3.0, redis_down=5.0,
-            rasa_down=10.0, twilio_failing=12.0, enumeration_names=15, drain_seconds=120.0,
+            quick=True, sustained_seconds=15.0, burst=300, fault_before=3.0, fault_after=3.0, redis_down=5.0,
+            rasa_down=10.0, twilio_failing=12.0, enumeration_names=10, drain_seconds=120.0,
         )
 
 
@@ -159,6 +159,8 @@ class FakeTwilioAPI:
                     if api.delay:
                         time.sleep(api.delay)
                     self._reply(201, {"sid": sid, "status": "queued", "to": form.get("To"), "body": form.get("Body")})
+                except OSError:
+                    pass  # the sender was killed before it read the answer: the message counts as sent
                 finally:
                     with api.lock:
                         api.in_flight -= 1
@@ -371,11 +373,11 @@ class Phones:
 
     def __init__(self, stack: Stack, prefix: str) -> None:
         self.stack = stack
-        self.prefix = prefix  # distinct numbers per scenario: 8 digits after +963
+        self.prefix = prefix  # distinct numbers per scenario
         self.sent: list[Sent] = []
 
     def number(self, contact: int) -> str:
-        return f"+963{self.prefix}{contact:05d}"
+        return f"+9639{self.prefix}{contact:05d}"  # a valid Syrian mobile number, 9 digits after 963
 
     async def post(self, client: httpx.AsyncClient, message: Sent, form: dict[str, str] | None = None) -> None:
         content, headers = self.stack.signed(form or inbound_form(message.sid, message.number, message.body))
@@ -459,6 +461,7 @@ class Row:
     p50_ms: float = float("nan")
     p99_ms: float = float("nan")
     recover_s: float | None = None
+    per_second: float = float("nan")  # messages finished per second, first post to last answer
     note: str = ""
     lost_examples: list[str] = field(default_factory=list)
 
@@ -549,6 +552,9 @@ class Ledger:
             else:
                 finished_at[m.sid] = float(stored[3])
         row.p50_ms, row.p99_ms = _pct(latencies, 0.5), _pct(latencies, 0.99)
+        if finished_at:
+            span = max(finished_at.values()) - min(m.first for m in sent if m.first)
+            row.per_second = row.processed / span if span > 0 else float("nan")
         # Twilio asked to send a (recipient, text) more often than the outbox holds it: a duplicate.
         numbers = {m.number for m in sent}
         asked = Counter((d.to, d.body) for d in deliveries.values() if d.to in numbers)
@@ -591,7 +597,7 @@ class Run:
 
     def phones(self) -> Phones:
         self._prefix += 1
-        return Phones(self.stack, f"9{self._prefix:02d}")
+        return Phones(self.stack, f"4{self._prefix % 100:02d}")
 
     def finish(self, name: str, phones: Phones, *, cleared: float | None = None, note: str = "") -> Row:
         self.ledger.drain(phones.sent, self.plan.drain_seconds)
@@ -808,7 +814,7 @@ class Run:
     def hostile_bodies(self) -> None:
         web = self.stack.web + "/twilio/inbound"
         before = self.stack.rss_mb("web")
-        m = inbound_form("SM" + uuid.uuid4().hex, "+963999000001", "مرحبا")
+        m = inbound_form("SM" + uuid.uuid4().hex, "+963944999001", "مرحبا")
         signed_body, signed_headers = self.stack.signed(m)
         huge = b"Body=" + b"A" * (20 << 20)
 
@@ -844,23 +850,24 @@ class Run:
     def hostile_csv(self, workdir: Path) -> None:
         path = workdir / "hostile.csv"
         good = [
-            ("=cmd|' /C calc'!A0", "أحمد", "فاطمة", "1980", "حلب"),
-            ("+1+1 خالد العلي", "محمود", "نجوى", "1975", "حمص"),
-            ("@SUM(A1:A9) سامي", "يوسف", "", "1990", "درعا"),
-            ("-2+3 رامي الحسن", "حسن", "هدى", "1985", "إدلب"),
+            ("H1", "=cmd|' /C calc'!A0", "أحمد", "فاطمة", "1980", "حلب"),
+            ("H2", "+1+1 خالد العلي", "محمود", "نجوى", "1975", "حمص"),
+            ("H3", "@SUM(A1:A9) سامي", "يوسف", "", "1990", "درعا"),
+            ("H4", "-2+3 رامي الحسن", "حسن", "هدى", "1985", "إدلب"),
         ]
+        last = ("H5", "سعيد محمد الأخير", "محمد", "سلمى", "1970", "حماة")
         with path.open("wb") as f:
-            f.write(b"full_name,father_name,mother_name,birth_year,governorate\n")
+            f.write(b"record_id,full_name,father_name,mother_name,birth_year,governorate\n")
             for row in good:
                 f.write((",".join(f'"{c}"' for c in row) + "\n").encode())
-            f.write("سطر بترميز خاطئ,".encode() + "أحمد".encode("cp1256") + b",x,1980,\xff\xfe\n")
+            f.write(b"H9," + "سطر بترميز خاطئ ".encode() + "أحمد".encode("cp1256") + b",x,y,1980,\xff\xfe\n")
             block = (b"Z" * 1023 + b",") * 1024  # one line of a million columns, about 1 GB
             written = path.stat().st_size
             while written < self.plan.csv_bytes:
                 f.write(block)
                 written += len(block)
             f.write(b"\n")
-            f.write(",".join(f'"{c}"' for c in ("سعيد محمد الأخير", "محمد", "سلمى", "1970", "حماة")).encode() + b"\n")
+            f.write((",".join(f'"{c}"' for c in last) + "\n").encode())
         size = path.stat().st_size
         started = time.monotonic()
         proc = subprocess.Popen([sys.executable, "-m", "shaml", "import", str(path), "--source", "hostile"], env=self.stack.env,
@@ -878,7 +885,7 @@ class Run:
         path.unlink()
         with self.ledger.engine.connect() as conn:
             names = set(conn.execute(text("SELECT full_name FROM registry_records WHERE source = 'hostile'")).scalars())
-        literal = all(row[0] in names for row in good) and "سعيد محمد الأخير" in names
+        literal = all(row[1] in names for row in good) and last[1] in names
         ok = "Traceback" not in output and peak < 400 and literal
         self.check("hostile CSV import", ok,
                    f"{size / 2**30:.2f} GiB file streamed in {seconds:.0f} s, peak RSS {peak:.0f} MB, exit {proc.returncode}; "
@@ -914,12 +921,12 @@ class Run:
     # -- the report --
 
     def table(self) -> list[str]:
-        head = f"{'scenario':54} {'sent':>6} {'processed':>9} {'lost':>5} {'failed':>6} {'dup':>4} {'order':>5} {'p50 ms':>8} {'p99 ms':>8} {'recover s':>9}"
+        head = f"{'scenario':54} {'sent':>6} {'processed':>9} {'lost':>5} {'failed':>6} {'dup':>4} {'order':>5} {'p50 ms':>8} {'p99 ms':>8} {'recover s':>9} {'done/s':>6}"
         lines = [head, "-" * len(head)]
         for r in self.rows:
             recover = f"{r.recover_s:9.1f}" if r.recover_s is not None else f"{'—':>9}"
             lines.append(f"{r.name[:54]:54} {r.sent:6d} {r.processed:9d} {r.lost:5d} {r.failed:6d} {r.duplicates:4d} {r.out_of_order:5d} "
-                         f"{r.p50_ms:8.0f} {r.p99_ms:8.0f} {recover}")
+                         f"{r.p50_ms:8.0f} {r.p99_ms:8.0f} {recover} {r.per_second:6.1f}")
         notes = [f"  {r.name}: {r.note}" for r in self.rows if r.note]
         return lines + ([""] + notes if notes else [])
 

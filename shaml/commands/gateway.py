@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import click
+from redis.exceptions import RedisError
 
 from shaml.settings import get_settings
 
@@ -22,8 +24,11 @@ def run_worker(*, burst: bool = False, sweep: bool = True) -> None:
     settings = get_settings()
     gateway = build_gateway(settings)
     jobs.configure(gateway)
-    woken = jobs.sweep(gateway)  # recovery: anything persisted but not finished before a crash
-    log.info("worker started; recovery sweep woke %d contacts for inbound and %d for outbound work", *woken)
+    try:
+        woken = jobs.sweep(gateway)  # recovery: anything persisted but not finished before a crash
+        log.info("worker started; recovery sweep woke %d contacts for inbound and %d for outbound work", *woken)
+    except RedisError as exc:
+        log.warning("worker started while Redis is unavailable (%s); the periodic sweep recovers instead", type(exc).__name__)
     stop = threading.Event()
 
     def sweeper() -> None:
@@ -43,10 +48,22 @@ def run_worker(*, burst: bool = False, sweep: bool = True) -> None:
     queues = [Queue(gateway.config.inbound_queue, connection=gateway.redis), Queue(gateway.config.outbox_queue, connection=gateway.redis)]
     # SimpleWorker runs jobs in this process (no fork per job): the database pool and the Rasa and
     # Twilio connections are reused, and the database, not RQ, remembers what is unfinished.
+    pause = 0.5
     try:
-        SimpleWorker(queues, connection=gateway.redis).work(
-            burst=burst, logging_level=settings.log_level, with_scheduler=False
-        )
+        while True:
+            try:
+                SimpleWorker(queues, connection=gateway.redis).work(
+                    burst=burst, logging_level=settings.log_level, with_scheduler=False
+                )
+                return  # burst done, or asked to stop
+            except RedisError as exc:
+                # Redis restarting or unreachable: the database keeps every message, so wait and
+                # start the RQ loop again instead of ending the process.
+                if burst:
+                    raise
+                log.warning("Redis unavailable (%s); the worker starts again in %.1f s", type(exc).__name__, pause)
+                time.sleep(pause)
+                pause = min(pause * 2, 5.0)
     finally:
         stop.set()
 
