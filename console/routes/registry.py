@@ -109,7 +109,7 @@ async def registry_search(
         error = "err_reason_required"
     elif not form["name"]:
         error = "err_name_required"
-    elif form["birth_year"] and not form["birth_year"].isdigit():
+    elif form["birth_year"] and not form["birth_year"].isdecimal():
         error = "err_bad_year"
     if error:
         return render(request, "registry.html", {"form": form, "results": None, "error_key": error}, status_code=400)
