@@ -969,8 +969,9 @@ def _stack(plan: Plan, admin_url: str, logdir: Path, echo: Callable[[str], None]
 
 def run(*, quick: bool, admin_url: str, logdir: Path, echo: Callable[[str], None], only: Iterable[str] = ()) -> int:
     """Run every scenario; print the tables; return 0 when nothing was lost or leaked, else 1."""
-    from shaml.demo import train_model
+    from shaml.demo import stop_on_signals, train_model
 
+    stop_on_signals()  # Ctrl-C or SIGTERM still stops every process and drops the database
     plan = Plan.make(quick)
     logdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()

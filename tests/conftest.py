@@ -96,6 +96,14 @@ def pg_only_url(postgres_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_factory(pg_only_url: str) -> Iterator[sessionmaker]:
+    """Sessions on the PostgreSQL test database alone (emptied first), for PostgreSQL-only tests."""
+    engine = make_engine(pg_only_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
 def factory(db_url: str) -> Iterator[sessionmaker]:
     """A session factory on the test database."""
     engine = make_engine(db_url)

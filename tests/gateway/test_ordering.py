@@ -22,7 +22,6 @@ from rq import Queue
 from sqlalchemy import func, select
 
 from bot.models import Contact, Message
-from shaml.db import make_engine, session_factory
 from tests.fakes.rasa import FakeRasa, Turn
 from tests.fakes.twilio import inbound_form, signed_webhook
 from tests.gateway.conftest import assert_no_secrets, gateway_env, redis_client
@@ -100,13 +99,6 @@ class Processes:
     def text(self) -> str:
         """All process output so far."""
         return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in self.logs if p.exists())
-
-
-@pytest.fixture
-def pg_factory(pg_only_url):  # type: ignore[no-untyped-def]
-    engine = make_engine(pg_only_url)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture

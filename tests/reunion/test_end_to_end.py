@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from bot.models import AuditEvent, Contact, Match, Message, Registration, SearchRequest
 from bot.reunion import review
 from matching.store import RegistryRow, RegistrySource, utcnow
+from shaml.bench_resilience import info_lines
 from shaml.db import make_engine, session_factory, upgrade
 from tests.conftest import POSTGRES_ADMIN_URL, REDIS_URL
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, inbound_form, signed_webhook
@@ -174,17 +175,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         assert AUTH_TOKEN not in logs and RASA_TOKEN not in logs, "a secret reached a log"
         leaked = [line for line in info_lines(logs) if re.search(r"\+9639\d{8}", line)]
         assert not leaked, f"a phone number reached a log above DEBUG: {leaked[:3]}"
-
-
-def info_lines(logs: str) -> list[str]:
-    """Log lines above DEBUG; a line without its own timestamp belongs to the record before it."""
-    kept, debug = [], False
-    for line in logs.splitlines():
-        if re.match(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d", line):
-            debug = " DEBUG " in line or "[debug" in line
-        if not debug:
-            kept.append(line)
-    return kept
 
 
 class Phone:

@@ -14,14 +14,6 @@ from sqlalchemy import insert
 from bot.models import Contact, Message
 from matching.store import utcnow
 from shaml.bench_resilience import Delivery, FakeTwilioAPI, Ledger, Sent, info_lines
-from shaml.db import make_engine, session_factory
-
-
-@pytest.fixture
-def pg_factory(pg_only_url):  # type: ignore[no-untyped-def]
-    engine = make_engine(pg_only_url)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture
