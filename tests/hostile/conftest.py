@@ -5,70 +5,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy.orm import sessionmaker
 
-from bot.gateway import jobs
-from bot.gateway.context import Gateway
 from shaml.settings import Settings
-from shaml.web import build_gateway, create_app
-from tests.console.conftest import add_operator
+
+# The same fixtures as the gateway's and the console's tests; here they pick up this folder's settings.
+from tests.console.conftest import add_operator, app, client, gateway  # noqa: F401
 from tests.fakes.rasa import FakeRasa
 from tests.fakes.twilio import FakeTwilio
-from tests.gateway.conftest import assert_no_secrets, gateway_env
+from tests.gateway.conftest import assert_no_secrets, fake_rasa, fake_twilio, gateway_env  # noqa: F401
 
 #: The sender every hostile webhook claims to be; it must never reach a log line at INFO or above.
 NUMBER = "+963944123456"
 
 
 @pytest.fixture
-def fake_twilio() -> Iterator[FakeTwilio]:
-    """A fake Twilio REST API on a free port."""
-    with FakeTwilio() as fake:
-        yield fake  # type: ignore[misc]
-
-
-@pytest.fixture
-def fake_rasa() -> Iterator[FakeRasa]:
-    """A fake Rasa REST channel on a free port (echoes each message)."""
-    with FakeRasa() as fake:
-        yield fake  # type: ignore[misc]
-
-
-@pytest.fixture
-def settings(db_url: str, redis_prefix: str, fake_twilio: FakeTwilio, fake_rasa: FakeRasa, tmp_path) -> Settings:  # type: ignore[no-untyped-def]
+def settings(db_url: str, redis_prefix: str, fake_twilio: FakeTwilio, fake_rasa: FakeRasa, tmp_path) -> Settings:  # type: ignore[no-untyped-def]  # noqa: F811
     """Demo mode (so /sim/inbound exists), the test's database and Redis prefix, the fakes."""
     return Settings.from_env(
         gateway_env(db_url, redis_prefix, fake_twilio.url, fake_rasa.url, SHAML_VAR_DIR=str(tmp_path / "var"))
     )
-
-
-@pytest.fixture
-def gateway(settings: Settings, factory: sessionmaker) -> Iterator[Gateway]:
-    """The gateway as ``shaml serve`` wires it, registered for in-process RQ jobs."""
-    gw = build_gateway(settings, factory=factory)
-    jobs.configure(gw)
-    yield gw
-    for name in ("inbound", "outbox"):
-        gw.queue(name).delete(delete_jobs=True)
-    gw.dialogue.close()  # type: ignore[attr-defined]
-    gw.redis.close()
-
-
-@pytest.fixture
-def app(settings: Settings, gateway: Gateway) -> Any:
-    """The whole web service, body limits included."""
-    return create_app(settings, gateway=gateway)
-
-
-@pytest.fixture
-def client(app: Any) -> Iterator[TestClient]:
-    """An anonymous caller (follows no redirects)."""
-    with TestClient(app, follow_redirects=False) as c:
-        yield c
 
 
 @pytest.fixture
