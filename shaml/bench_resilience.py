@@ -89,7 +89,8 @@ class Plan:
     twilio_failing: float = 60.0
     enumeration_names: int = 100
     csv_bytes: int = 1 << 30
-    drain_seconds: float = 300.0
+    stall_seconds: float = 120.0  # a backlog that stops shrinking this long is reported lost
+    drain_cap_seconds: float = 3600.0
 
     @classmethod
     def make(cls, quick: bool) -> Plan:
@@ -97,7 +98,7 @@ class Plan:
             return cls(quick=False)
         return cls(
             quick=True, sustained_seconds=15.0, burst=300, fault_before=3.0, fault_after=3.0, redis_down=5.0,
-            rasa_down=10.0, twilio_failing=12.0, enumeration_names=10, drain_seconds=120.0,
+            rasa_down=10.0, twilio_failing=12.0, enumeration_names=10, stall_seconds=60.0, drain_cap_seconds=150.0,
         )
 
 
@@ -515,10 +516,16 @@ class Ledger:
         unfinished += sum(1 for r in replies if r[2] in ("queued", "sending"))
         return unfinished
 
-    def drain(self, sent: list[Sent], timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while self.pending(sent) and time.monotonic() < deadline:
+    def drain(self, sent: list[Sent], stall: float, cap: float) -> None:
+        """Wait until every message is finished. A backlog still shrinking is waited for (up to
+        ``cap`` s); one that has not shrunk for ``stall`` s is what the row then reports as lost."""
+        started = progress = time.monotonic()
+        best = self.pending(sent)
+        while best and time.monotonic() - progress < stall and time.monotonic() - started < cap:
             time.sleep(0.5)
+            left = self.pending(sent)
+            if left < best:
+                best, progress = left, time.monotonic()
 
     def measure(self, name: str, sent: list[Sent], *, cleared: float | None = None, note: str = "") -> Row:
         row = Row(name, sent=len(sent), note=note)
@@ -600,7 +607,7 @@ class Run:
         return Phones(self.stack, f"4{self._prefix % 100:02d}")
 
     def finish(self, name: str, phones: Phones, *, cleared: float | None = None, note: str = "") -> Row:
-        self.ledger.drain(phones.sent, self.plan.drain_seconds)
+        self.ledger.drain(phones.sent, self.plan.stall_seconds, self.plan.drain_cap_seconds)
         row = self.ledger.measure(name, phones.sent, cleared=cleared, note=note)
         self.numbers.update(m.number for m in phones.sent)
         self.rows.append(row)
