@@ -301,18 +301,22 @@ class Stack:
             return float("nan")
 
     def stop(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
+        # Redis last: a worker told to stop finishes its job, and that needs Redis.
+        names = [n for n in self.procs if n != "redis"]
+        for group in (names, ["redis"] if "redis" in self.procs else []):
+            for name in group:
+                if self.procs[name].poll() is None:
+                    try:
+                        os.killpg(self.procs[name].pid, signal.SIGTERM)
+                    except ProcessLookupError:
+                        pass
+            for name in group:
+                proc = self.procs[name]
                 try:
-                    os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
 
     # -- webhooks --
 
@@ -457,6 +461,7 @@ class Row:
     processed: int = 0
     lost: int = 0
     failed: int = 0
+    erased: int = 0
     duplicates: int = 0
     out_of_order: int = 0
     p50_ms: float = float("nan")
@@ -509,9 +514,13 @@ class Ledger:
 
     def pending(self, sent: list[Sent]) -> int:
         """Messages not yet finished: unstored, unprocessed, or with a reply still to send."""
+        from bot.contacts import address_hash
+
         acked = [m for m in sent if m.acked]
         inbound = self._inbound([m.sid for m in acked])
-        unfinished = sum(1 for m in acked if m.sid not in inbound or inbound[m.sid][1] == "received")
+        erased = self._erased()
+        unfinished = sum(1 for m in acked if (m.sid not in inbound and address_hash(m.number) not in erased)
+                         or (m.sid in inbound and inbound[m.sid][1] == "received"))
         replies = self._replies([row[0] for row in inbound.values()])
         unfinished += sum(1 for r in replies if r[2] in ("queued", "sending"))
         return unfinished
@@ -527,9 +536,19 @@ class Ledger:
             if left < best:
                 best, progress = left, time.monotonic()
 
+    def _erased(self) -> set[str]:
+        """Hashes of the numbers whose data was erased at their own confirmed request."""
+        with self.engine.connect() as conn:
+            details = conn.execute(text("SELECT detail FROM audit_events WHERE action = 'delete_data'")).scalars().all()
+        return {str((d if isinstance(d, dict) else json.loads(d)).get("address")) for d in details if d}
+
     def measure(self, name: str, sent: list[Sent], *, cleared: float | None = None, note: str = "") -> Row:
+        from bot.contacts import address_hash
+
         row = Row(name, sent=len(sent), note=note)
         inbound = self._inbound([m.sid for m in sent])
+        erased = self._erased()
+        erased_numbers = {m.number for m in sent if address_hash(m.number) in erased}
         by_id = {v[0]: sid for sid, v in inbound.items()}
         replies = self._replies(list(by_id))
         deliveries = {d.sid: d for d in self.stack.twilio.snapshot()}
@@ -539,6 +558,9 @@ class Ledger:
         latencies, finished_at = [], {}
         for m in sent:
             stored = inbound.get(m.sid)
+            if stored is None and m.number in erased_numbers:
+                row.erased += 1  # deleted with the rest of that person's data, at their request
+                continue
             if stored is None or stored[1] == "received":
                 row.lost += 1
                 row.lost_examples.append(f"{m.sid}: {'never stored (last HTTP ' + str(m.last_status) + ')' if stored is None else 'still unprocessed'}")
@@ -563,7 +585,7 @@ class Ledger:
             span = max(finished_at.values()) - min(m.first for m in sent if m.first)
             row.per_second = row.processed / span if span > 0 else float("nan")
         # Twilio asked to send a (recipient, text) more often than the outbox holds it: a duplicate.
-        numbers = {m.number for m in sent}
+        numbers = {m.number for m in sent} - erased_numbers  # an erasure deletes the outbox rows too
         asked = Counter((d.to, d.body) for d in deliveries.values() if d.to in numbers)
         held = Counter((r[6], r[5]) for r in replies if r[2] in DELIVERED)
         row.duplicates = sum(max(0, n - held[key]) for key, n in asked.items())
@@ -928,11 +950,11 @@ class Run:
     # -- the report --
 
     def table(self) -> list[str]:
-        head = f"{'scenario':54} {'sent':>6} {'processed':>9} {'lost':>5} {'failed':>6} {'dup':>4} {'order':>5} {'p50 ms':>8} {'p99 ms':>8} {'recover s':>9} {'done/s':>6}"
+        head = f"{'scenario':54} {'sent':>6} {'processed':>9} {'lost':>5} {'failed':>6} {'erased':>6} {'dup':>4} {'order':>5} {'p50 ms':>8} {'p99 ms':>8} {'recover s':>9} {'done/s':>6}"
         lines = [head, "-" * len(head)]
         for r in self.rows:
             recover = f"{r.recover_s:9.1f}" if r.recover_s is not None else f"{'—':>9}"
-            lines.append(f"{r.name[:54]:54} {r.sent:6d} {r.processed:9d} {r.lost:5d} {r.failed:6d} {r.duplicates:4d} {r.out_of_order:5d} "
+            lines.append(f"{r.name[:54]:54} {r.sent:6d} {r.processed:9d} {r.lost:5d} {r.failed:6d} {r.erased:6d} {r.duplicates:4d} {r.out_of_order:5d} "
                          f"{r.p50_ms:8.0f} {r.p99_ms:8.0f} {recover} {r.per_second:6.1f}")
         notes = [f"  {r.name}: {r.note}" for r in self.rows if r.note]
         return lines + ([""] + notes if notes else [])

@@ -15,7 +15,7 @@ from bot.actions import conversation, deps, reunion, searches
 from bot.actions.forms import FORM_SLOTS
 from bot.contacts import escalate, opt_out
 from bot.reunion.status import check_status
-from nlu.keywords import has_distress
+from nlu.keywords import has_distress, yes_no
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +264,16 @@ class ActionDeleteData(Action):
         return "action_delete_data"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
-        """Records the request in the audit log and says what happens next."""
+        """Records the request in the audit log and says what happens next.
+
+        Erasure cannot be undone, so the answer to the question must be an explicit yes ("1",
+        "نعم", "yes"): the model's ``affirm`` alone is not enough. The resilience bench found
+        names classified as ``affirm`` (a father's name, a governorate) confirming an erasure that
+        another name, misread as ``delete_data``, had asked about in the middle of a search.
+        """
+        if yes_no(str(tracker.latest_message.get("text") or "")) is not True:
+            dispatcher.utter_message(response="utter_delete_cancelled")
+            return []  # nothing erased; what the person had typed so far is kept
         contact = conversation.contact_id(tracker)
         try:
             if contact is None:

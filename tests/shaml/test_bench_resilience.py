@@ -11,7 +11,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import insert
 
-from bot.models import Contact, Message
+from bot.contacts import address_hash
+from bot.models import AuditEvent, Contact, Message
 from matching.store import utcnow
 from shaml.bench_resilience import Delivery, FakeTwilioAPI, Ledger, Sent, info_lines
 
@@ -55,7 +56,10 @@ def test_the_ledger_counts_what_became_of_each_message(pg_only_url, pg_factory, 
         _out(session, cb, m4, "جواب 4", "SMd4")
         m5 = _in(session, cb, "SM-5", status="failed")  # failed for good
         assert m5
-        # SM-6 was never stored at all: lost
+        # SM-6 was never stored at all: lost. SM-7's sender had their data erased on request.
+        session.execute(insert(AuditEvent).values(actor_kind="system", action="delete_data", subject_type="contact",
+                                                  subject_id="99", detail={"address": address_hash("+96391000003")}))
+    sent.append(Sent("SM-7", "+96391000003", "x", seq=0, first=now, acked=now))
     deliveries = [
         Delivery("SMd0", a, "جواب 0", now + 10),
         Delivery("SMd1", a, "جواب 1", now + 9),  # answered before the message before it: out of order
@@ -65,9 +69,9 @@ def test_the_ledger_counts_what_became_of_each_message(pg_only_url, pg_factory, 
     twilio.deliveries.update({d.sid: d for d in deliveries})
     ledger = Ledger(SimpleNamespace(db_url=pg_only_url, twilio=twilio))  # type: ignore[arg-type]
     row = ledger.measure("case", sent, cleared=now + 2)
-    assert ledger.pending(sent) == 3  # SM-2 has a reply queued, SM-3 is unprocessed, SM-6 acked but never stored
+    assert ledger.pending(sent) == 3  # SM-2 has a reply queued, SM-3 is unprocessed, SM-6 never stored (SM-7 erased)
     ledger.dispose()
-    assert (row.sent, row.processed, row.lost, row.failed) == (7, 3, 3, 1)
+    assert (row.sent, row.processed, row.lost, row.failed, row.erased) == (8, 3, 3, 1, 1)
     assert row.duplicates == 1 and row.out_of_order == 1
     assert not row.ok
     assert row.p50_ms == pytest.approx(8000, abs=1)  # SM-4: first reply 8 s after the post (12 − 4)

@@ -141,3 +141,20 @@ def test_delete_request_is_recorded(wired, contact, domain):
     with wired() as session:
         event = session.execute(select(AuditEvent)).scalar_one()
         assert (event.action, event.subject_id) == ("delete_requested", str(contact.id))
+
+
+@pytest.mark.parametrize("answer", ["فادي", "اللاذقية", "طارق طارق الشامي", "سلمى"])
+def test_a_name_read_as_affirm_never_confirms_an_erasure(wired, contact, domain, answer):
+    """The resilience bench saw a name misread as delete_data and the next name (a father's,
+    classified affirm at 0.81) erase a family's search. Only a written yes confirms."""
+    messages, events = run(ActionDeleteData(), make_tracker(contact.id, answer, "affirm"), domain)
+    assert responses(messages) == ["utter_delete_cancelled"]
+    assert events == []
+    with wired() as session:
+        assert session.execute(select(AuditEvent)).first() is None
+
+
+@pytest.mark.parametrize("answer", ["1", "١", "نعم", "ايوه", "yes"])
+def test_a_written_yes_confirms_an_erasure(wired, contact, domain, answer):
+    messages, _ = run(ActionDeleteData(), make_tracker(contact.id, answer, "affirm"), domain)
+    assert responses(messages) == ["utter_delete_requested"]
