@@ -435,10 +435,10 @@ class Phones:
 
     async def burst(self, contacts: int, total: int) -> None:
         """``total`` messages at once from ``contacts`` phones (each phone's own still in order)."""
-        per = total // contacts
+        per, extra = divmod(total, contacts)
 
         async def phone(c: int, client: httpx.AsyncClient) -> None:
-            for seq in range(per):
+            for seq in range(per + (1 if c < extra else 0)):
                 await self.post(client, self.new(c, seq))
 
         async with self.client() as client:
