@@ -178,13 +178,17 @@ class Processes:
                 proc.kill()
 
 
-def _signed(validator: RequestValidator, number: str, body: str) -> tuple[bytes, dict[str, str]]:
-    sid = "SM" + uuid.uuid4().hex
-    form = {
+def inbound_form(sid: str, number: str, body: str) -> dict[str, str]:
+    """The form Twilio posts for one inbound SMS (the benchmarks' phones send it)."""
+    return {
         "MessageSid": sid, "SmsMessageSid": sid, "SmsSid": sid, "AccountSid": ACCOUNT_SID, "From": number,
         "To": "+15005550006", "Body": body, "NumMedia": "0", "NumSegments": "1", "FromZip": "", "FromCity": "",
         "ToZip": "", "MessagingServiceSid": "", "SmsStatus": "received", "ApiVersion": "2010-04-01",
     }
+
+
+def _signed(validator: RequestValidator, number: str, body: str) -> tuple[bytes, dict[str, str]]:
+    form = inbound_form("SM" + uuid.uuid4().hex, number, body)
     headers = {
         "X-Twilio-Signature": validator.compute_signature(PUBLIC_URL + "/twilio/inbound", form),
         "Content-Type": "application/x-www-form-urlencoded",

@@ -58,12 +58,12 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
-from shaml.bench_gateway import throwaway_database
+from shaml.bench_gateway import ACCOUNT_SID, inbound_form, throwaway_database
+from shaml.commands.resilience import STEPS
 from shaml.db import make_engine, session_factory
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample" / "registry.csv"
-ACCOUNT_SID = "AC" + "c" * 32
 #: Replies whose delivery the outbox guarantees (bot.gateway.outbox.AT_LEAST_ONCE).
 DELIVERED = ("accepted", "sent", "delivered", "read")
 
@@ -326,15 +326,6 @@ class Stack:
             "Content-Type": "application/x-www-form-urlencoded",
         }
         return urlencode(form).encode(), headers
-
-
-def inbound_form(sid: str, number: str, body: str) -> dict[str, str]:
-    """The form Twilio posts for one inbound SMS."""
-    return {
-        "MessageSid": sid, "SmsMessageSid": sid, "SmsSid": sid, "AccountSid": ACCOUNT_SID, "From": number,
-        "To": "+15005550006", "Body": body, "NumMedia": "0", "NumSegments": "1", "SmsStatus": "received",
-        "ApiVersion": "2010-04-01",
-    }
 
 
 # -- phones ------------------------------------------------------------------------------------
@@ -1005,9 +996,7 @@ def run(*, quick: bool, admin_url: str, logdir: Path, echo: Callable[[str], None
     logdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     train_model(echo)
-    steps = ["sustained", "burst", "kill_workers", "restart_redis", "drop_postgres", "stop_rasa", "twilio_500s",
-             "forged", "replayed", "enumeration", "hostile_bodies", "hostile_csv", "privacy"]
-    chosen = [s for s in steps if not only or s in only or s == "privacy"]
+    chosen = [s for s in STEPS if not only or s in only] + ["privacy"]
     with _stack(plan, admin_url, logdir, echo) as stack:
         bench = Run(stack, plan, echo)
         for step in chosen:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+#: The scenarios in the order they run (methods of shaml.bench_resilience.Run); the privacy scan follows.
 STEPS = ("sustained", "burst", "kill_workers", "restart_redis", "drop_postgres", "stop_rasa", "twilio_500s",
          "forged", "replayed", "enumeration", "hostile_bodies", "hostile_csv")
 
