@@ -24,7 +24,25 @@ _ABU = {"ابو": "ابو", "abu": "abu", "abou": "abu", "abo": "abu", "bou": "a
 _AL_EXCEPTIONS = frozenset({"الياس", "الهام", "الفت", "الله", "الماس", "اليسار", "اليسا", "الان"})
 # Latin spellings of عبد written as a separate word.
 _ABD_WORDS = frozenset(
-    {"abd", "abdul", "abdel", "abdal", "abdol", "abdil", "abdu", "abdo", "abed", "3bd", "3abd", "abdl", "abdoul"}
+    {"abd", "abdul", "abdel", "abdal", "abdol", "abdil", "abdu", "abdo", "abdou", "abed", "3bd", "3abd", "abdl", "abdoul"}
+)
+# Of those, the ones that are also a whole given name: Abdo / Abdou / Abdu (عبدو, عبده) and Abed
+# (عابد). They join the next word only when it is an article or one of the divine names that
+# follow عبد, so "Abdo Shaaban" stays two names and "Abdu Rahman" is still عبد الرحمن.
+_ABD_AMBIGUOUS = frozenset({"abdu", "abdo", "abdou", "abed"})
+# Latin spellings of the divine names written after عبد (عبد الرحمن, عبد الكريم, ...), without
+# the article. Each is compared after a doubled first consonant is undone ("rrahman").
+_DIVINE_LATIN = frozenset(
+    {"allah", "alla", "lah", "llah", "ilah", "elah",
+     "rahman", "rahim", "raheem", "karim", "kareem", "qader", "qadir", "kader", "kadir",
+     "razzaq", "razzak", "razaq", "razak", "hamid", "hameed", "aziz", "salam", "nasser", "naser",
+     "nasir", "ghani", "latif", "lateef", "fattah", "fatah", "basit", "baset", "basset", "majid",
+     "majeed", "madjid", "wahab", "wahhab", "hakim", "hakeem", "hadi", "jalil", "jaleel", "jabbar",
+     "sattar", "ghafour", "ghafur", "wahid", "malik", "malek", "moneim", "monem", "munim",
+     "muttalib", "mutalib", "motaleb", "rauf", "raouf", "qawi", "halim", "haleem", "samad", "hay",
+     "hai", "kafi", "mannan", "quddus", "qudus", "wadud", "baqi", "hafiz", "hafez", "alim",
+     "aleem", "azim", "azeem", "khaliq", "khalek", "mawla", "mola", "moula", "jawad", "rabbo",
+     "rabbih", "muhsin", "mohsen", "muin", "moein", "nour", "noor", "nur"}
 )
 _ABD_LATIN = re.compile(r"^(?:3a?|a)bd(?:ul|el|al|ol|il|oul|u|e|a|o|i)?l?(.*)$")
 _DIN_WORDS = frozenset({"din", "deen", "dine", "eddin", "eddine", "uddin", "addin", "aldin", "eldin", "iddin", "edin"})
@@ -118,6 +136,20 @@ def _canonical_token(token: str) -> str:
     return token
 
 
+def _joins_next(tok: str, nxt: str) -> bool:
+    """Whether ``tok`` (عبد, أبو or a Latin spelling of them) is joined to the word after it.
+
+    Always, except for the spellings that are also a whole given name (Abdo, Abdu, Abed): they
+    join only an article ("Abdu al-Rahman", "Abdo ar-Rahman") or a divine name ("Abdu Rahman").
+    """
+    if tok not in _ABD_AMBIGUOUS or nxt in _LATIN_ARTICLES:
+        return True
+    for article in ("al", "el", "ul", "ar", "er", "ur", "as", "es", "us", "l"):
+        if nxt.startswith(article) and _undouble(nxt[len(article):]) in _DIVINE_LATIN:
+            return True
+    return _undouble(nxt) in _DIVINE_LATIN
+
+
 @lru_cache(maxsize=200_000)
 def parse_name(text: str) -> ParsedName:
     """Parse a typed name in Arabic, Latin or Arabizi into canonical tokens.
@@ -157,7 +189,7 @@ def parse_name(text: str) -> ParsedName:
         if tok == "العبد":
             tok = "عبد"  # family names such as العبد الله
         if tok in ("عبد", "ابو") or tok in _ABD_WORDS or tok in _ABU:
-            if nxt is not None and nxt not in _CONNECTORS:
+            if nxt is not None and nxt not in _CONNECTORS and _joins_next(tok, nxt):
                 j = i + 1
                 # "abd al rahman", "abu al hasan": skip a standalone article.
                 if (nxt in _LATIN_ARTICLES or nxt == "ال") and j + 1 < len(raw):

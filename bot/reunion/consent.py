@@ -59,9 +59,13 @@ def parse_choice(text: str | None) -> int | None:
     cleaned = re.sub(r"[\s\.\!\?؟،,]+", " ", text.translate(_DIGITS)).strip().casefold()
     if cleaned in ("1", "2", "3"):
         return int(cleaned)
-    digits = re.findall(r"(?<!\d)[123](?!\d)", cleaned)
-    if len(set(digits)) == 1 and len(cleaned) <= 12:
-        return int(digits[0])
+    # Digits in any script. The answer is a digit only when every number in it is that same
+    # single digit ("1", "1 !", "1 1"); "1:20" or "1 or 2" is asked again, never read as a choice.
+    numbers = set(re.findall(r"\d+", cleaned))
+    if numbers:
+        if len(numbers) == 1 and numbers <= {"1", "2", "3"} and len(cleaned) <= 12:
+            return int(numbers.pop())
+        return None
     for choice, words in _WORDS.items():
         if cleaned in words:
             return choice

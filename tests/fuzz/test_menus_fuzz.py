@@ -123,6 +123,7 @@ def test_consent_choice_reads_1_2_3_in_every_script(digit, script, punct):
 
 @settings(max_examples=200)
 @given(hostile_text)
+@example("1:۲๐")  # found in CI: the Thai zero hid the 2, and "1:20" was read as 1
 def test_consent_choice_is_1_2_3_or_none(text):
     """Any answer gives 1, 2, 3 or None; a digit answer names exactly one of 1, 2, 3."""
     choice = parse_choice(text)

@@ -25,6 +25,13 @@ CASES = [
     ("latin assimilated", "Abdurrahman", ("abdalrahman",), None),
     ("latin abdullah", "Abdullah", ("abdalah",), None),
     ("latin abdallah", "Abdallah", ("abdalah",), None),
+    # Abdo / Abdu / Abed are whole given names too; they join only an article or a divine name
+    ("latin abdo given name", "Abdo Shaaban Al-Fares", ("abdo", "shaaban", "fares"), None),
+    ("latin abed given name", "Abed Hasan", ("abed", "hasan"), None),
+    ("latin abdu divine name", "Abdu Rahman", ("abdalrahman",), None),
+    ("latin abdo article", "Abdo ar-Rahman", ("abdalrahman",), None),
+    ("latin abdou al-", "Abdou al Karim Hasan", ("abdalkarim", "hasan"), None),
+    ("latin abd always joins", "Abd Shaaban", ("abdalshaaban",), None),
     ("din apart", "نور الدين", ("نورالدين",), None),
     ("din joined", "نورالدين", ("نورالدين",), None),
     ("latin din", "Nour al-Din", ("nouraldin",), None),

@@ -30,6 +30,9 @@ CHOICES = [
     ("2", 2), ("٢", 2), ("بخير", 2), ("safe", 2),
     ("3", 3), ("٣", 3), ("لا", 3), ("no", 3),
     ("", None), ("4", None), ("12", None), ("1 2", None), ("ما بعرف", None), ("1985", None), (None, None),
+    # every number in the answer must be that one digit: a time or a digit beside another
+    # script's digits is asked again
+    ("1:20", None), ("1:۲๐", None), ("1 1", 1), ("٢ ٢!", 2),
 ]
 
 
