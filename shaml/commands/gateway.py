@@ -51,6 +51,7 @@ def run_worker(*, burst: bool = False, sweep: bool = True) -> None:
     pause = 0.5
     try:
         while True:
+            started = time.monotonic()
             try:
                 SimpleWorker(queues, connection=gateway.redis).work(
                     burst=burst, logging_level=settings.log_level, with_scheduler=False
@@ -61,6 +62,8 @@ def run_worker(*, burst: bool = False, sweep: bool = True) -> None:
                 # start the RQ loop again instead of ending the process.
                 if burst:
                     raise
+                if time.monotonic() - started > 30:
+                    pause = 0.5  # a new outage after a good spell starts from the short wait again
                 log.warning("Redis unavailable (%s); the worker starts again in %.1f s", type(exc).__name__, pause)
                 time.sleep(pause)
                 pause = min(pause * 2, 5.0)
