@@ -1,5 +1,5 @@
 # Shaml: two commands. `make demo` runs the demo, `make test` runs every check. Both set themselves up.
-.PHONY: demo test setup lint system-deps rasa-check
+.PHONY: demo test setup lint system-deps rasa-check fuzz
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -28,3 +28,10 @@ rasa-check: setup
 test: lint system-deps rasa-check
 	$(BIN)/pytest -q
 	$(BIN)/shaml bench resilience --quick
+
+# Property tests with fresh random examples, ROUNDS times (`make test` always draws the same ones).
+ROUNDS ?= 5
+fuzz: setup
+	@for round in $$(seq $(ROUNDS)); do \
+		SHAML_HYPOTHESIS_PROFILE=explore $(BIN)/pytest -q -p no:cacheprovider tests/fuzz || exit 1; \
+	done

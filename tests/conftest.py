@@ -21,8 +21,12 @@ from shaml.settings import reset_settings
 ROOT = Path(__file__).resolve().parent.parent
 
 # Property tests check behaviour, not speed: no per-example deadline (2 shared cores make timing noisy).
-hypothesis_settings.register_profile("shaml", deadline=None)
-hypothesis_settings.load_profile("shaml")
+# `make test` (and so CI) draws the same examples on every run, so a red build is the change's
+# doing and can be replayed; `make fuzz` draws fresh examples on every run to look for new bugs.
+# A counterexample either finds is fixed and kept as an @example on its test.
+hypothesis_settings.register_profile("shaml", deadline=None, derandomize=True)
+hypothesis_settings.register_profile("explore", deadline=None, derandomize=False, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("SHAML_HYPOTHESIS_PROFILE", "shaml"))
 #: Server the test databases are created on; tests never touch an existing database.
 POSTGRES_ADMIN_URL = os.environ.get("SHAML_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("SHAML_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
