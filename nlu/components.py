@@ -26,7 +26,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.keywords import has_distress
+from nlu.keywords import asks_erasure, has_distress
 from nlu.text import fold, is_number_only, menu_choice, normalise_token
 
 #: What a bare menu digit means outside a form: 1 search, 2 I was released, 3 talk to a person.
@@ -103,6 +103,8 @@ class KeywordIntentRules(GraphComponent):
     - A distress word is always ``request_human``: a person answers, whatever else was said.
     - A bare number of two or more digits (a year, an age, a phone number) is never
       ``request_human``, ``stop`` or ``delete_data``; the next intent in the ranking is used.
+    - ``delete_data`` needs a word of an erasure request (``nlu.keywords.ERASURE_WORDS``): a
+      name or other answer the model took for one gets the next intent in the ranking.
     """
 
     @classmethod
@@ -157,9 +159,15 @@ class KeywordIntentRules(GraphComponent):
             return
         current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
         if is_number_only(text) and current in NOT_FOR_NUMBERS:
-            for ranked in message.get("intent_ranking", []) or []:
-                name = ranked.get(INTENT_NAME_KEY)
-                if name not in NOT_FOR_NUMBERS and name != "nlu_fallback":
-                    message.set(INTENT, dict(ranked), add_to_output=True)
-                    return
-            self._set_intent(message, "out_of_scope")
+            self._next_intent(message, NOT_FOR_NUMBERS)
+        elif current == "delete_data" and not asks_erasure(text):
+            self._next_intent(message, ("delete_data",))
+
+    def _next_intent(self, message: Message, refused: tuple[str, ...]) -> None:
+        """The best-ranked intent not in ``refused`` (never the fallback), else out_of_scope."""
+        for ranked in message.get("intent_ranking", []) or []:
+            name = ranked.get(INTENT_NAME_KEY)
+            if name not in refused and name != "nlu_fallback":
+                message.set(INTENT, dict(ranked), add_to_output=True)
+                return
+        self._set_intent(message, "out_of_scope")

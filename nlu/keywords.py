@@ -62,6 +62,20 @@ DISTRESS = (
     "ta3zib",
 )
 
+#: Parts of words without which a message is not a request to erase data: the verbs (delete,
+#: wipe, remove, forget) and the things erased (my data, my number, my request). The model's
+#: delete_data is kept only when one of these is in the message, so a name answered mid-form
+#: is never taken for an erasure request. Every delete_data example in the training and held-out
+#: data has one (tests/nlu/test_keywords.py), and no name in data/names/ does.
+ERASURE_WORDS = (
+    "حذف", "مسح", "محو", "امحو", "تمحو", "شيل", "ازال", "ازيل", "تحتفظ", "تضل",
+    "معلومات", "بيانات", "رقمي", "سجل", "حساب", "طلبي", "الطلب",
+    "delete", "erase", "remove", "wipe", "clear", "forget", "rid of", "deleted",
+    "data", "info", "detail", "record", "account", "number",
+    "7zef", "7thef", "7ze", "m7o", "msa7", "mse7", "ma3lom", "bayan",
+)
+_ERASURE_F = tuple(normalise_for_matching(w) for w in ERASURE_WORDS)
+
 _YES = {
     "نعم", "اي", "ايه", "ايوه", "ايوا", "اكيد", "تمام", "صح", "صحيح", "موافق", "موافقه", "طبعا",
     "ماشي", "اوكي", "اوك", "يب", "بلى", "اجل", "مزبوط", "مظبوط", "منيح", "تمام التمام",
@@ -145,3 +159,9 @@ def is_skip(text: str) -> bool:
     """True when the message declines an optional question ("skip", "لا", "تخطي")."""
     clean = _clean(text)
     return clean in _SKIP_F or is_unknown(text)
+
+
+def asks_erasure(text: str) -> bool:
+    """True when the message has a word of an erasure request (see ERASURE_WORDS)."""
+    clean = _clean(text)
+    return any(word in clean for word in _ERASURE_F)

@@ -102,6 +102,16 @@ def test_a_bare_number_is_never_a_request_for_a_person_or_an_opt_out():
     assert _classified("+963 944 123 456", "stop", [{"name": "stop", "confidence": 1.0}]) == "out_of_scope"
 
 
+def test_delete_data_needs_an_erasure_word():
+    """A name the model took for an erasure request gets the next intent; a real request stays."""
+    ranking = [{"name": "delete_data", "confidence": 0.5}, {"name": "nlu_fallback", "confidence": 0.3},
+               {"name": "search_person", "confidence": 0.2}]
+    assert _classified("مسعود الشيخ علي", "delete_data", ranking) == "search_person"
+    assert _classified("Abdo Shaaban", "delete_data", [{"name": "delete_data", "confidence": 0.9}]) == "out_of_scope"
+    assert _classified("امسحوا معلوماتي", "delete_data", ranking) == "delete_data"
+    assert _classified("please wipe my details", "delete_data", ranking) == "delete_data"
+
+
 @pytest.mark.parametrize(("text", "value"), [("٣", "3"), ("1", "1"), ("۲.", "2"), ("7", "7"), ("12", None), ("بدي شخص", None)])
 def test_a_bare_digit_is_also_a_menu_choice_entity(text, value):
     message = Message(data={"text": text})

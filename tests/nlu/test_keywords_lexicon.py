@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import csv
+from pathlib import Path
 
-from nlu.keywords import has_distress, is_skip, is_unknown, yes_no
+import pytest
+import yaml
+
+from nlu.keywords import asks_erasure, has_distress, is_skip, is_unknown, yes_no
 from nlu.lexicon import (
     GOVERNORATES,
     find_governorate,
@@ -84,3 +88,47 @@ def test_the_rasa_lookup_tables_are_all_understood():
             if entry:
                 assert finder(entry), f"{name} lookup entry {entry!r} is not in nlu.lexicon"
                 assert entry in lookup_entries()[name]
+
+
+# -- erasure words: the model's delete_data is kept only with one of them ------------------------
+
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _examples(intent: str) -> list[str]:
+    texts = []
+    for path in [_ROOT / "bot/assistant/data/nlu.yml", *sorted((_ROOT / "bot/assistant/heldout").glob("*.yml"))]:
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+            if block.get("intent") == intent:
+                texts += [line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")]
+    return texts
+
+
+def _names() -> list[str]:
+    names = []
+    for file in ("given_male.tsv", "given_female.tsv", "family.tsv"):
+        for line in (_ROOT / "data/names" / file).read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                for column in line.split("\t")[:3]:
+                    names += [n for n in column.split("|") if n]
+    with (_ROOT / "data/sample/registry.csv").open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            names += [row[c] for c in ("full_name", "first_name", "father_name", "family_name", "mother_name") if row[c]]
+    return names
+
+
+def test_every_erasure_example_has_an_erasure_word():
+    examples = _examples("delete_data")
+    assert len(examples) > 50
+    assert [t for t in examples if not asks_erasure(t)] == []
+
+
+def test_no_name_has_an_erasure_word():
+    names = _names()
+    assert len(names) > 2500
+    assert [n for n in names if asks_erasure(n)] == []
+
+
+@pytest.mark.parametrize("text", ["محمد خالد الأحمد", "Abdo Shaaban", "m7md 3li", "ام محمد", "مسعود", "Rida Hasan", "1990"])
+def test_answers_are_not_erasure_requests(text):
+    assert not asks_erasure(text)
