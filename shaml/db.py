@@ -30,16 +30,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for PostgreSQL or SQLite; creates the SQLite file's directory when needed."""
+    """An engine for PostgreSQL or SQLite; creates the SQLite file's directory when needed.
+
+    Its errors name the statement but never its parameters (``hide_parameters``): those are
+    messages, names and phone numbers, and an error is logged.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"timeout": 30})
+        engine = create_engine(url, future=True, hide_parameters=True, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # execute_values / execute_batch: executemany runs in pages, not one round trip per row.
-    return create_engine(url, future=True, pool_pre_ping=True, executemany_mode="values_plus_batch")
+    return create_engine(
+        url, future=True, hide_parameters=True, pool_pre_ping=True, executemany_mode="values_plus_batch"
+    )
 
 
 def session_factory(engine: Engine) -> sessionmaker:

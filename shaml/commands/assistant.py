@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import click
@@ -251,6 +253,64 @@ def heldout_report(results: Path) -> tuple[float, dict[str, float]]:
     return float(report["macro avg"]["f1-score"]), per_intent
 
 
+def configure_rasa_logging(level_name: str) -> None:
+    """Rasa's loggers and its structlog events at ``level_name`` (SHAML_LOG_LEVEL, validated).
+
+    `rasa run` does this from its own command line; serve_application does not, and structlog
+    unconfigured prints every debug event: each message's text and every slot (the names a
+    family typed, a survivor's callback number) in the log, at a real cost in CPU.
+    """
+    import structlog
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+    from structlog.processors import ExceptionRenderer
+    from structlog.tracebacks import ExceptionDictTransformer
+
+    level = getattr(logging, level_name)  # the settings allow only the standard level names
+    configure_logging_and_warnings(level)
+    configure_structlog(level)
+    # Rasa's events carry the message ("text") and more at every level (a timed-out turn is an
+    # ERROR with the text and its traceback's local variables). Above DEBUG only the keys that
+    # name what happened are written, and tracebacks never show local variables.
+    processors = [
+        ExceptionRenderer(ExceptionDictTransformer(show_locals=False)) if isinstance(p, ExceptionRenderer) else p
+        for p in structlog.get_config()["processors"]
+    ]
+    if level > logging.DEBUG:
+        processors.insert(0, _redact_rasa_event)
+    structlog.configure(processors=processors)
+    _hide_tracker_store_parameters()
+
+
+def _hide_tracker_store_parameters() -> None:
+    """The SQL tracker store's engine hides its parameters in errors (they are conversation events
+    with the message text). Rasa builds that engine with ``create_engine_kwargs(url)`` from its
+    module, and has no setting for this."""
+    import rasa.core.tracker_store as tracker_store
+
+    original = tracker_store.create_engine_kwargs
+    if getattr(original, "shaml_hides_parameters", False):
+        return
+
+    def with_hidden_parameters(url: Any) -> dict[str, Any]:
+        return {**original(url), "hide_parameters": True}
+
+    with_hidden_parameters.shaml_hides_parameters = True  # type: ignore[attr-defined]
+    tracker_store.create_engine_kwargs = with_hidden_parameters
+
+
+#: The keys of a Rasa log event written above DEBUG; every other value is replaced.
+_RASA_EVENT_KEYS = frozenset(
+    {"event", "level", "timestamp", "logger", "exc_info", "stack_info", "exception", "sender_id",
+     "action_name", "intent_name", "model", "model_path", "model_id", "host", "port", "url", "status",
+     "status_code", "policy_name", "num_events"}
+)
+
+
+def _redact_rasa_event(_logger: object, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    return {key: value if key in _RASA_EVENT_KEYS else "[redacted]" for key, value in event.items()}
+
+
 def register(cli: click.Group, bench: click.Group) -> None:
     """Add the assistant commands to the CLI."""
 
@@ -335,6 +395,7 @@ def register(cli: click.Group, bench: click.Group) -> None:
         from rasa.core.run import serve_application
         from rasa.core.utils import AvailableEndpoints
 
+        configure_rasa_logging(settings.log_level)
         serve_application(
             model_path=str(model_path()),
             credentials=str(ASSISTANT / "credentials.yml"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from shaml.db import head_revision, make_engine, metadata, missing_tables, upgrade
 from shaml.doctor import check_database, check_redis
@@ -55,3 +57,20 @@ def test_doctor_reports_redis():
     assert check_redis(Settings.from_env({"SHAML_REDIS_URL": REDIS_URL})).status == "ok"
     down = check_redis(Settings.from_env({"SHAML_REDIS_URL": "redis://127.0.0.1:1/0"}))
     assert down.status == "fail" and "127.0.0.1:1" in down.detail
+
+
+def test_a_database_error_names_the_statement_but_not_what_was_said(db_url):
+    """A failed statement is logged with its error: the message, name and number in its parameters stay out."""
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("INSERT INTO no_such_table (body, phone) VALUES (:body, :phone)"),
+                         {"body": "بدي دور على ابني Abdo Shaaban", "phone": "+963944123456"})
+    except DBAPIError as exc:
+        error = str(exc)
+    else:  # pragma: no cover - the table does not exist
+        raise AssertionError("the insert into a missing table succeeded")
+    finally:
+        engine.dispose()
+    assert "no_such_table" in error
+    assert "Abdo" not in error and "ابني" not in error and "944123456" not in error
