@@ -66,7 +66,7 @@ DISTRESS = (
 #: wipe, remove, forget) and the things erased (my data, my number, my request). The model's
 #: delete_data is kept only when one of these is in the message, so a name answered mid-form
 #: is never taken for an erasure request. Every delete_data example in the training and held-out
-#: data has one (tests/nlu/test_keywords.py), and no name in data/names/ does.
+#: data has one (tests/nlu/test_keywords_lexicon.py), and no name in data/names/ does.
 ERASURE_WORDS = (
     "حذف", "مسح", "محو", "امحو", "تمحو", "شيل", "ازال", "ازيل", "تحتفظ", "تضل",
     "معلومات", "بيانات", "رقمي", "سجل", "حساب", "طلبي", "الطلب",

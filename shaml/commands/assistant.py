@@ -289,20 +289,17 @@ def _hide_tracker_store_parameters() -> None:
     import rasa.core.tracker_store as tracker_store
 
     original = tracker_store.create_engine_kwargs
-    if getattr(original, "shaml_hides_parameters", False):
-        return
 
     def with_hidden_parameters(url: Any) -> dict[str, Any]:
         return {**original(url), "hide_parameters": True}
 
-    with_hidden_parameters.shaml_hides_parameters = True  # type: ignore[attr-defined]
     tracker_store.create_engine_kwargs = with_hidden_parameters
 
 
 #: The keys of a Rasa log event written above DEBUG; every other value is replaced.
 _RASA_EVENT_KEYS = frozenset(
     {"event", "level", "timestamp", "logger", "exc_info", "stack_info", "exception", "sender_id",
-     "action_name", "intent_name", "model", "model_path", "model_id", "host", "port", "url", "status",
+     "action_name", "intent_name", "model", "model_path", "model_id", "host", "port", "status",
      "status_code", "policy_name", "num_events"}
 )
 
