@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-#: The scenarios in the order they run (methods of shaml.bench_resilience.Run); the privacy scan follows.
+#: The scenarios (methods of shaml.bench_resilience.Run) in the order they run, except that those in
+#: bench_resilience.WHILE_RASA_LOADS run first, while Rasa loads its model; the privacy scan follows.
 STEPS = ("sustained", "burst", "kill_workers", "restart_redis", "drop_postgres", "stop_rasa", "twilio_500s",
          "forged", "replayed", "enumeration", "hostile_bodies", "hostile_csv")
 
