@@ -128,6 +128,7 @@ class Settings:
     consent_timeout_seconds: int
     code_ttl_seconds: int
     code_max_attempts: int
+    list_news_delay_seconds: int
     reunion_poll_seconds: int
 
     @classmethod
@@ -212,6 +213,8 @@ class Settings:
             code_ttl_seconds=_int(env, "SHAML_CODE_TTL_SECONDS", 86400, minimum=60),
             # Wrong codes for one registration before it needs an operator.
             code_max_attempts=_int(env, "SHAML_CODE_MAX_ATTEMPTS", 5, minimum=1),
+            # Seconds between a released list's match and the family's news (never with the search's reply).
+            list_news_delay_seconds=_int(env, "SHAML_LIST_NEWS_DELAY_SECONDS", 900, minimum=0),
             # Longest pause (seconds) between two steps of the match worker when nothing wakes it.
             reunion_poll_seconds=_int(env, "SHAML_REUNION_POLL_SECONDS", 1, minimum=1),
         )

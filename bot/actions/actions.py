@@ -15,6 +15,7 @@ from bot.actions import conversation, deps, reunion, searches
 from bot.actions.forms import FORM_SLOTS
 from bot.contacts import escalate, opt_out
 from bot.reunion.status import check_status
+from bot.reunion.texts import render
 from nlu.keywords import has_distress, yes_no
 
 log = logging.getLogger(__name__)
@@ -27,12 +28,6 @@ ESCALATE_AFTER_FAILED_TURNS = 2
 #: What the gateway can read in a reply's ``custom`` field (the database stays authoritative).
 SIGNAL_ESCALATED = {"shaml": "escalated"}
 SIGNAL_OPTED_OUT = {"shaml": "opted_out"}
-
-_OUTCOME_RESPONSES = {
-    "match": "utter_search_match",
-    "review": "utter_search_review",
-    "no_match": "utter_search_no_match",
-}
 
 
 def _reset_forms() -> Events:
@@ -76,7 +71,13 @@ class ActionResetForms(Action):
 
 
 class ActionSubmitSearch(Action):
-    """Stores the search (with consent), matches it at once, and replies by decision only."""
+    """Stores the search (with consent) and gives the one reply every search gets.
+
+    Nothing here depends on the registry: the match worker matches the search within seconds, and
+    any news comes later, only after the released person's consent or an operator's review. The
+    reply is the same words, the same number of messages and the same code path for a match, a
+    review, namesakes and no match (docs/threat-model.md, "One reply for every search").
+    """
 
     def name(self) -> str:
         """Action name in the domain."""
@@ -89,6 +90,7 @@ class ActionSubmitSearch(Action):
             dispatcher.utter_message(response="utter_search_not_kept")
             return _search_done()
         contact = conversation.contact_id(tracker)
+        language = conversation.language(tracker)
         try:
             if contact is None:
                 raise ValueError("no contact id in the conversation")
@@ -97,48 +99,49 @@ class ActionSubmitSearch(Action):
                 refused = reunion.refusal(session, contact, slots)
                 if refused is None:
                     search = searches.store_search(session, contact, slots)
-                    outcome = searches.match_search(session, deps.get_matcher(), search, may_ask=True)
+                    search_id = int(search.id)
+                    # Decided by what the family typed, never by what the registry holds.
+                    missing = searches.missing_separators(search)
         except (SQLAlchemyError, ValueError, deps.NotConfigured):
             return _service_error(dispatcher, "storing a search", contact) + _search_done()
         if refused is not None:
             dispatcher.utter_message(text=refused)
             return _reset_forms() + [SlotSet("need_details", False), SlotSet("search_id", None)]
-        if outcome.ask_for:
-            dispatcher.utter_message(response="utter_need_details")
+        dispatcher.utter_message(text=render("search_received", language))
+        if missing:
+            dispatcher.utter_message(text=render("search_more_details", language))
             keep = {
-                "mother_name": None if "mother_name" in outcome.ask_for else slots.get("mother_name"),
-                "birth_year": None if "birth_year" in outcome.ask_for else slots.get("birth_year"),
+                "mother_name": None if "mother_name" in missing else slots.get("mother_name"),
+                "birth_year": None if "birth_year" in missing else slots.get("birth_year"),
             }
             return _reset_forms() + [
                 SlotSet("mother_name", keep["mother_name"]),
                 SlotSet("birth_year", keep["birth_year"]),
-                SlotSet("search_id", float(outcome.search_id)),
+                SlotSet("search_id", float(search_id)),
                 SlotSet("need_details", True),
             ]
-        dispatcher.utter_message(response=_OUTCOME_RESPONSES[outcome.decision])
         return _reset_forms() + [SlotSet("need_details", False), SlotSet("search_id", None)]
 
 
 class ActionRematchSearch(Action):
-    """Adds the mother's name or birth year to the stored search and matches again (asks only once)."""
+    """Adds the mother's name or birth year to the stored search; the worker matches it again."""
 
     def name(self) -> str:
         """Action name in the domain."""
         return "action_rematch_search"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
-        """Replies by the new decision; a review now goes to a person."""
+        """Always the same thanks, whatever the new details change (news comes later, if at all)."""
         contact = conversation.contact_id(tracker)
         search_id = tracker.get_slot("search_id")
         try:
             if search_id is None:
                 raise ValueError("no search to complete")
             with deps.new_session() as session, session.begin():
-                search = searches.update_search_details(session, int(search_id), tracker.current_slot_values())
-                outcome = searches.match_search(session, deps.get_matcher(), search, may_ask=False)
+                searches.update_search_details(session, int(search_id), tracker.current_slot_values())
         except (SQLAlchemyError, ValueError, LookupError, deps.NotConfigured):
-            return _service_error(dispatcher, "re-matching a search", contact) + _search_done()
-        dispatcher.utter_message(response=_OUTCOME_RESPONSES[outcome.decision])
+            return _service_error(dispatcher, "adding details to a search", contact) + _search_done()
+        dispatcher.utter_message(text=render("search_details_added", conversation.language(tracker)))
         return _reset_forms() + [SlotSet("need_details", False), SlotSet("search_id", None)]
 
 

@@ -23,5 +23,14 @@ class ReunionConfig:
     code_ttl_seconds: int = 86400
     #: Wrong codes for one registration before it needs an operator.
     code_max_attempts: int = 5
+    #: Seconds between a released list's match and the family's news, so that news never arrives with
+    #: the reply to the search (docs/threat-model.md).
+    list_news_delay_seconds: int = 900
+    #: Registrations one contact may hold (pending, active or held) before the next goes to an operator.
+    registrations_per_contact: int = 3
+    #: Registrations naming one callback number before the next goes to an operator.
+    registrations_per_callback: int = 2
+    #: Wrong codes one contact may send in a rolling hour, whatever it registered, before codes from it are refused.
+    code_guesses_per_hour: int = 5
     #: Redis key prefix (the worker's wake-up list lives under it).
     redis_prefix: str = "shaml:"

@@ -194,14 +194,18 @@ def record_choice(session: Session, contact_id: int, choice: int, match_id: int 
     return match
 
 
-def to_notify(session: Session) -> list[int]:
-    """Matches whose sides must now be told something: answered ones, and confirmed registry rows."""
+def to_notify(session: Session, now: dt.datetime | None = None, list_delay_seconds: int = 0) -> list[int]:
+    """Matches whose sides must now be told something: answered ones, and confirmed registry rows
+    at least ``list_delay_seconds`` old (a list's news never comes with the reply to the search).
+    """
     answered = select(Match.id).where(Match.status.in_(tuple(ANSWERED)), Match.notified_at.is_(None))
     # A registry row the matcher was sure of may also be stored as awaiting_consent by the assistant's
     # search action; for a list there is nobody to ask, so it is treated as confirmed.
     registry = select(Match.id).where(
         Match.status.in_(("confirmed", "awaiting_consent")), Match.registry_record_id.is_not(None)
     )
+    if list_delay_seconds > 0:
+        registry = registry.where(Match.updated_at <= (now or utcnow()) - dt.timedelta(seconds=list_delay_seconds))
     ids = set(session.execute(answered).scalars()) | set(session.execute(registry).scalars())
     return sorted(ids)
 
@@ -278,18 +282,15 @@ def _notify_registry(session: Session, match: Match) -> list[int]:
         return []
     language = family.language or "ar"
     date = row.release_date.isoformat() if row.release_date else (source.created_at.date().isoformat() if source.created_at else "")
-    governorate = row.governorate or search.governorate or ""
-    sent = send(
-        session,
-        family,
-        "family_released_list",
-        kind="disclosure",
-        name=search.full_name,
-        source=source.label or source.name,
-        date=date,
-        governorate=governorate,
-        place=gathering_point(governorate, language),
-    )
+    # Only the governorate the family gave: the list's own would tell them something they did not know.
+    governorate = search.governorate or ""
+    if governorate:
+        sent = send(session, family, "family_released_list", kind="disclosure", name=search.full_name,
+                    source=source.label or source.name, date=date, governorate=governorate,
+                    place=gathering_point(governorate, language))
+    else:
+        sent = send(session, family, "family_released_list_plain", kind="disclosure", name=search.full_name,
+                    source=source.label or source.name, date=date)
     if sent is None:
         return []
     audit.disclosure(session, match_id=match.id, what="released_list", to=family, decided_by="source_policy", operator_id=match.decided_by)

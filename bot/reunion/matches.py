@@ -45,6 +45,11 @@ def group_of(result: MatchResult) -> list[Candidate]:
     return group
 
 
+def has_details(search: object) -> bool:
+    """Whether a search carried more than the sought name: a father's or mother's name, or a birth year."""
+    return any(getattr(search, f, None) not in (None, "") for f in ("father_name", "mother_name", "birth_year"))
+
+
 def source_allows_confirmation(session: Session, registry_row_id: int) -> bool:
     """Whether the list a registry row came from may be confirmed to a family."""
     allowed = session.execute(

@@ -51,6 +51,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "خبر طيب: {name} سجّل في شمل وطلب أن نخبرك أنه بخير. لم يشارك رقمه.",
         "Good news: {name} registered with Shaml and asked us to tell you they are safe. They did not share a number.",
     ),
+    "family_released_list_plain": (
+        "{name} مذكور في قائمة المفرج عنهم من {source} بتاريخ {date}. شمل لا يطلب المال أبداً.",
+        "{name} appears on the released list from {source} dated {date}. Shaml never asks for money.",
+    ),
     "family_released_list": (
         "{name} مذكور في قائمة المفرج عنهم من {source} بتاريخ {date}. تجمّع المفرج عنهم من {governorate} في {place}.",
         "{name} appears on the released list from {source} dated {date}. People released from {governorate} were gathered at {place}.",
@@ -84,6 +88,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "search_recorded": (
         "سجّلنا بحثك عن {name}. يبقى البحث مفتوحاً، وسنراسلك فور وجود خبر.",
         "We recorded your search for {name}. It stays open, and we will write as soon as there is news.",
+    ),
+    # The one reply every search gets, whatever the registry holds (docs/threat-model.md).
+    "search_received": (
+        "سجّلنا بحثك ويبقى مفتوحاً. لا نخبرك بشيء قبل التأكد وموافقة الشخص نفسه. سنراسلك هنا إن وصل خبر.",
+        "We recorded your search and it stays open. We tell you nothing before we are sure and the person agrees. We will write here if there is news.",
+    ),
+    # Asked of every search without the mother's name or the birth year (never because of a result).
+    "search_more_details": (
+        "إن كنت تعرف اسم أمه أو سنة ميلاده فهذا يساعدنا.",
+        "If you know his mother's name or birth year, it helps.",
+    ),
+    "search_details_added": (
+        "شكراً، أضفنا ذلك إلى بحثك. سنراسلك هنا إن وصل خبر.",
+        "Thank you, we added that to your search. We will write here if there is news.",
     ),
     "search_duplicate": (
         "بحثك عن {name} مسجّل من قبل وما زال مفتوحاً. سنراسلك فور وجود خبر.",

@@ -28,7 +28,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.models import Registration, SearchRequest
 from bot.reunion import consent, erase, verification
 from bot.reunion.config import ReunionConfig
-from bot.reunion.matches import REGISTRATION, REGISTRY, Target, group_of, upsert_match
+from bot.reunion.matches import REGISTRATION, REGISTRY, Target, group_of, has_details, upsert_match
 from bot.reunion.messaging import NoWaker, Waker
 from bot.reunion.records import (
     SEARCH,
@@ -305,7 +305,10 @@ class ReunionWorker:
             top = registry_group[0]
             row_id = self._registry_row_id(session, top.record_id)
             if row_id is not None:
-                _, new = upsert_match(session, search.id, Target(REGISTRY, row_id), top, registry_result.decision)
+                # A list's entry is news only for a search that carried more than the name (a
+                # prober knows names, rarely a father, a mother or a year); else an operator looks.
+                decision = registry_result.decision if has_details(search) else "review"
+                _, new = upsert_match(session, search.id, Target(REGISTRY, row_id), top, decision)
                 created += new
         # Stamp matched_at without touching updated_at, or the search would look edited and match again.
         session.execute(
@@ -363,7 +366,7 @@ class ReunionWorker:
     def _flows(self, report: StepReport) -> None:
         # Answers first, so a person's confirmation comes before their next question.
         with self.factory() as session, session.begin():
-            for match_id in consent.to_notify(session):
+            for match_id in consent.to_notify(session, self.clock(), self.config.list_news_delay_seconds):
                 written = consent.notify(session, match_id)
                 report.notified += bool(written)
                 report.woken.update(written)

@@ -24,6 +24,7 @@ def reunion_config(settings: Settings):  # type: ignore[no-untyped-def]
         consent_timeout_seconds=settings.consent_timeout_seconds,
         code_ttl_seconds=settings.code_ttl_seconds,
         code_max_attempts=settings.code_max_attempts,
+        list_news_delay_seconds=settings.list_news_delay_seconds,
         redis_prefix=settings.redis_prefix,
     )
 

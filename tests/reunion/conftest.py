@@ -39,7 +39,7 @@ class Clock:
 @pytest.fixture
 def config() -> ReunionConfig:
     """Default limits, short delays."""
-    return ReunionConfig(consent_reminder_seconds=3600, consent_timeout_seconds=3600)
+    return ReunionConfig(consent_reminder_seconds=3600, consent_timeout_seconds=3600, list_news_delay_seconds=0)
 
 
 def contact(factory: sessionmaker, address: str, *, channel: str = "sms", language: str = "ar") -> int:
