@@ -24,6 +24,9 @@ ESCALATION_REASONS = (
     "delivery_failed",
     "enumeration",
     "consent_timeout",
+    "registration_held",  # a repeated or unusual registration (bot/reunion/trust.py)
+    "corroboration",  # a registrant nobody vouched for yet asked us to tell a family they are safe
+    "relay_money",  # a relayed message asked for money (bot/reunion/relay.py)
 )
 
 

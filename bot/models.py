@@ -40,6 +40,8 @@ class Contact(Base):
     erased_at = Column(DateTime(timezone=True), nullable=True)  # set by delete_data
     # Searches are refused until then (enumeration suspected; bot.reunion.searches).
     cooldown_until = Column(DateTime(timezone=True), nullable=True)
+    # The association or shelter this phone belongs to: its registrations are corroborated (issue 14).
+    partner = Column(String(100), nullable=True)
 
 
 class Message(Base):
@@ -110,7 +112,7 @@ class Registration(Base):
 
     id = Column(BigId, primary_key=True, autoincrement=True)
     contact_id = Column(BigId, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False, index=True)
-    # pending_verification | active | withdrawn
+    # pending_verification | held (an operator must release it) | active | withdrawn
     status = Column(String(24), nullable=False, default="pending_verification")
     full_name = Column(String(200), nullable=False)
     father_name = Column(String(200), nullable=True)
@@ -124,6 +126,12 @@ class Registration(Base):
     verification_attempts = Column(Integer, nullable=False, default=0, server_default="0")  # wrong codes
     verified_by = Column(BigId, ForeignKey("operators.id"), nullable=True)  # hand verification
     share_policy = Column(String(20), nullable=False, default="nobody")  # share_number | safe_only | nobody
+    # Who vouched that the registrant is the person (bot/reunion/trust.py): partner | operators |
+    # family; NULL until then, and nothing naming a searcher reaches the registrant meanwhile.
+    corroboration = Column(String(20), nullable=True)
+    corroborated_at = Column(DateTime(timezone=True), nullable=True)
+    # Why a registration waits for an operator before any code is sent (status ``held``).
+    hold_reason = Column(String(40), nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow, index=True)
 
@@ -156,6 +164,35 @@ class Match(Base):
     notified_at = Column(DateTime(timezone=True), nullable=True)  # family told what was allowed
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class RegistrationVetting(Base):
+    """One operator's word that they spoke with the registrant (a call or a video call)."""
+
+    __tablename__ = "registration_vettings"
+    __table_args__ = (UniqueConstraint("registration_id", "operator_id", name="uq_vettings_registration_operator"),)
+
+    id = Column(BigId, primary_key=True, autoincrement=True)
+    registration_id = Column(BigId, ForeignKey("registrations.id", ondelete="CASCADE"), nullable=False)
+    operator_id = Column(BigId, ForeignKey("operators.id"), nullable=False)
+    how = Column(String(20), nullable=False)  # call | video
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class RelayThread(Base):
+    """A relayed conversation between a family and a registrant, numbers hidden (bot/reunion/relay.py)."""
+
+    __tablename__ = "relay_threads"
+
+    id = Column(BigId, primary_key=True, autoincrement=True)
+    match_id = Column(BigId, ForeignKey("matches.id", ondelete="CASCADE"), nullable=False, unique=True)
+    family_contact_id = Column(BigId, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False, index=True)
+    registrant_contact_id = Column(BigId, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False, index=True)
+    status = Column(String(12), nullable=False)  # open | recognised | closed
+    relayed = Column(Integer, nullable=False, default=0, server_default="0")
+    held = Column(Integer, nullable=False, default=0, server_default="0")
+    opened_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    closed_at = Column(DateTime(timezone=True), nullable=True)
 
 
 class Operator(Base):

@@ -22,6 +22,7 @@ from bot.gateway.keywords import match_keyword
 from bot.gateway.outbox import KINDS, _due, backoff, queue_message, release_waiting, send_pending
 from bot.gateway.texts import text
 from bot.models import Contact, Message
+from bot.reunion import relay
 from matching.store import utcnow
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ class Outcome:
     opt: str | None = None  # "out" | "in"
     #: False when a retry is not the message's fault (Rasa unreachable): attempts stay as they are.
     count_attempt: bool = True
+    #: Messages for other contacts queued in the same transaction (a relayed conversation).
+    forward: list[tuple[int, str, str]] = field(default_factory=list)  # (contact id, body, kind)
 
 
 def _next_query(contact_id: int):  # type: ignore[no-untyped-def]
@@ -83,6 +86,16 @@ def decide(gateway: Gateway, message: Message, contact: Contact) -> Outcome | No
     if not body:
         return Outcome("empty")
     return None
+
+
+def relay_turn(gateway: Gateway, message: Message, contact: Contact) -> Outcome | None:
+    """A message of a contact in a relayed conversation goes to the other side, not to Rasa (bot/reunion/relay.py)."""
+    with gateway.transaction() as session:
+        turn = relay.handle(session, contact.id, message.body or "")
+    if turn is None:
+        return None
+    return Outcome("relay", replies=[(body, kind, "system") for body, kind in turn.replies], escalate=turn.escalate,
+                   forward=turn.forward)
 
 
 def ask_rasa(gateway: Gateway, message: Message, contact: Contact) -> Outcome:
@@ -154,6 +167,8 @@ def _commit(gateway: Gateway, message_id: int, contact_id: int, outcome: Outcome
             if stopped_now and outcome.route == "rasa":
                 kind = "confirmation"
             queue_message(session, contact_id, body, kind=kind, author=author, reply_to_id=message_id)
+        for other_id, body, kind in outcome.forward:
+            queue_message(session, other_id, body, kind=kind, author="system")
         released = release_waiting(session, contact_id) if contact.channel == "whatsapp" else 0
         return bool(outcome.replies) or released > 0
 
@@ -183,8 +198,12 @@ def handle_next(gateway: Gateway, contact_id: int) -> bool:
         session.expunge_all()
     outcome = decide(gateway, message, contact)
     if outcome is None:
+        outcome = relay_turn(gateway, message, contact)
+    if outcome is None:
         outcome = ask_rasa(gateway, message, contact)
     queued = _commit(gateway, message.id, contact_id, outcome, contact.opted_out)
+    for other_id in sorted({f[0] for f in outcome.forward}):
+        wake_outbox(gateway, other_id)
     if queued:
         # Send the replies now, in this job: a second queue hop would add its latency to every
         # turn. If another worker holds the contact's outbox lock, it sends them instead.

@@ -10,6 +10,10 @@ Match statuses (``Match.status``) and who moves them:
 - ``awaiting_consent``: the released person answers 1, 2 or 3 (``shared``, ``safe_only``,
   ``declined``); no answer brings one reminder, then an operator.
 - after an answer the worker sends each side exactly what was allowed and stamps ``notified_at``.
+- a registrant nobody has vouched for yet (bot/reunion/trust.py) is asked without the searcher's
+  name: 1 leads to ``relay`` (a relayed conversation, bot/reunion/relay.py; when the family
+  recognises him the match goes back to ``confirmed`` and he is asked again, by name), 2 to
+  ``vetting`` (an operator calls him first; nothing reaches the family), 3 to ``declined``.
 
 A callback number reaches the family only with option 1 *and* when the matcher itself decided
 ``match``: after an operator confirmed a review-band match, the family's number goes to the released
@@ -28,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from bot.contacts import escalate
 from bot.models import Contact, Match, Registration, SearchRequest
-from bot.reunion import audit
+from bot.reunion import audit, relay, trust
 from bot.reunion.config import ReunionConfig
 from bot.reunion.messaging import reachable, send
 from bot.reunion.records import aware
@@ -133,7 +137,7 @@ def to_ask(session: Session) -> list[tuple[int, int]]:
         p = parties(session, match)
         if p.detainee is None or not reachable(p.detainee) or not reachable(p.family) or p.detainee.escalated:
             continue
-        if p.detainee.id in busy or awaiting_for(session, p.detainee.id) is not None:
+        if p.detainee.id in busy or awaiting_for(session, p.detainee.id) is not None or relay.open_thread_for(session, p.detainee.id):
             continue
         busy.add(p.detainee.id)
         ready.append((match.id, p.detainee.id))
@@ -151,8 +155,13 @@ def ask(session: Session, match_id: int, *, reminder: bool = False, now: dt.date
     p = parties(session, match)
     assert p.detainee is not None
     language = p.detainee.language or "ar"
-    searcher, relationship = _searcher(p.search, language)
-    key = "consent_reminder" if reminder else "consent_request"
+    if trust.is_corroborated(p.registration):
+        searcher, relationship = _searcher(p.search, language)
+        key = "consent_reminder" if reminder else "consent_request"
+    else:
+        # Nobody vouched that the registrant is the person: nothing names the searcher.
+        searcher, relationship = "", ""
+        key = "consent_reminder_anon" if reminder else "consent_request_anon"
     if send(session, p.detainee, key, kind="consent", searcher=searcher, relationship=relationship) is None:
         return None
     now = now or utcnow()
@@ -183,11 +192,16 @@ def record_choice(session: Session, contact_id: int, choice: int, match_id: int 
     registration = session.get(Registration, match.registration_id) if match.registration_id else None
     if registration is None or registration.contact_id != contact_id:
         raise ConsentError(f"match {match.id} is not a question to contact {contact_id}")
-    if match.status in ANSWERED:
+    if match.status in ANSWERED or match.status in ("relay", "vetting"):
         return match  # the same answer delivered twice
     if match.status != "awaiting_consent":
         raise ConsentError(f"match {match.id} is {match.status}, not awaiting consent")
     match.status = CHOICES[choice]
+    if not trust.is_corroborated(registration):
+        # 1 opens a relayed conversation (bot/reunion/relay.py), 2 waits for an operator's call.
+        match.status = {1: "relay", 2: "vetting"}.get(choice, match.status)
+        if choice == 2:
+            escalate(session, contact_id, "corroboration", match_id=match.id)
     match.answered_at = utcnow()
     audit.record(session, "consent_choice", subject_type="match", subject_id=match.id, actor_kind="system",
                  detail={"choice": choice, "status": match.status, "decided_by": "detainee"})
@@ -198,7 +212,7 @@ def to_notify(session: Session, now: dt.datetime | None = None, list_delay_secon
     """Matches whose sides must now be told something: answered ones, and confirmed registry rows
     at least ``list_delay_seconds`` old (a list's news never comes with the reply to the search).
     """
-    answered = select(Match.id).where(Match.status.in_(tuple(ANSWERED)), Match.notified_at.is_(None))
+    answered = select(Match.id).where(Match.status.in_((*ANSWERED, "vetting")), Match.notified_at.is_(None))
     # A registry row the matcher was sure of may also be stored as awaiting_consent by the assistant's
     # search action; for a list there is nobody to ask, so it is treated as confirmed.
     registry = select(Match.id).where(
@@ -252,6 +266,10 @@ def notify(session: Session, match_id: int) -> list[int]:
         if send(session, p.detainee, "consent_done_safe", kind="reply"):
             woken.append(p.detainee.id)
         p.search.status = "matched"
+    elif match.status == "vetting":
+        # The family hears nothing until an operator has spoken with him (bot/reunion/trust.py).
+        if send(session, p.detainee, "consent_done_vet", kind="reply"):
+            woken.append(p.detainee.id)
     elif match.status == "declined":
         if send(session, p.detainee, "consent_done_nothing", kind="reply"):
             woken.append(p.detainee.id)

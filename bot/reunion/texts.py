@@ -17,18 +17,68 @@ TEXTS: dict[str, tuple[str, str]] = {
         "تذكير: {searcher} يبحث عنك ويقول إنك: {relationship}. اكتب:\n1 شارك رقمي\n2 أخبرهم أنني بخير فقط\n3 لا تخبرهم شيئاً",
         "Reminder: {searcher} is looking for you and says you are their {relationship}. Reply:\n1 share my number\n2 only tell them I'm safe\n3 tell them nothing",
     ),
+    # To a registrant nobody has vouched for yet: nothing names the searcher (bot/reunion/trust.py).
+    "consent_request_anon": (
+        "قد يكون أحد من أهلك يبحث عنك عبر شمل. اكتب رقماً:\n1 راسلوني عبر شمل والأرقام مخفية\n2 أخبروهم أنني بخير\n3 لا تخبروهم شيئاً",
+        "Someone from your family may be looking for you through Shaml. Reply:\n1 write to me through Shaml, numbers hidden\n2 tell them I'm safe\n3 tell them nothing",
+    ),
+    "consent_reminder_anon": (
+        "تذكير: قد يكون أحد من أهلك يبحث عنك. اكتب:\n1 راسلوني عبر شمل والأرقام مخفية\n2 أخبروهم أنني بخير\n3 لا تخبروهم شيئاً",
+        "Reminder: someone from your family may be looking for you. Reply:\n1 write to me through Shaml, numbers hidden\n2 tell them I'm safe\n3 tell them nothing",
+    ),
+    "consent_done_vet": (
+        "شكراً. سيتصل بك أحد المتطوعين للتأكد قبل أن نخبرهم بشيء.",
+        "Thank you. A volunteer will call you to confirm before we tell them anything.",
+    ),
+    # The relayed conversation (bot/reunion/relay.py).
+    "relay_open_family": (
+        "شخص سجّل في شمل باسم {name} قد يكون من تبحث عنه. راسله هنا والأرقام مخفية، واسأله ما لا يعرفه غيره.",
+        "Someone registered with Shaml as {name} may be the person you seek. Write to them here, numbers hidden, and ask what only he would know.",
+    ),
+    "relay_howto_family": (
+        "إن تأكدت أنه هو فاكتب: هو هو. لإنهاء المحادثة اكتب: اغلاق. شمل لا يطلب المال أبداً، فلا تدفع لأحد.",
+        "When you are sure it is him, write: IT IS HIM. To end the conversation, write: CLOSE. Shaml never asks for money: pay no one.",
+    ),
+    "relay_open_registrant": (
+        "يمكنك الآن مراسلة من يبحث عنك هنا عبر شمل والأرقام مخفية. لإنهاء المحادثة اكتب: اغلاق. شمل لا يطلب المال أبداً.",
+        "You can now write here to the person looking for you, through Shaml, numbers hidden. To end it, write: CLOSE. Shaml never asks for money.",
+    ),
+    "relayed": (
+        "رسالة عبر شمل:\n{text}\n(شمل لا يطلب المال أبداً)",
+        "Message through Shaml:\n{text}\n(Shaml never asks for money)",
+    ),
+    "relay_held_sender": (
+        "رسالتك بانتظار مراجعة أحد المتطوعين قبل أن تصل.",
+        "Your message waits for a volunteer's check before it is passed on.",
+    ),
+    "relay_held_recipient": (
+        "أوقفنا رسالة إليك فيها طلب مال. شمل لا يطلب المال أبداً، فلا تدفع لأحد. سيتواصل معك متطوع.",
+        "We stopped a message to you that asked for money. Shaml never asks for money: pay no one. A volunteer will contact you.",
+    ),
+    "relay_recognised": (
+        "شكراً. سنسأله إن كان ما زال يوافق على تبادل الأرقام، ونخبرك هنا. شمل لا يطلب المال أبداً.",
+        "Thank you. We will ask him whether he still agrees to exchange numbers, and tell you here. Shaml never asks for money.",
+    ),
+    "relay_closed": (
+        "انتهت المحادثة عبر شمل.",
+        "The conversation through Shaml has ended.",
+    ),
+    "registration_held": (
+        "شكراً. سيتواصل معك أحد المتطوعين قبل تفعيل تسجيلك.",
+        "Thank you. A volunteer will contact you before your registration is active.",
+    ),
     "consent_invalid": (
         "اكتب 1 أو 2 أو 3 من فضلك.",
         "Please reply 1, 2 or 3.",
     ),
     # To the released person, after the choice.
     "consent_done_share": (
-        "شكراً. أرسلنا رقمك إلى {searcher}. رقم التواصل معه: {number}",
-        "Thank you. We sent your number to {searcher}. You can reach them on {number}",
+        "أرسلنا رقمك إلى {searcher}. رقمه: {number}. شمل لا يطلب المال أبداً.",
+        "Thank you. We sent your number to {searcher}. You can reach them on {number}. Shaml never asks for money.",
     ),
     "consent_done_share_reviewed": (
-        "شكراً. هذا رقم {searcher} لتتصل به متى شئت: {number}. لم نرسل رقمك.",
-        "Thank you. Here is {searcher}'s number to call when you wish: {number}. We did not send yours.",
+        "هذا رقم {searcher} لتتصل به متى شئت: {number}. لم نرسل رقمك. شمل لا يطلب المال أبداً.",
+        "Thank you. Here is {searcher}'s number to call when you wish: {number}. We did not send yours. Shaml never asks for money.",
     ),
     "consent_done_safe": (
         "شكراً. أخبرناهم أنك بخير، ولم نرسل رقمك.",
@@ -40,12 +90,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     # To the family, exactly what the released person allowed.
     "family_shared": (
-        "خبر طيب: {name} سجّل في شمل ووافق على التواصل معك. رقمه: {number}",
-        "Good news: {name} registered with Shaml and agreed to be in touch. Their number: {number}",
+        "خبر طيب: {name} سجّل في شمل ووافق على التواصل معك. رقمه: {number}. شمل لا يطلب المال أبداً.",
+        "Good news: {name} registered with Shaml and agreed to be in touch. Their number: {number}. Shaml never asks for money, and no one from it will ask you to pay.",
     ),
     "family_shared_reviewed": (
-        "خبر طيب: {name} سجّل في شمل، وأرسلنا إليه رقمك ليتصل بك.",
-        "Good news: {name} registered with Shaml, and we sent them your number so they can call you.",
+        "خبر طيب: {name} سجّل في شمل، وأرسلنا إليه رقمك ليتصل بك. شمل لا يطلب المال أبداً.",
+        "Good news: {name} registered with Shaml, and we sent them your number so they can call you. Shaml never asks for money, and no one from it will ask you to pay.",
     ),
     "family_safe": (
         "خبر طيب: {name} سجّل في شمل وطلب أن نخبرك أنه بخير. لم يشارك رقمه.",

@@ -15,13 +15,13 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.contacts import AddressError, escalate, get_or_create_contact, normalise_address
 from bot.gateway.outbox import queue_message
-from bot.models import Contact, Registration
-from bot.reunion import audit
+from bot.models import AuditEvent, Contact, Registration
+from bot.reunion import audit, trust
 from bot.reunion.config import ReunionConfig
 from bot.reunion.texts import render
 from matching.store import utcnow
@@ -99,6 +99,7 @@ def register(
     governorate: str | None = None,
     callback: str | None = None,
     share_policy: str = "nobody",
+    config: ReunionConfig | None = None,
 ) -> Registered:
     """Record a released person's registration (pending) and send a code to the callback number.
 
@@ -124,10 +125,31 @@ def register(
     )
     session.add(registration)
     session.flush()
-    code_contact = send_code(session, registration, contact)
     audit.record(session, "registration_created", subject_type="registration", subject_id=registration.id)
+    if hold(session, registration, contact, config or ReunionConfig()):
+        return Registered(registration, render("registration_held", contact.language or "ar"), None)
+    code_contact = send_code(session, registration, contact)
     reply = render("verification_sent", contact.language or "ar", number=address)
     return Registered(registration, reply, code_contact)
+
+
+def hold(session: Session, registration: Registration, registrant: Contact, config: ReunionConfig) -> bool:
+    """Hold a repeated or unusual registration for an operator (no code is sent); True when held.
+
+    A partner's registration is corroborated here (bot/reunion/trust.py); verification still
+    proves only the callback number.
+    """
+    if registrant.partner:
+        trust.corroborate(session, registration, "partner")
+    reason = trust.hold_reason(session, registration, config)
+    if reason is None:
+        return False
+    registration.status = "held"
+    registration.hold_reason = reason
+    escalate(session, registrant.id, "registration_held")
+    audit.record(session, "registration_held", subject_type="registration", subject_id=registration.id, detail={"why": reason})
+    log.warning("registration %s held for an operator: %s", registration.id, reason)
+    return True
 
 
 def send_code(session: Session, registration: Registration, registrant: Contact) -> int | None:
@@ -152,7 +174,7 @@ def send_code(session: Session, registration: Registration, registrant: Contact)
     return target.id
 
 
-def send_missing_codes(session: Session) -> list[int]:
+def send_missing_codes(session: Session, config: ReunionConfig | None = None) -> list[int]:
     """Send a code for each pending registration stored without one (e.g. by the assistant's own
     action); returns the contacts written to. A callback that is not a phone number goes to a person.
     """
@@ -172,6 +194,9 @@ def send_missing_codes(session: Session) -> list[int]:
             registration.verification_sent_at = utcnow()
             escalate(session, registrant.id, "delivery_failed")
             log.warning("registration %s: callback is not a phone number (%s); escalated", registration.id, exc)
+            continue
+        if hold(session, registration, registrant, config or ReunionConfig()):
+            registration.verification_sent_at = utcnow()
             continue
         target = send_code(session, registration, registrant)
         if target is not None:
@@ -202,6 +227,11 @@ def redeem(session: Session, contact_id: int, text: str, config: ReunionConfig) 
     code = find_code(text)
     if code is None:
         return Redeemed("not_a_code", None)
+    if _guesses(session, contact_id) >= config.code_guesses_per_hour:
+        # Whatever this phone registered, or not: past the hourly limit no code from it is checked.
+        audit.record(session, "code_refused", subject_type="contact", subject_id=contact_id)
+        escalate(session, contact_id, "failed_turns")
+        return Redeemed("locked", render("code_locked", language))
     since = utcnow() - dt.timedelta(seconds=config.code_ttl_seconds)
     registration = session.execute(
         select(Registration).where(
@@ -233,6 +263,17 @@ def redeem(session: Session, contact_id: int, text: str, config: ReunionConfig) 
         woken = (registrant.id,)
         return Redeemed("verified", render("verified_elsewhere", language), registration, woken)
     return Redeemed("verified", render("verified", language), registration, woken)
+
+
+def _guesses(session: Session, contact_id: int) -> int:
+    """Wrong codes the contact sent in the last hour (audit ``code_wrong``)."""
+    since = utcnow() - dt.timedelta(hours=1)
+    return int(session.execute(
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.action == "code_wrong", AuditEvent.subject_type == "contact",
+            AuditEvent.subject_id == str(contact_id), AuditEvent.at >= since,
+        )
+    ).scalar_one())
 
 
 def activate(session: Session, registration: Registration, *, operator_id: int | None = None) -> None:

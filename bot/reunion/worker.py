@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
 from bot.models import Registration, SearchRequest
-from bot.reunion import consent, erase, verification
+from bot.reunion import consent, erase, relay, verification
 from bot.reunion.config import ReunionConfig
 from bot.reunion.matches import REGISTRATION, REGISTRY, Target, group_of, has_details, upsert_match
 from bot.reunion.messaging import NoWaker, Waker
@@ -371,6 +371,13 @@ class ReunionWorker:
                 report.notified += bool(written)
                 report.woken.update(written)
         with self.factory() as session:
+            to_relay = relay.to_open(session)
+        for match_id in to_relay:
+            with self.factory() as session, session.begin():
+                written = relay.open_thread(session, match_id)
+            report.notified += bool(written)
+            report.woken.update(written)
+        with self.factory() as session:
             to_ask = consent.to_ask(session)
         for match_id, contact_id in to_ask:
             if not self._open(contact_id, match_id):
@@ -395,7 +402,7 @@ class ReunionWorker:
 
     def _codes(self, report: StepReport) -> None:
         with self.factory() as session, session.begin():
-            for contact_id in verification.send_missing_codes(session):
+            for contact_id in verification.send_missing_codes(session, self.config):
                 report.woken.add(contact_id)
 
     def _erasures(self, report: StepReport) -> None:

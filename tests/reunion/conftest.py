@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot.contacts import get_or_create_contact
-from bot.models import Contact, Message, Operator
+from bot.models import Contact, Message, Operator, Registration
 from bot.reunion.config import ReunionConfig
 from bot.reunion.searches import SearchDetails, open_search
+from bot.reunion.trust import corroborate
 from bot.reunion.verification import code_hash, redeem, register
 from bot.reunion.worker import ReunionWorker
 from matching.service import RegistryMatcher
@@ -90,8 +91,13 @@ def code_sent_to(factory: sessionmaker, contact_id: int) -> str:
     return found.group(0)
 
 
-def registered(factory: sessionmaker, contact_id: int, config: ReunionConfig, callback: str | None = None, **fields: object) -> int:
-    """Register and verify with the code sent; returns the registration id."""
+def registered(factory: sessionmaker, contact_id: int, config: ReunionConfig, callback: str | None = None,
+               corroborated: bool = True, **fields: object) -> int:
+    """Register and verify with the code sent; returns the registration id.
+
+    ``corroborated`` (the default) also records that two operators spoke with the person, as the
+    consent flow's tests assume; tests/adversary/ and the trust tests register without it.
+    """
     with factory() as session, session.begin():
         reg = register(session, contact_id, callback=callback, share_policy="share_number", **{**PERSON, **fields})  # type: ignore[arg-type]
         registration_id = int(reg.registration.id)
@@ -101,6 +107,9 @@ def registered(factory: sessionmaker, contact_id: int, config: ReunionConfig, ca
     with factory() as session, session.begin():
         done = redeem(session, contact_id, code, config)
         assert done.status == "verified", done
+        if corroborated:
+            reg_row = session.get(Registration, registration_id)
+            corroborate(session, reg_row, "operators")
     return registration_id
 
 

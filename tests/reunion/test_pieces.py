@@ -45,7 +45,7 @@ def test_parse_choice(answer, expected):
 def test_every_text_has_both_languages_and_fits_two_sms_segments(key):
     values = dict(searcher="عبد الرحمن", relationship="أخوه", name="محمد أحمد الحلبي", number="+963944123456",
                   code="483920", limit=5, source="قائمة جامع السلام", date="2024-12-08", governorate="ريف دمشق",
-                  place=texts.gathering_point("ريف دمشق", "ar"))
+                  place=texts.gathering_point("ريف دمشق", "ar"), text="ما اسم جدتك لأمك؟")
     ar = texts.render(key, "ar", **values)
     en = texts.render(key, "en", **{**values, "place": texts.gathering_point("Rif Dimashq", "en")})
     assert ar != en and "{" not in ar + en
