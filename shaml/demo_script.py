@@ -30,6 +30,10 @@ FAMILY_ANSWERS = {
     "search_consent": "نعم",
 }
 DETAINEE_ANSWERS = {**PERSON, "share_policy": "1", "registration_confirm": "نعم"}
+#: The relayed conversation: the family's question, his answer, and what the family writes when sure.
+QUESTION = "شو كان اسم كلبنا بالبيت العتيق؟"
+ANSWER = "بوبي، وكان يخاف من الرعد"
+RECOGNISE = "هو هو"
 CODE = re.compile(r"(?<![\d٠-٩])([\d٠-٩]{6})(?![\d٠-٩])")
 _ARABIC_DIGITS = {0x0660 + i: str(i) for i in range(10)}
 
@@ -167,9 +171,25 @@ def play(journey: Journey, family: Phone, detainee: Phone) -> float:
     journey.send(detainee, code)
     verified_at = time.monotonic()
 
-    echo("\n— the worker matches; the detainee is asked first —")
+    echo("\n— the worker matches; the detainee is asked first, without the searcher's name (nobody vouched for him yet) —")
     journey.wait_for(detainee, lambda b: "1" in b and "3" in b and "2" in b, since=mark)
     mark_family, mark_detainee = len(family.lines), len(detainee.lines)
+    journey.send(detainee, "1")
+
+    echo("\n— a relayed conversation, numbers hidden: the family asks what only he would know —")
+    journey.wait_for(family, lambda b: RECOGNISE in b, since=mark_family)
+    mark_detainee = len(detainee.lines)
+    journey.send(family, QUESTION)
+    journey.wait_for(detainee, lambda b: QUESTION in b, since=mark_detainee)
+    mark_family = len(family.lines)
+    journey.send(detainee, ANSWER)
+    journey.wait_for(family, lambda b: ANSWER in b, since=mark_family)
+
+    echo("\n— the family recognises him; he is asked again, by name now, and still agrees —")
+    mark_family, mark_detainee = len(family.lines), len(detainee.lines)
+    journey.send(family, RECOGNISE)
+    journey.wait_for(detainee, lambda b: FAMILY_ANSWERS["searcher_name"] in b and "1" in b, since=mark_detainee)
+    mark_detainee = len(detainee.lines)
     journey.send(detainee, "1")
     journey.wait_for(family, lambda b: detainee.address in b, since=mark_family)
     elapsed = time.monotonic() - verified_at

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.models import Match, Operator, Registration, SearchRequest
 from bot.reunion import review as reunion_review
+from bot.reunion import trust
 from console import audit
 from console.render import render
 from console.security import Actor, NotFound, csrf_protect, deps_of, operator_required
@@ -132,9 +133,10 @@ def _registration(deps: Any, registration_id: int, operator_id: int) -> dict[str
         # The callback number is shown here (the operator calls it to verify), so the view is audited.
         audit.record(db, "view_registration", operator_id=operator_id, subject_type="registration",
                      subject_id=registration_id)
+        vetted = trust.vetters(db, registration_id)
         db.flush()
         db.expunge_all()
-        return {"reg": reg, "verifier": verifier}
+        return {"reg": reg, "verifier": verifier, "vetted": vetted}
 
 
 @router.get("/registrations/{registration_id}")
@@ -159,6 +161,30 @@ async def verify(request: Request, registration_id: int, actor: Actor = Depends(
                 reunion_review.verify_by_hand(db, registration_id, actor.id)
         except reunion_review.ReviewError as exc:
             return str(exc)
+        return None
+
+    error = await run_in_threadpool(work)
+    if error == "missing":
+        raise NotFound()
+    if error:
+        data = await run_in_threadpool(_registration, deps, registration_id, actor.id)
+        return render(request, "registration.html", {**(data or {}), "error": error}, status_code=409)
+    return RedirectResponse(f"/console/registrations/{registration_id}", status_code=303)
+
+
+@router.post("/registrations/{registration_id}/vet", dependencies=[Depends(csrf_protect)])
+async def vet(request: Request, registration_id: int, how: str = Form("call"), actor: Actor = Depends(operator_required)) -> Response:
+    """This operator spoke with the person; the second distinct operator corroborates the registration."""
+    deps = deps_of(request)
+
+    def work() -> str | None:
+        try:
+            with deps.factory() as db, db.begin():
+                if db.get(Registration, registration_id) is None:
+                    return "missing"
+                trust.vet(db, registration_id, actor.id, how)
+        except trust.TrustError as exc:
+            return exc.reason
         return None
 
     error = await run_in_threadpool(work)

@@ -90,3 +90,26 @@ def test_conversation_links_the_contacts_cases(app, accounts, factory) -> None: 
     assert "محمد احمد الحلبي" in family and "مفتوح" in family
     released = rania.get(f"/console/conversations/{survivor}").text
     assert f'href="/console/registrations/{reg}"' in released and "بانتظار تأكيد الرقم" in released
+
+
+def test_two_distinct_operators_who_spoke_with_the_person_corroborate_the_registration(app, accounts, factory) -> None:  # type: ignore[no-untyped-def]
+    reg = registration(factory)
+    rania, omar = logged_in(app, "rania"), logged_in(app, "omar")
+    page = rania.get(f"/console/registrations/{reg}").text
+    assert 'id="vet-call"' in page and "لم يؤكدها أحد بعد" in page
+    # One operator, even twice, is not enough.
+    assert post(rania, f"/console/registrations/{reg}/vet", {"how": "call"}, page=f"/console/registrations/{reg}").status_code == 303
+    assert post(rania, f"/console/registrations/{reg}/vet", {"how": "video"}, page=f"/console/registrations/{reg}").status_code == 303
+    with factory() as db:
+        assert db.get(Registration, reg).corroboration is None
+    assert post(omar, f"/console/registrations/{reg}/vet", {"how": "video"}, page=f"/console/registrations/{reg}").status_code == 303
+    with factory() as db:
+        row = db.get(Registration, reg)
+        assert row.corroboration == "operators" and row.corroborated_at is not None
+        acts = list(db.execute(select(AuditEvent.action, AuditEvent.operator_id).order_by(AuditEvent.id)))
+    assert [a for a in acts if a[0] == "registration_vetted"] == [("registration_vetted", accounts.operator.id),
+                                                                  ("registration_vetted", accounts.other.id)]
+    after = omar.get(f"/console/registrations/{reg}").text
+    assert 'id="vet-call"' not in after and "متطوعان تحدثا معه" in after
+    assert post(omar, f"/console/registrations/{reg}/vet", {"how": "shout"}, page=f"/console/registrations/{reg}").status_code == 409
+    assert post(omar, "/console/registrations/9999/vet", {"how": "call"}).status_code == 404
