@@ -59,6 +59,7 @@ def request_erasure(session: Session, contact_id: int) -> str:
     if contact is None:
         raise ValueError(f"no contact {contact_id}")
     language = contact.language or "ar"
+    forgotten = forget_numbers(session, contact)
     search_ids = select(SearchRequest.id).where(SearchRequest.contact_id == contact_id)
     registration_ids = select(Registration.id).where(Registration.contact_id == contact_id)
     match_filter = Match.search_id.in_(search_ids) | Match.registration_id.in_(registration_ids)
@@ -71,7 +72,7 @@ def request_erasure(session: Session, contact_id: int) -> str:
         "registrations": _delete(session, delete(Registration).where(Registration.contact_id == contact_id)),
     }
     audit.record(session, "delete_data_requested", subject_type="contact", subject_id=contact_id,
-                 detail={"address": address_hash(contact.address), "counts": counts})
+                 detail={"address": address_hash(contact.address), "counts": {**counts, **forgotten}})
     session.expire_all()
     return render("deleted", language)
 
@@ -132,6 +133,7 @@ def finish_erasure(session: Session, contact_id: int) -> Erased:
     counts: dict[str, int] = {}
     # Searches, registrations and matches: already gone after step 1, unless the request came from
     # the assistant's own action (audit ``delete_requested``) or the contact wrote again in between.
+    counts.update(forget_numbers(session, contact))
     counts.update(_requests(session, contact_id))
     _delete(session, update(Message).where(Message.reply_to_id.in_(select(Message.id).where(Message.contact_id == contact_id))).values(reply_to_id=None))
     counts["messages"] = _delete(session, delete(Message).where(Message.contact_id == contact_id))
@@ -146,6 +148,52 @@ def finish_erasure(session: Session, contact_id: int) -> Erased:
     audit.record(session, "delete_data", subject_type="contact", subject_id=contact_id,
                  detail={"address": hashed, "counts": counts})
     return Erased(counts, hashed)
+
+
+MASK = "•••"
+
+
+def forget_numbers(session: Session, contact: Contact) -> dict[str, int]:
+    """Remove the contact's numbers from what others were sent, and the contacts made only to receive its codes.
+
+    - every message to or from another contact that carries the contact's own number or one of
+      its callback numbers (a family's "his number: …", a survivor's "their number: …") has the
+      number replaced by :data:`MASK`;
+    - a contact created only to receive a verification code for one of its registrations (it never
+      wrote to us and has nothing of its own) is deleted with its messages.
+    """
+    registrations = session.execute(select(Registration).where(Registration.contact_id == contact.id)).scalars().all()
+    numbers = {contact.address} | {r.callback_address for r in registrations if r.callback_address}
+    numbers = {n for n in numbers if n and not n.startswith("erased:") and len(n) >= 6}
+    scrubbed = 0
+    for number in sorted(numbers):
+        rows = session.execute(
+            select(Message).where(Message.contact_id != contact.id, Message.body.contains(number))
+        ).scalars().all()
+        for message in rows:
+            message.body = (message.body or "").replace(number, MASK)
+            scrubbed += 1
+    code_contacts = 0
+    for number in sorted({r.callback_address for r in registrations} - {contact.address}):
+        for other in session.execute(select(Contact).where(Contact.address == number, Contact.id != contact.id)).scalars().all():
+            if _only_received_codes(session, other.id):
+                _delete(session, delete(Message).where(Message.contact_id == other.id))
+                _delete(session, delete(Escalation).where(Escalation.contact_id == other.id))
+                session.delete(other)
+                code_contacts += 1
+    session.flush()
+    return {"messages_scrubbed": scrubbed, "code_contacts": code_contacts}
+
+
+def _only_received_codes(session: Session, contact_id: int) -> bool:
+    """Whether the contact never wrote to us, holds nothing, and was sent only verification codes."""
+    wrote = session.execute(select(Message.id).where(Message.contact_id == contact_id, Message.direction == "in").limit(1)).first()
+    other_kinds = session.execute(
+        select(Message.id).where(Message.contact_id == contact_id, Message.direction == "out", Message.kind != "verification").limit(1)
+    ).first()
+    holds = session.execute(select(SearchRequest.id).where(SearchRequest.contact_id == contact_id).limit(1)).first() or \
+        session.execute(select(Registration.id).where(Registration.contact_id == contact_id).limit(1)).first()
+    return wrote is None and other_kinds is None and holds is None
 
 
 def _requests(session: Session, contact_id: int) -> dict[str, int]:
