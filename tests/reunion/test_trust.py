@@ -15,7 +15,17 @@ from bot.reunion.texts import render
 from bot.reunion.verification import redeem, register
 from bot.reunion.worker import ReunionWorker
 from matching.service import RegistryMatcher
-from tests.reunion.conftest import PERSON, add_row, add_source, code_sent_to, contact, operator, outbox, registered, search
+from tests.reunion.conftest import (
+    PERSON,
+    add_row,
+    add_source,
+    code_sent_to,
+    contact,
+    operator,
+    outbox,
+    registered,
+    search,
+)
 
 FAMILY, IMPOSTOR = "+963944010001", "+963955010002"
 
