@@ -197,6 +197,9 @@ def send_missing_codes(session: Session, config: ReunionConfig | None = None) ->
             continue
         if hold(session, registration, registrant, config or ReunionConfig()):
             registration.verification_sent_at = utcnow()
+            queue_message(session, registrant.id, render("registration_held", registrant.language or "ar"),
+                          kind="notice", author="bot")
+            woken.append(registrant.id)
             continue
         target = send_code(session, registration, registrant)
         if target is not None:
