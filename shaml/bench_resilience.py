@@ -831,6 +831,18 @@ class Run:
                    f"{len(people)} names in {turns} turns: {searches} searches opened (limit {limit}), {disclosed} disclosures, "
                    f"{audited} audited disclosures, escalations {sorted(set(reasons))}")
 
+    def prober(self) -> None:
+        """Name-only searches from several numbers: the same reply whatever the registry holds (shaml/bench_trust.py)."""
+        from shaml.bench_trust import prober
+
+        prober(self)
+
+    def fake_survivor(self) -> None:
+        """One phone registering many names: caps, holds and what it was told (shaml/bench_trust.py)."""
+        from shaml.bench_trust import fake_survivor
+
+        fake_survivor(self)
+
     def _processed(self, sid: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
