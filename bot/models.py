@@ -151,6 +151,7 @@ class Match(Base):
     registry_record_id = Column(BigId, ForeignKey("registry_records.id", ondelete="CASCADE"), nullable=True)
     decision = Column(String(10), nullable=False)  # match | review | no_match (the matcher's)
     # review | awaiting_consent | confirmed | rejected | shared | safe_only | declined | notified | operator
+    # | relay | vetting | closed (an unvouched registrant: bot/reunion/relay.py, bot/reunion/trust.py)
     # (the consent state machine: bot/reunion/consent.py, docs/reunion.md)
     status = Column(String(20), nullable=False, index=True)
     score = Column(Float, nullable=False)
