@@ -56,7 +56,7 @@ def check_status(session: Session, contact_id: int) -> str:
         .limit(1)
     ).scalar_one_or_none()
     if registration is not None:
-        key = "status_registration_active" if registration.status == "active" else "status_registration_pending"
+        key = {"active": "status_registration_active", "held": "registration_held"}.get(registration.status, "status_registration_pending")
         lines.append(render(key, language))
     if not lines:
         return render("status_none", language)

@@ -12,13 +12,15 @@ from tests.reunion.conftest import add_row, add_source, contact, outbox, search
 
 def test_settings_reach_the_workflow():
     cfg = reunion_config(Settings.from_env({"SHAML_SEARCH_LIMIT_PER_DAY": "7", "SHAML_CONSENT_REMINDER_SECONDS": "60",
-                                            "SHAML_REDIS_PREFIX": "x:"}))
+                                            "SHAML_REDIS_PREFIX": "x:", "SHAML_LIST_NEWS_DELAY_SECONDS": "30"}))
     assert (cfg.search_limit_per_day, cfg.consent_reminder_seconds, cfg.redis_prefix) == (7, 60, "x:")
+    assert cfg.list_news_delay_seconds == 30
 
 
 def test_reunion_worker_once_matches_a_new_search(shaml_env, factory, db_url, redis_prefix, config):
     shaml_env.setenv("SHAML_DATABASE_URL", db_url)
     shaml_env.setenv("SHAML_REDIS_PREFIX", redis_prefix)
+    shaml_env.setenv("SHAML_LIST_NEWS_DELAY_SECONDS", "0")  # the delay itself: tests/reunion/test_trust.py
     add_source(factory, "barzeh-list", public=True)
     add_row(factory, "barzeh-list", "B-1")
     family = contact(factory, "+963944000701")
