@@ -177,7 +177,7 @@ def test_a_fake_survivor_registering_20_common_names_learns_nothing(stack):
 
 
 def test_an_impostor_with_a_listed_persons_details_gets_a_relay_and_his_money_demand_is_held(stack):
-    listed = dict(name="خالد محمود الحمصي", father="محمود", mother="سعاد", year="1982", governorate="حمص")
+    listed = dict(name="خالد محمود الحمصي", father="محمود", mother="هدى", year="1982", governorate="حمص")
     with stack.factory() as session, session.begin():
         session.add(RegistrySource(name="tal-adv", label="Tal intake", allow_public_confirmation=False))
         session.flush()
