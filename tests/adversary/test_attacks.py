@@ -247,10 +247,11 @@ def test_a_prober_gets_byte_identical_replies_and_learns_nothing_about_the_regis
     time.sleep(3)  # the matchers pick the rows up
     # 10 numbers, 5 searches each (the daily limit): 4 by name alone, then one with details.
     unknown = pool[15:50]
-    by_name = listed + namesakes + survivors[:3] + unknown[:22]
+    by_name = listed + namesakes + survivors[:3] + unknown[:27]
     detailed = [(survivors[3], "ليلى", "1975"), (survivors[4], "ليلى", "1975"), (listed[0], "هدى", "1970")] + \
-        [(u, "نجوى", "1966") for u in unknown[22:29]]
+        [(u, "نجوى", "1966") for u in unknown[27:34]]
     phones = [Phone(stack, f"+9639449300{p:02d}") for p in range(10)]
+    assert len(by_name) == 40 and len(detailed) == 10
     plan = {p: [(n, f, None, None) for n, f in by_name[4 * p: 4 * p + 4]] + [(detailed[p][0][0], detailed[p][0][1], detailed[p][1], detailed[p][2])]
             for p in range(10)}
     errors: list[BaseException] = []
@@ -279,7 +280,7 @@ def test_a_prober_gets_byte_identical_replies_and_learns_nothing_about_the_regis
         searches = session.execute(select(SearchRequest).where(SearchRequest.contact_id.in_(ids))).scalars().all()
         outcome = {s.id: sorted(m.status for m in session.execute(select(Match).where(Match.search_id == s.id)).scalars())
                    for s in searches}
-    assert len(searches) == 50
+    assert len(searches) == 50, {ph.number: inbox(ph)[-3:] for ph in phones}
     kinds = {tuple(v) for v in outcome.values()}
     assert () in kinds and any("review" in k for k in kinds) and any(("confirmed" in k or "awaiting_consent" in k) for k in kinds), kinds
     # Every phone saw the same bytes, once its own typed words are put aside.
