@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import statistics
+import threading
 import time
 from typing import Any
 
@@ -18,18 +19,22 @@ INVENTED = ("الزمرّدي", "القرنفلي", "الياسميني", "ال�
 _CODE = re.compile(r"رمز شمل: (\d{6})")
 
 
-def _turns(run: Any, phones: Any, contact: int, lines: list[str], start: int) -> int:
-    """Type ``lines`` from one phone, each after the previous one was handled; returns the next sequence number."""
+def _turns(run: Any, phones: Any, contact: int, lines: list[str], start: int, gap: float = 0.0) -> int:
+    """Type ``lines`` from one phone, each after the previous one was handled and at least ``gap``
+    seconds after it was sent; returns the next sequence number.
+    """
     seq = start
 
     async def go() -> None:
         nonlocal seq
         async with phones.client() as client:
             for line in lines:
+                sent_at = time.monotonic()
                 message = phones.new(contact, seq, line)
                 await phones.post(client, message)
                 seq += 1
                 await asyncio.get_running_loop().run_in_executor(None, run._processed, message.sid)
+                await asyncio.sleep(max(0.0, gap - (time.monotonic() - sent_at)))
 
     asyncio.run(go())
     return seq
@@ -37,7 +42,9 @@ def _turns(run: Any, phones: Any, contact: int, lines: list[str], start: int) ->
 
 def prober(run: Any) -> None:
     """Numbers search names from the registry and invented ones: is every reply the same, in words, count and time?"""
-    numbers, per = (2, 2) if run.plan.quick else (10, 5)
+    # Under the gateway's 20 messages a minute per number: one search (13 turns) per number in the
+    # quick plan; the full plan's 5 searches per number are typed one turn every 3.1 s, in parallel.
+    numbers, per, gap = (4, 1, 0.0) if run.plan.quick else (10, 5, 3.1)
     phones = run.phones()
     with run.ledger.engine.connect() as conn:
         listed = conn.execute(text("SELECT full_name FROM registry_records WHERE deleted_at IS NULL ORDER BY id LIMIT :n"),
@@ -52,10 +59,16 @@ def prober(run: Any) -> None:
             else:
                 names.append((f"{listed[i % len(listed)].split()[0]} سليم {INVENTED[i % len(INVENTED)]}", False))
         plan[c] = names
-    for c, names in plan.items():
+    def phone(c: int) -> None:
         seq = 0
-        for name, _ in names:
-            seq = _turns(run, phones, c, [line.format(name=name) for line in PROBE], seq)
+        for name, _ in plan[c]:
+            seq = _turns(run, phones, c, [line.format(name=name) for line in PROBE], seq, gap)
+
+    threads = [threading.Thread(target=phone, args=(c,)) for c in plan]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     run.finish(f"prober: {numbers} numbers, {numbers * per} name-only searches", phones)
     replies: dict[bool, list[tuple[str, ...]]] = {True: [], False: []}
     delays: dict[bool, list[float]] = {True: [], False: []}
@@ -91,13 +104,18 @@ def fake_survivor(run: Any) -> None:
     with run.ledger.engine.connect() as conn:
         people = conn.execute(text("SELECT full_name, father_name FROM registry_records WHERE father_name IS NOT NULL "
                                    "AND deleted_at IS NULL ORDER BY id DESC LIMIT :n"), {"n": count}).all()
-    seq = 0
+    seq, attempts, silenced = 0, 0, False
     for name, father in people:
         before = _codes(run, phones.number(0))
-        seq = _turns(run, phones, 0, ["أنا طلعت من صيدنايا وبدي سجل", name, father, "لا أعرف", "1980", "حلب", "1", "1", "نعم"], seq)
+        # 2.2 s a turn keeps the phone under the gateway's 20 messages a minute.
+        seq = _turns(run, phones, 0, ["أنا طلعت من صيدنايا وبدي سجل", name, father, "لا أعرف", "1980", "حلب", "1", "1", "نعم"], seq, 2.2)
+        attempts += 1
         code = _new_code(run, phones.number(0), before)
         if code:
-            seq = _turns(run, phones, 0, [code], seq)
+            seq = _turns(run, phones, 0, [code], seq, 2.2)
+        elif _escalated(run, phones.number(0)):
+            silenced = True  # a person holds the conversation: the rest would reach an operator, not the bot
+            break
     run.finish(f"fake survivor: {len(people)} registrations from one phone", phones)
     with run.ledger.engine.connect() as conn:
         contact = conn.execute(text("SELECT id FROM contacts WHERE address = :a"), {"a": phones.number(0)}).scalar_one()
@@ -106,9 +124,14 @@ def fake_survivor(run: Any) -> None:
         named = conn.execute(text("SELECT count(*) FROM messages WHERE contact_id = :c AND direction = 'out' "
                                   "AND (body LIKE '%%يبحث عنك%%' OR kind = 'disclosure')"), {"c": contact}).scalar_one()
     active, held = statuses.count("active"), statuses.count("held")
-    run.check("fake survivor contained", active <= 2 and named == 0,
-              f"{len(people)} attempts: {len(statuses)} stored, {active} active, {held} held for an operator, "
-              f"{codes} codes sent, {named} messages naming a searcher or disclosing")
+    run.check("fake survivor contained", active <= 2 and named == 0 and silenced,
+              f"{attempts} of {len(people)} registrations typed before a person took the conversation: {len(statuses)} stored, "
+              f"{active} active, {held} held for an operator, {codes} codes sent, {named} messages naming a searcher or disclosing")
+
+
+def _escalated(run: Any, number: str) -> bool:
+    with run.ledger.engine.connect() as conn:
+        return bool(conn.execute(text("SELECT escalated FROM contacts WHERE address = :a"), {"a": number}).scalar_one_or_none())
 
 
 def _codes(run: Any, number: str) -> list[str]:
