@@ -45,7 +45,10 @@ def run_worker(*, burst: bool = False, sweep: bool = True) -> None:
         from shaml.commands.reunion import start_reunion_thread
 
         start_reunion_thread(settings)
-    queues = [Queue(gateway.config.inbound_queue, connection=gateway.redis), Queue(gateway.config.outbox_queue, connection=gateway.redis)]
+    from bot.gateway.context import JOB_SERIALIZER
+
+    queues = [Queue(name, connection=gateway.redis, serializer=JOB_SERIALIZER)
+              for name in (gateway.config.inbound_queue, gateway.config.outbox_queue)]
     # SimpleWorker runs jobs in this process (no fork per job): the database pool and the Rasa and
     # Twilio connections are reused, and the database, not RQ, remembers what is unfinished.
     pause = 0.5
@@ -53,7 +56,7 @@ def run_worker(*, burst: bool = False, sweep: bool = True) -> None:
         while True:
             started = time.monotonic()
             try:
-                SimpleWorker(queues, connection=gateway.redis).work(
+                SimpleWorker(queues, connection=gateway.redis, serializer=JOB_SERIALIZER).work(
                     burst=burst, logging_level=settings.log_level, with_scheduler=False
                 )
                 return  # burst done, or asked to stop
