@@ -12,8 +12,9 @@ import redis
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-#: Roles an operator account can have; admins may do everything operators do.
-ROLES = ("operator", "admin")
+#: Roles an operator account can have. An operator sees the queue and what they hold; a supervisor
+#: sees every case and may reveal numbers; an admin also manages imports, accounts and the audit log.
+ROLES = ("operator", "supervisor", "admin")
 #: Shortest password ``shaml operator add`` accepts.
 MIN_PASSWORD_LENGTH = 10
 

@@ -61,6 +61,11 @@ class Actor:
     role: str
 
     @property
+    def sees_all(self) -> bool:
+        """Supervisors and admins read every conversation and registration and may reveal numbers."""
+        return self.role in ("supervisor", "admin")
+
+    @property
     def is_admin(self) -> bool:
         """Admins also manage imports, accounts and the audit log."""
         return self.role == "admin"
