@@ -51,27 +51,31 @@ def registration_visible(db: Session, role: str, registration_id: int) -> bool:
     ).first() is not None and db.get(Registration, registration_id) is not None
 
 
+def _hide(digits: str, keep_front: int) -> str:
+    shown = digits[:keep_front] + "•" * (len(digits) - keep_front - 2) + digits[-2:]
+    first = len(shown) % 3 + 3 if len(shown) % 3 else 3  # groups of three, the first takes the rest
+    return " ".join([shown[:first]] + [shown[i:i + 3] for i in range(first, len(shown), 3)])
+
+
 def mask_number(address: str | None) -> str:
-    """``+963912345678`` as ``+963 9•• ••• •78``: country code, first and last two digits; the rest hidden."""
+    """``+963912345678`` as ``+963 9•• ••• •78``: country code, first and last two digits; the rest hidden.
+    A local number (``0933 445 566``) keeps its first two and last two digits."""
     if not address:
         return "—"
-    digits = "".join(ch for ch in address if ch.isdigit())
-    if not address.lstrip().startswith("+") and len(digits) < 8:
+    digits = "".join(str(int(ch)) for ch in address if ch.isdigit())
+    if len(digits) < 8:
         return address  # a simulator id or a chat id, not a phone number
+    if not address.lstrip().startswith("+"):
+        return _hide(digits, 2)
     country = "963" if digits.startswith("963") else digits[:2]
-    rest = digits[len(country):]
-    if len(rest) < 4:
-        return "+" + country + " " + "•" * len(rest)
-    shown = rest[0] + "•" * (len(rest) - 3) + rest[-2:]
-    groups = [shown[i:i + 3] for i in range(0, len(shown), 3)]
-    return "+" + country + " " + " ".join(groups)
+    return "+" + country + " " + _hide(digits[len(country):], 1)
 
 
 def mask_text(text: str | None) -> str:
     """``text`` with every phone number in it masked (a family's message, a "his number: …" notice)."""
     if not text:
         return text or ""
-    return _NUMBER.sub(lambda m: mask_number(m.group(0) if m.group(0).startswith("+") else "+" + m.group(0)), text)
+    return _NUMBER.sub(lambda m: mask_number(m.group(0)), text)
 
 
 def note_transcript_read(deps: Any, db: Session, operator_id: int, contact_id: int, *, polling: bool) -> None:
