@@ -61,7 +61,7 @@ def _leaks(text: str) -> list[str]:
     return found + re.findall(r"\+9639\d{8}", text)
 
 
-def test_a_low_privilege_operator_scraping_by_id_learns_nothing(app, accounts, factory):  # type: ignore[no-untyped-def]
+def test_a_low_privilege_operator_scraping_by_id_learns_nothing(app, accounts, factory):  # type: ignore[no-untyped-def]  # noqa: F811
     ids = _private_world(factory)
     samir, omar = logged_in(app, "samir"), logged_in(app, "omar")
     assert post(samir, f"/console/conversations/{ids['held']}/claim").status_code == 303
@@ -88,7 +88,7 @@ def test_a_low_privilege_operator_scraping_by_id_learns_nothing(app, accounts, f
         assert db.get(Registration, ids["registration"]).status == "pending_verification"
 
 
-def test_what_an_operator_may_read_is_masked_and_audited(app, accounts, factory):  # type: ignore[no-untyped-def]
+def test_what_an_operator_may_read_is_masked_and_audited(app, accounts, factory):  # type: ignore[no-untyped-def]  # noqa: F811
     """A conversation waiting in the queue is the operator's to read: every number in it is masked, and
     each read (page and poll) leaves an audit event. The registration behind a match in review is
     readable too, with its callback masked; revealing is for supervisors, and is audited."""
@@ -123,7 +123,7 @@ def test_what_an_operator_may_read_is_masked_and_audited(app, accounts, factory)
     assert [e for e in events if e[1] == "reveal_numbers"] == [(events[-1][0], "reveal_numbers", held)]
 
 
-def test_a_second_operator_cannot_close_a_conversation_another_holds(app, accounts, factory):  # type: ignore[no-untyped-def]
+def test_a_second_operator_cannot_close_a_conversation_another_holds(app, accounts, factory):  # type: ignore[no-untyped-def]  # noqa: F811
     contact = escalated_contact(factory)
     rania, omar = logged_in(app, "rania"), logged_in(app, "omar")
     assert post(rania, f"/console/conversations/{contact}/claim").status_code == 303
@@ -148,7 +148,7 @@ def test_a_second_operator_cannot_close_a_conversation_another_holds(app, accoun
         assert event.subject_id == str(accounts.operator.id) and event.detail == {"contact_id": contact, "action": "resolve"}
 
 
-def test_one_operator_with_two_sessions_cannot_confirm_a_match_alone(app, accounts, factory):  # type: ignore[no-untyped-def]
+def test_one_operator_with_two_sessions_cannot_confirm_a_match_alone(app, accounts, factory):  # type: ignore[no-untyped-def]  # noqa: F811
     case = review_case(factory)
     first, second = logged_in(app, "rania"), logged_in(app, "rania")
     assert post(first, f"/console/reviews/{case.match_id}/confirm", page="/console/reviews").status_code == 202
@@ -158,7 +158,7 @@ def test_one_operator_with_two_sessions_cannot_confirm_a_match_alone(app, accoun
         assert db.execute(select(AuditEvent).where(AuditEvent.action == "match_confirmed")).first() is None
 
 
-def test_a_verification_code_is_sent_but_never_kept(app, accounts, factory, gateway, fake_twilio):  # type: ignore[no-untyped-def]
+def test_a_verification_code_is_sent_but_never_kept(app, accounts, factory, gateway, fake_twilio):  # type: ignore[no-untyped-def]  # noqa: F811
     with factory() as db, db.begin():
         phone = get_or_create_contact(db, "sms", "+963933123456")
         phone.last_inbound_at = None
