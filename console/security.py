@@ -150,8 +150,8 @@ def safe_next(target: str | None, default: str = "/console/") -> str:
     return target
 
 
-def security_headers(*, static: bool = False) -> dict[str, str]:
-    """Headers on every console response."""
+def security_headers(*, static: bool = False, hsts: bool = False) -> dict[str, str]:
+    """Headers on every console response; ``hsts`` (served over https) adds Strict-Transport-Security."""
     headers = {
         "Content-Security-Policy": CSP,
         "X-Frame-Options": "DENY",
@@ -160,6 +160,8 @@ def security_headers(*, static: bool = False) -> dict[str, str]:
         "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
         "Cross-Origin-Opener-Policy": "same-origin",
     }
+    if hsts:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     # Pages hold personal data: never keep them in a shared phone's cache.
     headers["Cache-Control"] = "public, max-age=3600" if static else "no-store"
     return headers

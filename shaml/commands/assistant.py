@@ -381,6 +381,9 @@ def register(cli: click.Group, bench: click.Group) -> None:
         settings = get_settings()
         if not settings.rasa_token:
             raise click.ClickException("SHAML_RASA_TOKEN is empty: Rasa's API would be open to anyone. Set a token.")
+        from shaml.safety import guard
+
+        guard(settings)
         if not model_path().exists():
             raise click.ClickException("no trained model: run `shaml train` first")
         if endpoints is None:
@@ -424,6 +427,9 @@ def register(cli: click.Group, bench: click.Group) -> None:
         if not token:
             raise click.ClickException("SHAML_ACTIONS_TOKEN and SHAML_RASA_TOKEN are empty: the action server would "
                                        "run any action for anyone. Set SHAML_RASA_TOKEN.")
+        from shaml.safety import guard
+
+        guard(settings)
         factory = session_factory(make_engine(settings.database_url))
         deps.configure(factory, _matcher(factory, settings))
         # The reunion workflow's actions (issue 6) take their limits from the same settings.

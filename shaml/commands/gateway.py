@@ -86,7 +86,10 @@ def register(cli: click.Group, bench: click.Group) -> None:
         """The web service: Twilio webhooks, status callbacks, health checks (and the simulator in demo mode)."""
         import uvicorn
 
+        from shaml.safety import guard
+
         settings = get_settings()
+        guard(settings)
         uvicorn.run(
             "shaml.web:app_from_env",
             factory=True,
@@ -104,6 +107,9 @@ def register(cli: click.Group, bench: click.Group) -> None:
     @click.option("--burst", is_flag=True, help="Stop when the queues are empty (for scripts and tests).")
     def worker(processes: int, burst: bool) -> None:
         """Process inbound messages and send the outbox. Start several for more throughput; order holds."""
+        from shaml.safety import guard
+
+        guard(get_settings())
         if processes == 1:
             run_worker(burst=burst)
             return

@@ -369,3 +369,99 @@ def test_compose_gives_redis_a_password_and_every_service_uses_it():
     assert shared["SHAML_REDIS_URL"] == "redis://shaml:${REDIS_PASSWORD}@redis:6379/0"
     example = (ROOT / "deploy" / ".env.example").read_text()
     assert "REDIS_PASSWORD=" in example
+
+
+# --- a careless deployment -----------------------------------------------------------------------
+
+
+def _example_environment() -> dict[str, str]:
+    """What `kubectl apply` of the template Secret and the ConfigMap would give every pod."""
+    k8s = ROOT / "deploy" / "k8s"
+    env = dict(yaml.safe_load((k8s / "configmap.yaml").read_text())["data"])
+    env.update(yaml.safe_load((k8s / "secret.template.yaml").read_text())["stringData"])
+    return env
+
+
+def _compose_example_environment() -> dict[str, str]:
+    """What the compose file gives every service when deploy/.env is the example copied unchanged."""
+    example = dict(line.split("=", 1) for line in (ROOT / "deploy" / ".env.example").read_text().splitlines()
+                   if line and not line.startswith("#") and "=" in line)
+    shared = yaml.safe_load((ROOT / "deploy" / "docker-compose.yml").read_text())["x-shaml"]["environment"]
+    env = {**example}
+    for key, value in shared.items():
+        env[key] = value.replace("${POSTGRES_PASSWORD}", example["POSTGRES_PASSWORD"]).replace(
+            "${REDIS_PASSWORD}", example["REDIS_PASSWORD"])
+    return env
+
+
+@pytest.mark.parametrize("source", [_example_environment, _compose_example_environment])
+@pytest.mark.parametrize("command", [["serve"], ["worker"], ["actions"], ["rasa"]])
+def test_every_process_refuses_the_example_secrets(shaml_env, monkeypatch, source, command):
+    import uvicorn
+
+    from bot.actions import server
+    from shaml.cli import cli
+    from shaml.commands import gateway as gateway_commands
+    from shaml.settings import reset_settings
+
+    def started(*_: Any, **__: Any) -> None:
+        raise AssertionError("the process started with the example secrets")
+
+    monkeypatch.setattr(uvicorn, "run", started)
+    monkeypatch.setattr(server, "serve", started)
+    monkeypatch.setattr(gateway_commands, "run_worker", started)
+    env = source()
+    for key, value in env.items():
+        shaml_env.setenv(key, value)
+    reset_settings()
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 1, result.output
+    assert "refusing to start" in result.output and "SHAML_RASA_TOKEN is a placeholder" in result.output
+    assert "TWILIO_AUTH_TOKEN is a placeholder" in result.output
+    assert "SHAML_DATABASE_URL: its password is a placeholder" in result.output
+    assert "SHAML_REDIS_URL: its password is a placeholder" in result.output
+    # The refusal names each variable and never echoes a value.
+    for value in env.values():
+        if len(value) > 6 and value.lower() not in ("false", "true"):
+            assert value not in result.output, value
+
+
+@pytest.mark.parametrize("env, why", [
+    ({"SHAML_DATABASE_URL": "postgresql://shaml@db.internal:5432/shaml"}, "with a PostgreSQL database"),
+    ({"SHAML_PUBLIC_URL": "https://shaml.example.org"}, "with an https SHAML_PUBLIC_URL"),
+])
+def test_demo_mode_refuses_a_real_deployment(shaml_env, monkeypatch, env, why):
+    import uvicorn
+
+    from shaml.cli import cli
+    from shaml.settings import reset_settings
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: (_ for _ in ()).throw(AssertionError("started")))
+    shaml_env.setenv("SHAML_DEMO", "true")
+    for key, value in env.items():
+        shaml_env.setenv(key, value)
+    reset_settings()
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, ["serve"])
+    assert result.exit_code == 1 and why in result.output, result.output
+
+
+def test_a_well_configured_deployment_passes_the_check():
+    from shaml.safety import startup_problems
+    from shaml.settings import Settings
+
+    strong = "k" + "7Hq2-xZ9pL4mN8vB3cR6tY1wE5" * 2
+    settings = Settings.from_env({
+        "SHAML_DATABASE_URL": f"postgresql://shaml:{strong}@db.internal:5432/shaml",
+        "SHAML_REDIS_URL": f"redis://shaml:{strong}@redis.internal:6379/0",
+        "SHAML_RASA_TOKEN": strong, "TWILIO_AUTH_TOKEN": strong[:32], "SHAML_PUBLIC_URL": "https://shaml.example.org",
+    })
+    assert startup_problems(settings) == []
+    open_redis = Settings.from_env({"SHAML_REDIS_URL": "redis://redis.internal:6379/0", "SHAML_RASA_TOKEN": strong,
+                                    "TWILIO_AUTH_TOKEN": strong})
+    assert [p.split(" has no password")[0] for p in startup_problems(open_redis)] == ["SHAML_REDIS_URL"]
+    short = Settings.from_env({"SHAML_RASA_TOKEN": "abc123", "TWILIO_AUTH_TOKEN": strong})
+    assert startup_problems(short) == ["SHAML_RASA_TOKEN is shorter than 16 characters"]
