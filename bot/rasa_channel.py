@@ -39,10 +39,9 @@ class SignedInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> SignedInput:
-        """Rasa builds the channel from credentials.yml; the key comes from SHAML_RASA_TOKEN, never the file."""
-        from shaml.settings import get_settings
-
-        token = get_settings().rasa_token
+        """Rasa builds the channel from credentials.yml, whose ``token: ${SHAML_RASA_TOKEN}`` Rasa fills
+        from the environment (the file never holds the secret)."""
+        token = str((credentials or {}).get("token") or "").strip()
         if not token:
             raise ChannelConfigError("SHAML_RASA_TOKEN is empty: the gateway's channel to Rasa cannot be authenticated")
         return cls(token)

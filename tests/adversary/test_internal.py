@@ -138,9 +138,18 @@ def test_the_gateway_signs_what_the_channel_accepts(rasa_env):
 
 
 def test_rasa_will_not_start_its_channel_without_a_token(shaml_env):
+    from rasa.core.run import create_http_input_channels
+    from rasa.shared.exceptions import RasaException
+
     from bot.rasa_channel import ChannelConfigError, SignedInput
 
+    credentials = str(ROOT / "bot" / "assistant" / "credentials.yml")
+    with pytest.raises(RasaException, match="SHAML_RASA_TOKEN"):  # unset: Rasa cannot fill the file
+        create_http_input_channels(None, credentials)
+    shaml_env.setenv("SHAML_RASA_TOKEN", "")
     with pytest.raises(ChannelConfigError, match="SHAML_RASA_TOKEN is empty"):
+        create_http_input_channels(None, credentials)
+    with pytest.raises(ChannelConfigError):
         SignedInput.from_credentials(None)
 
 
