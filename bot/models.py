@@ -205,7 +205,7 @@ class Operator(Base):
     username = Column(String(100), nullable=False, unique=True)
     display_name = Column(String(200), nullable=True)
     password_hash = Column(String(255), nullable=False)
-    role = Column(String(10), nullable=False, default="operator")  # operator | admin
+    role = Column(String(10), nullable=False, default="operator")  # operator | supervisor | admin
     active = Column(Boolean, nullable=False, default=True)
     failed_logins = Column(Integer, nullable=False, default=0)
     last_login_at = Column(DateTime(timezone=True), nullable=True)

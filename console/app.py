@@ -17,7 +17,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from console.auth import LoginThrottle, SessionStore
 from console.deps import ConsoleDeps
 from console.i18n import STRINGS
-from console.imports import MAX_UPLOAD
+from console.imports import MAX_UPLOAD, sweep_uploads
 from console.render import render
 from console.security import (
     COOKIE,
@@ -82,7 +82,7 @@ class SessionMiddleware(BaseHTTPMiddleware):
         current = request.state.session
         if request.state.logged_out:
             response.delete_cookie(COOKIE, path=MOUNT)
-        elif not static and (request.state.session_dirty or current.authenticated):
+        elif not static and (request.state.session_dirty or (current.authenticated and not _polling(request))):
             await run_in_threadpool(store.save, current)
             response.set_cookie(
                 COOKIE,
@@ -92,9 +92,18 @@ class SessionMiddleware(BaseHTTPMiddleware):
                 secure=deps.secure_cookies,
                 samesite="strict",
             )
-        for name, value in security_headers(static=static).items():
+        for name, value in security_headers(static=static, hsts=deps.secure_cookies).items():
             response.headers[name] = value
         return response
+
+
+#: Requests a page makes by itself every few seconds: they never extend a session's idle lifetime,
+#: so a forgotten tab logs out after SHAML_SESSION_IDLE_SECONDS like a closed one.
+POLL_SUFFIXES = ("/rows", "/simulator/messages", "/api/stats")
+
+
+def _polling(request: Request) -> bool:
+    return request.method == "GET" and request.url.path.endswith(POLL_SUFFIXES)
 
 
 def _bad_text(request: Request, exc: BadText) -> Response:
@@ -114,11 +123,15 @@ def create_console(deps: ConsoleDeps) -> FastAPI:
 
     app = FastAPI(title="Shaml console", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.deps = deps
-    app.state.sessions = SessionStore(deps.redis, deps.redis_prefix, ttl=deps.session_ttl)
+    app.state.sessions = SessionStore(deps.redis, deps.redis_prefix, ttl=deps.session_ttl, max_age=deps.session_max)
     app.state.throttle = LoginThrottle(
         deps.redis, deps.redis_prefix, limit=deps.login_limit, window_seconds=deps.login_window_seconds
     )
     app.add_middleware(SessionMiddleware)
+    try:  # previews abandoned before a restart
+        sweep_uploads(deps.upload_dir, deps.upload_max_age)
+    except OSError as exc:
+        log.warning("could not sweep old uploads in %s: %s", deps.upload_dir, type(exc).__name__)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (auth, dashboard, inbox, reviews, registry, admin, simulator):
         app.include_router(module.router)

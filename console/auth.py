@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,8 +13,9 @@ import redis
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-#: Roles an operator account can have; admins may do everything operators do.
-ROLES = ("operator", "admin")
+#: Roles an operator account can have. An operator sees the queue and what they hold; a supervisor
+#: sees every case and may reveal numbers; an admin also manages imports, accounts and the audit log.
+ROLES = ("operator", "supervisor", "admin")
 #: Shortest password ``shaml operator add`` accepts.
 MIN_PASSWORD_LENGTH = 10
 
@@ -49,6 +51,8 @@ class SessionData:
 
     sid: str
     csrf: str
+    #: Unix time of the login (absolute lifetime); 0 for an anonymous session.
+    started: float = 0.0
     operator_id: int | None = None
     role: str | None = None
     username: str | None = None
@@ -68,14 +72,16 @@ class SessionStore:
     """Server-side sessions in Redis: the cookie holds only a random id, so logout and rotation are real.
 
     Anonymous sessions (login page, demo simulator) live ``anonymous_ttl`` seconds; logged-in ones
-    ``ttl`` seconds after their last use.
+    ``ttl`` seconds after their last use, and never more than ``max_age`` seconds after the login.
     """
 
-    def __init__(self, client: redis.Redis, prefix: str, *, ttl: int = 12 * 3600, anonymous_ttl: int = 3600) -> None:
+    def __init__(self, client: redis.Redis, prefix: str, *, ttl: int = 3600, anonymous_ttl: int = 3600,
+                 max_age: int = 12 * 3600) -> None:
         self.client = client
         self.prefix = prefix
         self.ttl = ttl
         self.anonymous_ttl = anonymous_ttl
+        self.max_age = max_age
 
     def _key(self, sid: str) -> str:
         return f"{self.prefix}console:session:{sid}"
@@ -92,9 +98,14 @@ class SessionStore:
         if raw is None:
             return None
         data = json.loads(raw)
+        started = float(data.get("started") or 0)
+        if data.get("operator_id") is not None and time.time() - started > self.max_age:
+            self.destroy(sid)  # past its absolute lifetime: log in again
+            return None
         return SessionData(
             sid=sid,
             csrf=data["csrf"],
+            started=started,
             operator_id=data.get("operator_id"),
             role=data.get("role"),
             username=data.get("username"),
@@ -105,12 +116,15 @@ class SessionStore:
         """Store the session and restart its lifetime."""
         payload = {
             "csrf": session.csrf,
+            "started": session.started,
             "operator_id": session.operator_id,
             "role": session.role,
             "username": session.username,
             "extra": session.extra,
         }
         ttl = self.ttl if session.authenticated else self.anonymous_ttl
+        if session.authenticated:
+            ttl = max(1, min(ttl, int(session.started + self.max_age - time.time())))
         self.client.set(self._key(session.sid), json.dumps(payload), ex=ttl)
 
     def destroy(self, sid: str) -> None:
@@ -122,13 +136,42 @@ class SessionStore:
         self.destroy(old.sid)
         fresh = self.new()
         fresh.operator_id, fresh.role, fresh.username = operator_id, role, username
+        fresh.started = time.time()
         fresh.extra = {k: v for k, v in old.extra.items() if k == "lang"}
         self.save(fresh)
         return fresh
 
 
+def client_address(peer: str | None, forwarded_for: str | None, trusted: tuple[str, ...]) -> str:
+    """The real client of a request: the peer, unless the peer is a trusted proxy, in which case the
+    rightmost X-Forwarded-For address that is not itself a trusted proxy. An untrusted peer's header is
+    ignored (anyone can write one), so nobody can pick the address the throttle counts against."""
+    import ipaddress
+
+    networks = [ipaddress.ip_network(n, strict=False) for n in trusted]
+
+    def is_trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in net for net in networks)
+
+    current = peer or "unknown"
+    if not networks or not is_trusted(current) or not forwarded_for:
+        return current
+    for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+        current = hop
+        if not is_trusted(hop):
+            break
+    return current
+
+
 class LoginThrottle:
-    """Counts failed logins per username and per client address in Redis; too many locks both out a while."""
+    """Counts failed logins per username and per client address in Redis; too many locks both out a while.
+
+    Behind a proxy the address is the real client's (:func:`client_address` with SHAML_TRUSTED_PROXIES),
+    so one operator's mistakes do not lock out everyone who shares the proxy."""
 
     def __init__(self, client: redis.Redis, prefix: str, *, limit: int = 5, window_seconds: int = 900) -> None:
         self.client = client

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.contacts import hand_back
 from bot.gateway.context import GatewayConfig
 from bot.gateway.outbox import queue_message, window_open
-from bot.models import Contact, Escalation, Message, Operator
+from bot.models import AuditEvent, Contact, Escalation, Message, Operator
 from console import audit
 from matching.store import utcnow
 
@@ -227,22 +227,51 @@ def send_template(db: Session, contact_id: int, operator_id: int, template_sid: 
     return message
 
 
-def give_back(db: Session, contact_id: int, operator_id: int) -> None:
-    """Hand the conversation back to the bot: its next message goes to Rasa again."""
+def _respect_claim(db: Session, contact_id: int, operator_id: int, overrides: bool, action: str) -> None:
+    """Only the holder closes or hands back a claimed conversation. A supervisor or admin may override;
+    the holder is then told (an audit event addressed to them, shown in their inbox)."""
+    esc = open_escalation(db, contact_id)
+    if esc is None or esc.operator_id is None or int(esc.operator_id) == operator_id:
+        return
+    if not overrides:
+        raise ConversationError("err_held_by_other")
+    audit.record(db, "claim_overridden", operator_id=operator_id, subject_type="operator", subject_id=int(esc.operator_id),
+                 detail={"contact_id": contact_id, "action": action})
+
+
+def override_notices(db: Session, operator_id: int, days: int = 7) -> list[int]:
+    """Conversations this operator held that a supervisor or admin closed or handed back (latest first)."""
+    import datetime as dt
+
+    since = utcnow() - dt.timedelta(days=days)
+    details = db.execute(
+        select(AuditEvent.detail).where(AuditEvent.action == "claim_overridden", AuditEvent.subject_type == "operator",
+                                        AuditEvent.subject_id == str(operator_id), AuditEvent.at >= since)
+        .order_by(AuditEvent.id.desc()).limit(20)
+    ).scalars().all()
+    return [int((d or {}).get("contact_id", 0)) for d in details]
+
+
+def give_back(db: Session, contact_id: int, operator_id: int, *, overrides: bool = False) -> None:
+    """Hand the conversation back to the bot: its next message goes to Rasa again. Another holder's
+    conversation only with ``overrides`` (supervisors and admins), and the holder is told."""
     if open_escalation(db, contact_id) is None and not getattr(db.get(Contact, contact_id), "escalated", False):
         raise ConversationError("err_not_escalated")
+    _respect_claim(db, contact_id, operator_id, overrides, "hand_back")
     hand_back(db, contact_id, operator_id=operator_id)
 
 
-def resolve(db: Session, contact_id: int, operator_id: int, outcome: str) -> None:
+def resolve(db: Session, contact_id: int, operator_id: int, outcome: str, *, overrides: bool = False) -> None:
     """Close the case with an outcome from :data:`OUTCOMES`; the bot answers the contact's next message.
 
     The outcome is a code, not free text, so the audit trail never holds a name typed in a note.
+    Another holder's conversation only with ``overrides``, and the holder is told.
     """
     if outcome not in OUTCOMES:
         raise ConversationError("err_bad_outcome", status=400)
     if open_escalation(db, contact_id) is None:
         raise ConversationError("err_not_escalated")
+    _respect_claim(db, contact_id, operator_id, overrides, "resolve")
     hand_back(db, contact_id, operator_id=operator_id)
     audit.record(db, "resolve", operator_id=operator_id, subject_type="contact", subject_id=contact_id,
                  detail={"outcome": outcome})

@@ -30,8 +30,14 @@ class ConsoleDeps:
     #: Where uploaded registry CSVs wait between preview and import.
     upload_dir: Path = field(default_factory=lambda: Path("var/uploads"))
     import_batch_size: int = 1000
-    #: Logged-in session lifetime after last use, seconds.
-    session_ttl: int = 12 * 3600
+    #: Logged-in session lifetime after the last click, seconds (polling does not extend it).
+    session_ttl: int = 3600
+    #: Logged-in session lifetime after login, seconds, however active.
+    session_max: int = 12 * 3600
+    #: Reverse proxies (IPs or CIDRs) whose X-Forwarded-For names the real client for the login throttle.
+    trusted_proxies: tuple[str, ...] = ()
+    #: How long (seconds) an uploaded CSV may wait between preview and import before it is deleted.
+    upload_max_age: int = 3600
     #: Failed logins per username or address before a lock-out, and its length in seconds.
     login_limit: int = 5
     login_window_seconds: int = 900

@@ -42,6 +42,22 @@ STRINGS: dict[str, tuple[str, str]] = {
     "err_not_escalated": ("هذه المحادثة ليست مع متطوع الآن.", "This conversation is not with an operator now."),
     "err_claimed_by_other": ("متطوع آخر يتولى هذه المحادثة.", "Another operator holds this conversation."),
     "err_claim_first": ("استلم المحادثة أولاً.", "Take over the conversation first."),
+    "err_held_by_other": ("هذه المحادثة بيد متطوع آخر؛ فقط هو أو مشرف يستطيع إغلاقها أو إعادتها.",
+                          "Another operator holds this conversation; only they or a supervisor can close or hand it back."),
+    "err_same_person": ("طلبتَ هذا بنفسك؛ يجب أن يوافق عليه شخص آخر.", "You asked for this yourself; another person must approve it."),
+    "err_cannot_verify": ("لا يمكن التحقق من هذا التسجيل الآن (تحقق سابقاً أو سُحب).",
+                          "This registration cannot be verified now (already verified or withdrawn)."),
+    "export_request": ("طلب تصدير (يحتاج موافقة مشرف آخر)", "Ask to export (another admin approves)"),
+    "approved": ("تمت الموافقة.", "Approved."),
+    "err_unknown": ("تعذّر تنفيذ الطلب.", "The request could not be carried out."),
+    "approval_requested": ("سُجّل طلبك. يحتاج إلى موافقة متطوع آخر قبل التنفيذ.",
+                           "Your request is recorded. Another operator must approve it before it happens."),
+    "approval_pending": ("بانتظار موافقة ثانية (طلبه {who}).", "Waiting for a second approval (asked by {who})."),
+    "export_ready": ("وافق شخص آخر على التصدير؛ يمكنك تنزيله مرة واحدة.", "Another person approved the export; you may download it once."),
+    "notice_overridden": ("أغلق مشرف أو أعاد محادثة كانت بيدك: #{n}.", "A supervisor closed or handed back a conversation you held: #{n}."),
+    "code_hidden": ("رمز تحقق (لا يُعرض ولا يُحفظ).", "A verification code (never shown or kept)."),
+    "reveal_numbers": ("إظهار الأرقام (يُسجَّل)", "Show numbers (audited)"),
+    "role_supervisor": ("منسّق", "supervisor"),
     "err_empty_reply": ("اكتب رسالة أولاً.", "Write a message first."),
     "err_reply_too_long": ("الرسالة طويلة جداً (الحد 1600 حرف).", "The message is too long (1600 characters at most)."),
     "err_opted_out": ("أوقف هذا الشخص الرسائل (STOP). لا يمكن مراسلته.",
@@ -328,6 +344,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "phone_survivor": ("هاتف الناجي", "Released person's phone"),
     "type_message": ("اكتب رسالة", "Type a message"),
 }
+
+
+def known_error(value: str | None) -> str | None:
+    """A ``?error=`` value as a message key: one of ours (``err_…`` in :data:`STRINGS`), else ``err_unknown``.
+
+    Text from a URL is never shown as it is: a crafted link must not put its words in the console.
+    """
+    if not value:
+        return None
+    return value if value.startswith("err_") and value in STRINGS else "err_unknown"
 
 
 def translator(lang: str) -> Callable[..., str]:

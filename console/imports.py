@@ -94,6 +94,27 @@ def _path(upload_dir: Path, token: str) -> Path:
     return upload_dir / f"{token}.csv"
 
 
+def sweep_uploads(upload_dir: Path, max_age_seconds: int, now: float | None = None) -> int:
+    """Delete uploads older than ``max_age_seconds`` (previews nobody imported); returns how many.
+
+    An upload holds a whole registry file; one left behind by a closed tab must not stay on disk.
+    """
+    import time
+
+    if not upload_dir.is_dir():
+        return 0
+    cutoff = (time.time() if now is None else now) - max_age_seconds
+    removed = 0
+    for path in upload_dir.glob("*.csv"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
+
+
 def save_upload(upload_dir: Path, stream: BinaryIO, filename: str) -> Preview:
     """Store the upload under a random token and read its header and first rows."""
     upload_dir.mkdir(parents=True, exist_ok=True)

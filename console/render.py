@@ -42,12 +42,17 @@ def hhmm(value: dt.datetime | None) -> str:
 
 
 def mask_address(address: str | None) -> str:
-    """A phone number with only its last three digits shown (operators never need the whole number here)."""
-    if not address:
-        return "—"
-    if not address.startswith("+"):
-        return address  # a simulator id, not a number
-    return "•" * 6 + address[-3:]
+    """A phone number masked as ``+963 9•• ••• •45`` (see :mod:`console.access`)."""
+    from console.access import mask_number
+
+    return mask_number(address)
+
+
+def mask_body(text: str | None) -> str:
+    """A message body with every phone number in it masked."""
+    from console.access import mask_text
+
+    return mask_text(text)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -62,7 +67,7 @@ def pretty(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, default=str)
 
 
-env.filters.update(hhmm=hhmm, mask=mask_address, safe_url=safe_url, pretty=pretty)
+env.filters.update(hhmm=hhmm, mask=mask_address, mask_text=mask_body, safe_url=safe_url, pretty=pretty)
 
 
 def language_of(request: Request) -> str:

@@ -61,6 +61,11 @@ class Actor:
     role: str
 
     @property
+    def sees_all(self) -> bool:
+        """Supervisors and admins read every conversation and registration and may reveal numbers."""
+        return self.role in ("supervisor", "admin")
+
+    @property
     def is_admin(self) -> bool:
         """Admins also manage imports, accounts and the audit log."""
         return self.role == "admin"
@@ -145,8 +150,8 @@ def safe_next(target: str | None, default: str = "/console/") -> str:
     return target
 
 
-def security_headers(*, static: bool = False) -> dict[str, str]:
-    """Headers on every console response."""
+def security_headers(*, static: bool = False, hsts: bool = False) -> dict[str, str]:
+    """Headers on every console response; ``hsts`` (served over https) adds Strict-Transport-Security."""
     headers = {
         "Content-Security-Policy": CSP,
         "X-Frame-Options": "DENY",
@@ -155,6 +160,8 @@ def security_headers(*, static: bool = False) -> dict[str, str]:
         "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
         "Cross-Origin-Opener-Policy": "same-origin",
     }
+    if hsts:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     # Pages hold personal data: never keep them in a shared phone's cache.
     headers["Cache-Control"] = "public, max-age=3600" if static else "no-store"
     return headers

@@ -107,7 +107,7 @@ class Sink:
 
 
 class EchoRasa:
-    """A local server speaking Rasa's REST channel JSON: one echo reply per message."""
+    """A local server speaking the signed channel's JSON (it does not check signatures): one echo reply per message."""
 
     def __init__(self) -> None:
         class Handler(_Quiet):
@@ -328,15 +328,20 @@ def _reply_latency(base: str, sink: Sink, validator: RequestValidator, turns: in
     return out
 
 
-def _direct(url: str, turns: int, text_of: Callable[[int], str]) -> list[float]:
-    """Rasa's REST webhook called directly, one turn at a time: the baseline for the gateway's overhead."""
+def _direct(url: str, token: str, turns: int, text_of: Callable[[int], str]) -> list[float]:
+    """Rasa's signed webhook called directly (signed as the gateway signs), one turn at a time: the
+    baseline for the gateway's overhead."""
+    from bot.gateway.dialogue import RasaRestClient
+
     out = []
-    with httpx.Client(timeout=30) as client:
+    client = RasaRestClient(url, token=token, timeout=30)
+    try:
         for i in range(turns):
             started = time.perf_counter()
-            response = client.post(url.rstrip("/") + "/webhooks/rest/webhook", json={"sender": f"bench-direct-{uuid.uuid4().hex[:8]}", "message": text_of(i)})
-            response.raise_for_status()
+            client.turn(f"bench-direct-{uuid.uuid4().hex[:8]}", text_of(i), {})
             out.append(time.perf_counter() - started)
+    finally:
+        client.close()
     return out
 
 
@@ -354,6 +359,7 @@ def run(
     prefix = f"shaml-bench:{uuid.uuid4().hex[:8]}:"
     per_sender = max(1, messages // senders)
     sink, stub = Sink(), EchoRasa()
+    rasa_token = settings.rasa_token or secrets.token_urlsafe(24)
     logdir = Path(settings.var_dir) / "bench-gateway"
     logdir.mkdir(parents=True, exist_ok=True)
     with throwaway_database(postgres) if not database else _given(database) as db_url:
@@ -367,6 +373,8 @@ def run(
             "SHAML_RASA_URL": stub.url,
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
             "TWILIO_AUTH_TOKEN": auth_token,
+            # The processes refuse to start without a strong token; the real Rasa measured needs its own.
+            "SHAML_RASA_TOKEN": rasa_token,
             "SHAML_RATE_LIMIT_PER_MINUTE": "1000000",
             "SHAML_LOG_LEVEL": "WARNING",
             "SHAML_SWEEP_SECONDS": "60",
@@ -404,7 +412,7 @@ def run(
             text_of = lambda i: "مرحبا"  # noqa: E731  (a greeting: one short turn in any assistant)
             _reply_latency(base, sink, validator, 5, 9, text_of)  # warm-up
             stub_e2e = _reply_latency(base, sink, validator, turns, 1, text_of)
-            stub_direct = _direct(stub.url, turns, text_of)
+            stub_direct = _direct(stub.url, rasa_token, turns, text_of)
             ok, why = _rasa_ready(rasa_url, settings.rasa_token)
             real_e2e = real_direct = None
             if ok:
@@ -412,7 +420,7 @@ def run(
                 env["SHAML_RASA_URL"] = rasa_url
                 worker_procs = [procs.start("worker") for _ in range(workers)]
                 time.sleep(3.0)
-                real_direct = _direct(rasa_url, turns, text_of)
+                real_direct = _direct(rasa_url, rasa_token, turns, text_of)
                 real_e2e = _reply_latency(base, sink, validator, turns, 2, text_of)
             conn.close()
         finally:

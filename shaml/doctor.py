@@ -90,8 +90,19 @@ def check_twilio(settings: Settings) -> Check:
     return Check("twilio", "ok", f"credentials set; webhooks expected at {settings.public_url}/twilio/inbound")
 
 
+def check_safety(settings: Settings) -> Check:
+    """Would the processes start? Placeholder or short secrets, an open Redis, demo mode misplaced."""
+    from shaml.safety import startup_problems
+
+    problems = startup_problems(settings)
+    if problems:
+        return Check("safety", "fail", "the processes will refuse to start: " + "; ".join(problems))
+    return Check("safety", "ok", "secrets and modes are fit to start")
+
+
 def run_checks(settings: Settings) -> Iterator[Check]:
     """Every check, in the order a newcomer should fix them."""
+    yield check_safety(settings)
     yield check_database(settings)
     yield check_redis(settings)
     yield check_rasa(settings)

@@ -86,6 +86,18 @@ def _json_object(env: Mapping[str, str], name: str, default: str) -> str:
     return value
 
 
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    import ipaddress
+
+    values = tuple(v.strip() for v in _str(env, name, "").split(",") if v.strip())
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise SettingsError(f"{name}: {value!r} is not an IP address or network (e.g. 10.0.0.0/8)") from None
+    return values
+
+
 def _secret(value: str) -> str:
     return "(set)" if value else "(empty)"
 
@@ -100,6 +112,7 @@ class Settings:
     redis_prefix: str
     rasa_url: str
     rasa_token: str = field(repr=False)
+    actions_token: str = field(repr=False)
     actions_url: str
     public_url: str
     twilio_api_url: str
@@ -130,6 +143,9 @@ class Settings:
     code_max_attempts: int
     list_news_delay_seconds: int
     reunion_poll_seconds: int
+    trusted_proxies: tuple[str, ...]
+    session_idle_seconds: int
+    session_max_seconds: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -154,6 +170,8 @@ class Settings:
             rasa_url=_url(env, "SHAML_RASA_URL", "http://127.0.0.1:5005", ("http", "https")),
             # Token for Rasa's HTTP API (rasa run --auth-token); its API is open without one.
             rasa_token=_str(env, "SHAML_RASA_TOKEN", ""),
+            # Token Rasa sends the action server (a header); empty derives one from SHAML_RASA_TOKEN.
+            actions_token=_str(env, "SHAML_ACTIONS_TOKEN", ""),
             # Rasa's action server (`shaml actions` listens on its port).
             actions_url=_url(env, "SHAML_ACTIONS_URL", "http://127.0.0.1:5055/webhook", ("http", "https")),
             # The address Twilio calls; webhook signatures are checked against it plus the path.
@@ -217,11 +235,17 @@ class Settings:
             list_news_delay_seconds=_int(env, "SHAML_LIST_NEWS_DELAY_SECONDS", 900, minimum=0),
             # Longest pause (seconds) between two steps of the match worker when nothing wakes it.
             reunion_poll_seconds=_int(env, "SHAML_REUNION_POLL_SECONDS", 1, minimum=1),
+            # Reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For the console believes.
+            trusted_proxies=_networks(env, "SHAML_TRUSTED_PROXIES"),
+            # Console session: logged out after this many seconds without a click (polling does not count).
+            session_idle_seconds=_int(env, "SHAML_SESSION_IDLE_SECONDS", 3600, minimum=60),
+            # Console session: logged out this many seconds after login, however active.
+            session_max_seconds=_int(env, "SHAML_SESSION_MAX_SECONDS", 43200, minimum=300),
         )
 
     def describe(self) -> list[tuple[str, str]]:
         """(name, value) pairs for display, with secrets masked."""
-        masked = {"rasa_token", "twilio_auth_token"}
+        masked = {"rasa_token", "actions_token", "twilio_auth_token"}
         return [
             (
                 f.name,

@@ -211,6 +211,9 @@ def mount_console(app: FastAPI, settings: Settings, gateway: Gateway) -> None:
         demo=settings.demo,
         upload_dir=settings.var_dir / "uploads",
         import_batch_size=settings.import_batch_size,
+        session_ttl=settings.session_idle_seconds,
+        session_max=settings.session_max_seconds,
+        trusted_proxies=settings.trusted_proxies,
     ))
 
 

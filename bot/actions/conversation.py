@@ -24,8 +24,13 @@ def message_metadata(tracker: Tracker) -> dict[str, Any]:
 
 
 def contact_id(tracker: Tracker) -> int | None:
-    """The contact's database id: from metadata, else the sender id (the gateway sends str(contact.id))."""
-    raw = message_metadata(tracker).get("contact_id", tracker.sender_id)
+    """The contact's database id: the conversation's sender id only (the gateway sends str(contact.id)).
+
+    A ``contact_id`` in the message metadata is ignored: metadata is whatever the caller of Rasa's
+    webhook put there, while the sender id names the tracker the whole conversation lives in, and
+    only the gateway can post to Rasa's signed channel (bot/rasa_channel.py).
+    """
+    raw = tracker.sender_id
     try:
         value = int(str(raw))
     except (TypeError, ValueError):

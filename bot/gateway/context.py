@@ -10,10 +10,15 @@ from typing import Any
 
 import redis
 from rq import Queue
+from rq.serializers import JSONSerializer
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels import CHANNEL_MODULES
 from bot.gateway.dialogue import Dialogue
+
+#: RQ jobs are JSON (a function name and a contact id), never pickles: whoever can write to Redis
+#: must not be able to run code in a worker by queueing a crafted pickle.
+JOB_SERIALIZER = JSONSerializer
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,7 @@ class Gateway:
     def queue(self, name: str) -> Queue:
         """The RQ queue ``inbound`` or ``outbox`` (names carry the Redis prefix)."""
         full = self.config.inbound_queue if name == "inbound" else self.config.outbox_queue
-        return Queue(full, connection=self.redis)
+        return Queue(full, connection=self.redis, serializer=JOB_SERIALIZER)
 
     def channel(self, contact_channel: str) -> Any:
         """The channel object that serves a contact channel."""

@@ -1,7 +1,8 @@
-"""The dialogue interface the router talks to, and its real backend: Rasa's REST channel over HTTP."""
+"""The dialogue interface the router talks to, and its real backend: Rasa's signed channel over HTTP."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import Any, Protocol
 import httpx
 
 from bot.gateway.errors import DialogueError
+from bot.internal_auth import channel_key, sign
 
 
 class RedactTokens(logging.Filter):
@@ -58,18 +60,20 @@ class Dialogue(Protocol):
 
 
 class RasaRestClient:
-    """Rasa's REST channel: ``POST {url}/webhooks/rest/webhook``.
+    """Rasa's signed channel (bot/rasa_channel.py): ``POST {url}/webhooks/shaml/webhook``.
 
     Rasa 3.6 does not protect channel webhooks with ``--auth-token`` (the token guards only the
-    server's own API routes), so the token is sent only to API calls such as :meth:`ready`, and
-    never put in a URL that might be logged. See docs/gateway.md.
+    server's own API routes), so each turn is signed instead: an HMAC over time and body with a
+    key derived from the token (bot/internal_auth.py). The token itself goes only to API calls
+    such as :meth:`ready`, and never into a URL that might be logged. See docs/gateway.md.
     """
 
-    WEBHOOK = "/webhooks/rest/webhook"
+    WEBHOOK = "/webhooks/shaml/webhook"
 
     def __init__(self, base_url: str, *, token: str = "", timeout: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
+        self._key = channel_key(token)
         if token:
             redact_http_logs()
         self._http = httpx.Client(timeout=timeout)
@@ -80,9 +84,9 @@ class RasaRestClient:
     def turn(self, sender: str, text: str, metadata: dict[str, Any]) -> list[Reply]:
         """One turn. Timeouts, refused connections and 5xx are retryable; other failures are not."""
         try:
-            response = self._http.post(
-                self.base_url + self.WEBHOOK, json={"sender": sender, "message": text, "metadata": metadata}
-            )
+            body = json.dumps({"sender": sender, "message": text, "metadata": metadata}).encode()
+            headers = {"Content-Type": "application/json", **sign(self._key, body)}
+            response = self._http.post(self.base_url + self.WEBHOOK, content=body, headers=headers)
         except httpx.TimeoutException:
             raise DialogueError("Rasa did not answer in time", retryable=True) from None
         except httpx.ConnectError:

@@ -30,6 +30,16 @@ AT_LEAST_ONCE = frozenset({"reply", "operator", "consent", "disclosure", "verifi
 #: Never resent after a crash mid-send: a second STOP confirmation, courtesy notice or paid template
 #: does more harm than a missing one.
 AT_MOST_ONCE = frozenset({"notice", "confirmation", "template"})
+#: What a verification message's body becomes once it was handed to the provider (or failed for
+#: good): the code is kept only as a hash on the registration, never in a message someone can read.
+#: The simulator is the exception: its "phone" is this table (demo mode only).
+CODE_PLACEHOLDER = "[verification code sent; not kept]"
+
+
+def scrub_code(message: Message, contact: Contact) -> None:
+    """Replace a verification message's body (the code) by :data:`CODE_PLACEHOLDER`, off the simulator."""
+    if message.kind == "verification" and contact.channel != "sim":
+        message.body = CODE_PLACEHOLDER
 
 #: Outbound statuses in delivery order; a status report never moves a message backwards.
 STATUS_RANK = {"queued": 0, "sending": 0, "waiting": 0, "accepted": 1, "sent": 2, "delivered": 3, "read": 4, "undelivered": 5, "failed": 5}
@@ -190,9 +200,11 @@ def _prepare(gateway: Gateway, contact_id: int) -> tuple[bool, Outgoing | None, 
             log.warning("message %s (%s) was mid-send when a worker stopped; sending again (at least once)", message.id, message.kind)
         if contact.opted_out and message.kind != "confirmation":
             message.status, message.error_code = "failed", "opted_out"
+            scrub_code(message, contact)
             return True, None, None
         if contact.erased_at is not None:
             message.status, message.error_code = "failed", "erased"
+            scrub_code(message, contact)
             return True, None, None
         if message.kind != "template" and not window_open(gateway, contact):
             closed_window(gateway, session, message, contact)
@@ -218,6 +230,13 @@ def _record_success(gateway: Gateway, message_id: int, result: SendResult) -> No
             .values(provider_id=result.provider_id, status=result.status, error_code=None, next_attempt_at=None, updated_at=utcnow())
             .execution_options(synchronize_session=False)
         )
+        session.execute(
+            update(Message)
+            .where(Message.id == message_id, Message.kind == "verification",
+                   Message.contact_id.in_(select(Contact.id).where(Contact.channel != "sim")))
+            .values(body=CODE_PLACEHOLDER)
+            .execution_options(synchronize_session=False)
+        )
     # A status report that arrived before this commit was parked in Redis; apply it now.
     early = gateway.redis.get(gateway.key("early-status", result.provider_id))
     if early:
@@ -239,6 +258,7 @@ def _record_failure(gateway: Gateway, message_id: int, error: SendError) -> None
             message.next_attempt_at = backoff(gateway, message.attempts)
             log.info("message %s: %s; retry %d of %d", message.id, error.reason, message.attempts, gateway.config.max_attempts - 1)
             return
+        scrub_code(message, contact)
         if error.code == "21610":
             message.status = "failed"
             opt_out(session, contact.id)

@@ -100,7 +100,7 @@ def relay_turn(gateway: Gateway, message: Message, contact: Contact) -> Outcome 
 
 def ask_rasa(gateway: Gateway, message: Message, contact: Contact) -> Outcome:
     """One Rasa turn. Returns the replies, or a retry/failure outcome when Rasa cannot answer."""
-    metadata = {"channel": contact.channel, "contact_id": contact.id, "language": contact.language}
+    metadata = {"channel": contact.channel, "language": contact.language}
     try:
         replies = gateway.dialogue.turn(str(contact.id), (message.body or "")[:MAX_TURN_CHARS], metadata)
     except DialogueError as exc:

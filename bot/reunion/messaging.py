@@ -9,6 +9,7 @@ from typing import Protocol
 from rq import Queue
 from sqlalchemy.orm import Session
 
+from bot.gateway.context import JOB_SERIALIZER
 from bot.gateway.outbox import queue_message
 from bot.models import Contact, Message
 from bot.reunion.texts import render
@@ -52,7 +53,7 @@ class RqOutboxWaker:
     """Enqueues the gateway's outbox job (``bot.gateway.jobs.run_outbox``) for each contact."""
 
     def __init__(self, redis_client, prefix: str) -> None:  # type: ignore[no-untyped-def]
-        self._queue = Queue(f"{prefix}outbox", connection=redis_client)
+        self._queue = Queue(f"{prefix}outbox", connection=redis_client, serializer=JOB_SERIALIZER)
 
     def wake(self, contact_ids: Iterable[int]) -> None:
         """Enqueue one outbox wake-up per distinct contact."""

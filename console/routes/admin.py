@@ -13,11 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from bot.models import AuditEvent, Operator
-from console import audit
+from console import approvals, audit
 from console.auth import MIN_PASSWORD_LENGTH, ROLES, generate_password, hash_password
 from console.csvsafe import rows_csv, to_csv
 from console.render import render
-from console.security import Actor, NotFound, admin_required, csrf_protect, deps_of
+from console.security import Actor, Forbidden, NotFound, admin_required, csrf_protect, deps_of
 
 router = APIRouter()
 
@@ -156,16 +156,51 @@ def _audit_pages(deps: Any, action: str) -> Iterator[str]:
         before = rows[-1][0].id
 
 
-@router.get("/audit.csv")
-async def audit_csv(request: Request, action: str = "", actor: Actor = Depends(admin_required)) -> Response:
-    """The audit log as CSV, streamed; no cell can start a spreadsheet formula. The export is audited."""
+#: The subject of an export request (one kind of export today: the audit log).
+EXPORT_SUBJECT = "audit"
+
+
+@router.post("/audit/export", dependencies=[Depends(csrf_protect)])
+async def audit_export_request(request: Request, actor: Actor = Depends(admin_required)) -> Response:
+    """Four eyes on exports: the first admin's press asks; another admin's press approves it, and the
+    asker may then download the CSV once."""
     deps = deps_of(request)
 
-    def note() -> None:
-        with deps.factory() as db, db.begin():
-            audit.record(db, "audit_export", operator_id=actor.id, detail={"action": action or None})
+    def work() -> str:
+        try:
+            with deps.factory() as db, db.begin():
+                granted = approvals.request_or_approve(db, "export_audit", EXPORT_SUBJECT, actor.id)
+        except approvals.SamePerson:
+            return "err_same_person"
+        return "approval_requested" if granted is None else "approved"
 
-    await run_in_threadpool(note)
+    outcome = await run_in_threadpool(work)
+    rows, actions = await run_in_threadpool(_audit_rows, deps, "", None, PAGE)
+    next_before = rows[-1][0].id if len(rows) == PAGE else None
+    return render(request, "audit.html", {"rows": rows, "actions": actions, "action": "", "next_before": next_before,
+                                          "notice_key": None if outcome == "err_same_person" else outcome,
+                                          "error_key": outcome if outcome == "err_same_person" else None},
+                  status_code=409 if outcome == "err_same_person" else 200)
+
+
+@router.get("/audit.csv")
+async def audit_csv(request: Request, action: str = "", actor: Actor = Depends(admin_required)) -> Response:
+    """The audit log as CSV, streamed; no cell can start a spreadsheet formula. Needs another admin's
+    approval of this admin's request, spent by this download; the export is audited."""
+    deps = deps_of(request)
+
+    def note() -> bool:
+        with deps.factory() as db, db.begin():
+            grant = approvals.granted_to(db, "export_audit", EXPORT_SUBJECT, actor.id)
+            if grant is None:
+                return False
+            approvals.use(db, "export_audit", EXPORT_SUBJECT, grant, actor.id)
+            audit.record(db, "audit_export", operator_id=actor.id, detail={"action": action or None,
+                                                                          "approved_by": int(grant.operator_id or 0)})
+            return True
+
+    if not await run_in_threadpool(note):
+        raise Forbidden()
     return StreamingResponse(iterate_in_threadpool(_audit_pages(deps, action[:50])),
                              media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": 'attachment; filename="shaml-audit.csv"'})

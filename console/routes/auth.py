@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.models import Operator
 from console import audit
-from console.auth import verify_password
+from console.auth import client_address, verify_password
 from console.i18n import LANGUAGES
 from console.render import render
 from console.security import (
@@ -40,7 +40,8 @@ def _check(request: Request, username: str, password: str) -> tuple[Operator | N
     """(operator, throttled): the operator when the password is right and the account active."""
     deps = deps_of(request)
     throttle = request.app.state.throttle
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request.client.host if request.client else None,
+                              request.headers.get("x-forwarded-for"), deps.trusted_proxies)
     if throttle.blocked(username, address):
         log.warning("console login refused: too many failures for this username or address")
         with deps.factory() as db, db.begin():

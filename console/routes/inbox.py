@@ -11,12 +11,14 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.jobs import wake_outbox
 from bot.models import Operator, Registration, SearchRequest
-from console import audit
+from console import access, audit
 from console import conversations as conv
 from console.canned import CANNED
+from console.i18n import known_error
 from console.render import render
 from console.security import (
     Actor,
+    Forbidden,
     NotFound,
     admin_required,
     csrf_protect,
@@ -28,19 +30,28 @@ router = APIRouter()
 log = logging.getLogger(__name__)
 
 
+def _visible_inbox(db, actor: Actor):  # type: ignore[no-untyped-def]
+    """The inbox as this actor may see it: an operator sees the queue and their own conversations."""
+    rows = conv.inbox(db)
+    if actor.sees_all:
+        return rows
+    return [r for r in rows if r.operator_id is None or r.operator_id == actor.id]
+
+
 @router.get("/inbox")
 async def inbox_page(request: Request, actor: Actor = Depends(operator_required)) -> Response:
     """Escalated conversations with their reason and waiting time; the table refreshes itself."""
     deps = deps_of(request)
-    rows = await run_in_threadpool(lambda: _with_db(deps, conv.inbox))
-    return render(request, "inbox.html", {"rows": rows})
+    rows = await run_in_threadpool(lambda: _with_db(deps, _visible_inbox, actor))
+    notices = await run_in_threadpool(lambda: _with_db(deps, conv.override_notices, actor.id))
+    return render(request, "inbox.html", {"rows": rows, "notices": notices})
 
 
 @router.get("/inbox/rows")
 async def inbox_rows(request: Request, actor: Actor = Depends(operator_required)) -> Response:
     """The inbox table body alone, for polling."""
     deps = deps_of(request)
-    rows = await run_in_threadpool(lambda: _with_db(deps, conv.inbox))
+    rows = await run_in_threadpool(lambda: _with_db(deps, _visible_inbox, actor))
     return render(request, "inbox_rows.html", {"rows": rows})
 
 
@@ -74,42 +85,63 @@ def _conversation(deps, contact_id: int):  # type: ignore[no-untyped-def]
         }
 
 
+def _read(deps, actor: Actor, contact_id: int, *, polling: bool = False, reveal: bool = False):  # type: ignore[no-untyped-def]
+    """The conversation if this actor may see it (else None, as for one that does not exist), with the
+    read audited in the same transaction; a reveal of its numbers is audited as such."""
+    with deps.factory() as db, db.begin():
+        if conv.contact_or_none(db, contact_id) is None or not access.conversation_visible(db, actor.role, actor.id, contact_id):
+            return None
+        access.note_transcript_read(deps, db, actor.id, contact_id, polling=polling)
+        if reveal:
+            audit.record(db, "reveal_numbers", operator_id=actor.id, subject_type="contact", subject_id=contact_id)
+    return _conversation(deps, contact_id)
+
+
 @router.get("/conversations/{contact_id}")
 async def conversation_page(request: Request, contact_id: int, actor: Actor = Depends(operator_required)) -> Response:
-    """The full transcript with the reply box, canned replies and the case buttons."""
+    """The full transcript with the reply box, canned replies and the case buttons (numbers masked)."""
     deps = deps_of(request)
-    data = await run_in_threadpool(_conversation, deps, contact_id)
+    data = await run_in_threadpool(_read, deps, actor, contact_id)
     if data is None:
         raise NotFound()
+    return render(request, "conversation.html", {**data, "canned": CANNED, "outcomes": conv.OUTCOMES, "revealed": False,
+                                                  "error_key": known_error(request.query_params.get("error"))})
 
-    def note_view() -> None:
-        with deps.factory() as db, db.begin():
-            audit.record(db, "view_conversation", operator_id=actor.id, subject_type="contact", subject_id=contact_id)
 
-    await run_in_threadpool(note_view)
-    error = request.query_params.get("error")
-    return render(request, "conversation.html", {**data, "canned": CANNED, "outcomes": conv.OUTCOMES,
-                                                  "error_key": error if error and error.startswith("err_") else None})
+@router.post("/conversations/{contact_id}/reveal", dependencies=[Depends(csrf_protect)])
+async def conversation_reveal(request: Request, contact_id: int, actor: Actor = Depends(operator_required)) -> Response:
+    """Supervisors and admins: the same page with the numbers shown; the reveal is audited."""
+    if not actor.sees_all:
+        raise Forbidden()
+    deps = deps_of(request)
+    data = await run_in_threadpool(lambda: _read(deps, actor, contact_id, reveal=True))
+    if data is None:
+        raise NotFound()
+    return render(request, "conversation.html", {**data, "canned": CANNED, "outcomes": conv.OUTCOMES, "revealed": True,
+                                                  "error_key": None})
 
 
 @router.get("/conversations/{contact_id}/rows")
 async def conversation_rows(request: Request, contact_id: int, actor: Actor = Depends(operator_required)) -> Response:
-    """The transcript alone, for polling (new messages and delivery statuses)."""
+    """The transcript alone, for polling (new messages and delivery statuses); reads are audited."""
     deps = deps_of(request)
-    data = await run_in_threadpool(_conversation, deps, contact_id)
+    data = await run_in_threadpool(lambda: _read(deps, actor, contact_id, polling=True))
     if data is None:
         raise NotFound()
-    return render(request, "transcript.html", data)
+    return render(request, "transcript.html", {**data, "revealed": False})
 
 
 async def _act(request: Request, contact_id: int, fn, *args, wake: bool = False) -> Response:  # type: ignore[no-untyped-def]
-    """Run one conversation action in a transaction and go back to the conversation."""
+    """Run one conversation action in a transaction and go back to the conversation. A conversation
+    this actor may not see is not found, whatever the action."""
     deps = deps_of(request)
+    actor: Actor = request.state.actor
 
     def work() -> str | None:
         try:
             with deps.factory() as db, db.begin():
-                if conv.contact_or_none(db, contact_id) is None:
+                if conv.contact_or_none(db, contact_id) is None or not access.conversation_visible(
+                        db, actor.role, actor.id, contact_id):
                     return "err_not_found"
                 fn(db, contact_id, *args)
         except conv.ConversationError as exc:
@@ -129,7 +161,7 @@ async def _act(request: Request, contact_id: int, fn, *args, wake: bool = False)
         status = 400 if error in ("err_empty_reply", "err_reply_too_long", "err_no_template", "err_bad_outcome",
                                   "err_no_such_operator") else 409
         return render(request, "conversation.html", {**(data or {}), "canned": CANNED, "outcomes": conv.OUTCOMES,
-                                                      "error_key": error}, status_code=status)
+                                                      "revealed": False, "error_key": error}, status_code=status)
     return RedirectResponse(target, status_code=303)
 
 
@@ -164,7 +196,7 @@ async def template(request: Request, contact_id: int, actor: Actor = Depends(ope
 @router.post("/conversations/{contact_id}/handback", dependencies=[Depends(csrf_protect)])
 async def handback(request: Request, contact_id: int, actor: Actor = Depends(operator_required)) -> Response:
     """Return the conversation to the bot."""
-    return await _act(request, contact_id, lambda db, cid: conv.give_back(db, cid, actor.id))
+    return await _act(request, contact_id, lambda db, cid: conv.give_back(db, cid, actor.id, overrides=actor.sees_all))
 
 
 @router.post("/conversations/{contact_id}/resolve", dependencies=[Depends(csrf_protect)])
@@ -172,4 +204,4 @@ async def resolve(
     request: Request, contact_id: int, outcome: str = Form(""), actor: Actor = Depends(operator_required)
 ) -> Response:
     """Close the case with an outcome."""
-    return await _act(request, contact_id, lambda db, cid: conv.resolve(db, cid, actor.id, outcome))
+    return await _act(request, contact_id, lambda db, cid: conv.resolve(db, cid, actor.id, outcome, overrides=actor.sees_all))

@@ -168,6 +168,7 @@ async def import_preview(request: Request) -> Response:
         if not isinstance(file, UploadFile):
             raise imports.UploadError("err_upload_empty", "no file in the form")
         filename = (file.filename or "upload.csv")[:200]
+        await run_in_threadpool(imports.sweep_uploads, deps.upload_dir, deps.upload_max_age)
         info = await run_in_threadpool(imports.save_upload, deps.upload_dir, file.file, filename)
     except imports.UploadError as exc:
         batches = await run_in_threadpool(_batches, deps)

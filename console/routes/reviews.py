@@ -16,9 +16,10 @@ from starlette.concurrency import run_in_threadpool
 from bot.models import Match, Operator, Registration, SearchRequest
 from bot.reunion import review as reunion_review
 from bot.reunion import trust
-from console import audit
+from console import access, approvals, audit
+from console.i18n import known_error
 from console.render import render
-from console.security import Actor, NotFound, csrf_protect, deps_of, operator_required
+from console.security import Actor, Forbidden, NotFound, csrf_protect, deps_of, operator_required
 from matching.store import RegistryRow
 
 router = APIRouter()
@@ -89,33 +90,53 @@ async def review_page(request: Request, match_id: int, actor: Actor = Depends(op
     return render(request, "review.html", {**data, "error": None})
 
 
-async def _decide(request: Request, match_id: int, actor: Actor, note: str, fn: Any) -> Response:
+#: What a decision's page says when it is only a request so far (no error, status 202).
+REQUESTED = "requested"
+
+
+async def _decide(request: Request, match_id: int, actor: Actor, note: str, fn: Any, *, four_eyes: bool = False) -> Response:
     deps = deps_of(request)
     text = (note or "").strip()[:MAX_NOTE] or None
 
     def work() -> str | None:
         try:
             with deps.factory() as db, db.begin():
-                if db.get(Match, match_id) is None:
+                match = db.get(Match, match_id)
+                if match is None:
                     return "missing"
+                if four_eyes:
+                    if match.status != "review":
+                        raise reunion_review.ReviewError(f"match {match_id} is {match.status}, not waiting for review")
+                    if approvals.request_or_approve(db, "confirm_match", match_id, actor.id) is None:
+                        return REQUESTED
                 fn(db, match_id, actor.id, text)
         except reunion_review.ReviewError as exc:
             return str(exc)
+        except approvals.SamePerson:
+            return "err_same_person"
         return None
 
     error = await run_in_threadpool(work)
     if error == "missing":
         raise NotFound()
+    if error == REQUESTED:
+        data = await run_in_threadpool(_detail, deps, match_id)
+        return render(request, "review.html", {**(data or {}), "error": None, "notice_key": "approval_requested"},
+                      status_code=202)
     if error:
         data = await run_in_threadpool(_detail, deps, match_id)
-        return render(request, "review.html", {**(data or {}), "error": error}, status_code=409)
+        shown = "err_same_person" if error == "err_same_person" else error
+        return render(request, "review.html", {**(data or {}), "error": None if shown.startswith("err_") else shown,
+                                               "error_key": shown if shown.startswith("err_") else None},
+                      status_code=409)
     return RedirectResponse(f"/console/reviews/{match_id}", status_code=303)
 
 
 @router.post("/reviews/{match_id}/confirm", dependencies=[Depends(csrf_protect)])
 async def confirm(request: Request, match_id: int, note: str = Form(""), actor: Actor = Depends(operator_required)) -> Response:
-    """Same person: the consent flow continues (the released person is asked first)."""
-    return await _decide(request, match_id, actor, note, reunion_review.confirm)
+    """Same person: needs two accounts. The first press asks; another account's press confirms, and the
+    consent flow continues (the released person is asked first)."""
+    return await _decide(request, match_id, actor, note, reunion_review.confirm, four_eyes=True)
 
 
 @router.post("/reviews/{match_id}/reject", dependencies=[Depends(csrf_protect)])
@@ -124,51 +145,87 @@ async def reject(request: Request, match_id: int, note: str = Form(""), actor: A
     return await _decide(request, match_id, actor, note, reunion_review.reject)
 
 
-def _registration(deps: Any, registration_id: int, operator_id: int) -> dict[str, Any] | None:
+def _registration(deps: Any, registration_id: int, actor: Actor, *, reveal: bool = False) -> dict[str, Any] | None:
+    """The registration if this actor may see it (else None, as for one that does not exist); the read
+    is audited, and a reveal of the callback number is audited as such."""
     with deps.factory() as db, db.begin():
         reg = db.get(Registration, registration_id)
-        if reg is None:
+        if reg is None or not access.registration_visible(db, actor.role, registration_id):
             return None
         verifier = db.get(Operator, reg.verified_by) if reg.verified_by else None
-        # The callback number is shown here (the operator calls it to verify), so the view is audited.
-        audit.record(db, "view_registration", operator_id=operator_id, subject_type="registration",
+        audit.record(db, "view_registration", operator_id=actor.id, subject_type="registration",
                      subject_id=registration_id)
+        if reveal:
+            audit.record(db, "reveal_numbers", operator_id=actor.id, subject_type="registration",
+                         subject_id=registration_id)
+        request = approvals.pending(db, "verify_callback", str(registration_id))
+        asker = db.get(Operator, request.operator_id) if request is not None and request.operator_id else None
         vetted = trust.vetters(db, registration_id)
         db.flush()
         db.expunge_all()
-        return {"reg": reg, "verifier": verifier, "vetted": vetted}
+        return {"reg": reg, "verifier": verifier, "vetted": vetted, "revealed": reveal, "pending": request is not None,
+                "pending_by": (asker.display_name or asker.username) if asker else ""}
+
+
+def _registration_page(request: Request, data: dict[str, Any], *, error_key: str | None = None,
+                       notice_key: str | None = None, status_code: int = 200) -> Response:
+    return render(request, "registration.html", {**data, "error_key": error_key, "notice_key": notice_key},
+                  status_code=status_code)
 
 
 @router.get("/registrations/{registration_id}")
 async def registration_page(request: Request, registration_id: int, actor: Actor = Depends(operator_required)) -> Response:
-    """A released person's registration, with the button to verify the callback number by hand."""
-    data = await run_in_threadpool(_registration, deps_of(request), registration_id, actor.id)
+    """A released person's registration (callback masked), with the button to verify the callback number by hand."""
+    data = await run_in_threadpool(_registration, deps_of(request), registration_id, actor)
     if data is None:
         raise NotFound()
-    return render(request, "registration.html", {**data, "error": request.query_params.get("error")})
+    return _registration_page(request, data, error_key=known_error(request.query_params.get("error")))
+
+
+@router.post("/registrations/{registration_id}/reveal", dependencies=[Depends(csrf_protect)])
+async def registration_reveal(request: Request, registration_id: int, actor: Actor = Depends(operator_required)) -> Response:
+    """Supervisors and admins: the page with the callback number shown; the reveal is audited."""
+    if not actor.sees_all:
+        raise Forbidden()
+    data = await run_in_threadpool(lambda: _registration(deps_of(request), registration_id, actor, reveal=True))
+    if data is None:
+        raise NotFound()
+    return _registration_page(request, data)
 
 
 @router.post("/registrations/{registration_id}/verify", dependencies=[Depends(csrf_protect)])
 async def verify(request: Request, registration_id: int, actor: Actor = Depends(operator_required)) -> Response:
-    """The operator reached the callback number another way: the registration becomes active."""
+    """The callback number was reached another way: needs two accounts. The first press asks; another
+    account's press makes the registration active."""
     deps = deps_of(request)
 
     def work() -> str | None:
         try:
             with deps.factory() as db, db.begin():
-                if db.get(Registration, registration_id) is None:
+                reg = db.get(Registration, registration_id)
+                if reg is None or not access.registration_visible(db, actor.role, registration_id):
                     return "missing"
+                if reg.callback_verified_at is not None or reg.status == "withdrawn":
+                    raise reunion_review.ReviewError("err_cannot_verify")
+                if approvals.request_or_approve(db, "verify_callback", registration_id, actor.id) is None:
+                    return REQUESTED
                 reunion_review.verify_by_hand(db, registration_id, actor.id)
-        except reunion_review.ReviewError as exc:
-            return str(exc)
+        except reunion_review.ReviewError:
+            return "err_cannot_verify"
+        except approvals.SamePerson:
+            return "err_same_person"
         return None
 
     error = await run_in_threadpool(work)
     if error == "missing":
         raise NotFound()
     if error:
-        data = await run_in_threadpool(_registration, deps, registration_id, actor.id)
-        return render(request, "registration.html", {**(data or {}), "error": error}, status_code=409)
+        data = await run_in_threadpool(_registration, deps, registration_id, actor)
+        if data is None:
+            raise NotFound()
+        if error == REQUESTED:
+            return _registration_page(request, data, notice_key="approval_requested", status_code=202)
+        return _registration_page(request, data, error_key=error, status_code=409)
     return RedirectResponse(f"/console/registrations/{registration_id}", status_code=303)
 
 
@@ -191,6 +248,8 @@ async def vet(request: Request, registration_id: int, how: str = Form("call"), a
     if error == "missing":
         raise NotFound()
     if error:
-        data = await run_in_threadpool(_registration, deps, registration_id, actor.id)
-        return render(request, "registration.html", {**(data or {}), "error": error}, status_code=409)
+        data = await run_in_threadpool(_registration, deps, registration_id, actor)
+        if data is None:
+            raise NotFound()
+        return _registration_page(request, data, error_key="err_unknown", status_code=409)
     return RedirectResponse(f"/console/registrations/{registration_id}", status_code=303)

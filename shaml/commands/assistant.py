@@ -152,6 +152,8 @@ def _redis_lock_store(settings: Settings) -> dict[str, object]:
         # Rasa accepts only letters and digits here; anything else silently falls back to "lock:".
         "key_prefix": re.sub(r"[^A-Za-z0-9]", "", settings.redis_prefix) + "rasa",
     }
+    if parts.username:  # a Redis ACL user (deploy/ gives Shaml its own)
+        store["username"] = unquote(parts.username)
     if parts.password:
         store["password"] = unquote(parts.password)
     if parts.scheme == "rediss":
@@ -182,8 +184,12 @@ def endpoints_yaml(settings: Settings) -> str:
     """Rasa's endpoints from the settings: action server, SQL tracker store, Redis lock store."""
     import yaml
 
+    from bot.internal_auth import ACTIONS_HEADER, actions_token
+
     data = {
-        "action_endpoint": {"url": settings.actions_url},
+        # The action server answers only requests carrying this header (bot/actions/server.py).
+        "action_endpoint": {"url": settings.actions_url,
+                            "headers": {ACTIONS_HEADER: actions_token(settings.rasa_token, settings.actions_token)}},
         "tracker_store": _sql_tracker_store(settings),
         "lock_store": _redis_lock_store(settings),
     }
@@ -375,6 +381,9 @@ def register(cli: click.Group, bench: click.Group) -> None:
         settings = get_settings()
         if not settings.rasa_token:
             raise click.ClickException("SHAML_RASA_TOKEN is empty: Rasa's API would be open to anyone. Set a token.")
+        from shaml.safety import guard
+
+        guard(settings)
         if not model_path().exists():
             raise click.ClickException("no trained model: run `shaml train` first")
         if endpoints is None:
@@ -406,13 +415,21 @@ def register(cli: click.Group, bench: click.Group) -> None:
     @cli.command("actions")
     @click.option("--port", type=int, default=None, help="Port; default: the one in SHAML_ACTIONS_URL.")
     def actions_cmd(port: int | None) -> None:
-        """Start the action server in this process, with the database and the matcher wired in."""
-        from rasa_sdk.endpoint import run
-
+        """Start the action server in this process, with the database and the matcher wired in; it
+        answers only requests carrying the action server's token (sent by `shaml rasa`)."""
         from bot.actions import deps
+        from bot.actions.server import serve
+        from bot.internal_auth import actions_token
         from shaml.db import make_engine, session_factory
 
         settings = get_settings()
+        token = actions_token(settings.rasa_token, settings.actions_token)
+        if not token:
+            raise click.ClickException("SHAML_ACTIONS_TOKEN and SHAML_RASA_TOKEN are empty: the action server would "
+                                       "run any action for anyone. Set SHAML_RASA_TOKEN.")
+        from shaml.safety import guard
+
+        guard(settings)
         factory = session_factory(make_engine(settings.database_url))
         deps.configure(factory, _matcher(factory, settings))
         # The reunion workflow's actions (issue 6) take their limits from the same settings.
@@ -420,8 +437,7 @@ def register(cli: click.Group, bench: click.Group) -> None:
         from shaml.commands.reunion import reunion_config
 
         reunion_actions.configure(reunion_config(settings))
-        os.environ.setdefault("SANIC_WORKERS", "1")  # the deps live in this process
-        run("bot.actions", port=port or urlsplit(settings.actions_url).port or 5055, cors_origins=None)
+        serve(token, os.environ.get("SANIC_HOST", "0.0.0.0"), port or urlsplit(settings.actions_url).port or 5055)
 
 
 def _matcher(factory, settings: Settings):  # type: ignore[no-untyped-def]

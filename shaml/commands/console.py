@@ -1,4 +1,4 @@
-"""Operator accounts from the command line: ``shaml operator add NAME --role operator|admin``."""
+"""Operator accounts from the command line: ``shaml operator add NAME --role operator|supervisor|admin``."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def register(cli: click.Group, bench: click.Group) -> None:
 
     @operator.command("add")
     @click.argument("name")
-    @click.option("--role", type=click.Choice(["operator", "admin"]), default="operator", show_default=True)
+    @click.option("--role", type=click.Choice(["operator", "supervisor", "admin"]), default="operator", show_default=True)
     @click.option("--display-name", default="", help="Name shown in the console (Arabic is fine).")
     @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of generating one.")
     def operator_add(name: str, role: str, display_name: str, password_stdin: bool) -> None:
@@ -45,7 +45,7 @@ def register(cli: click.Group, bench: click.Group) -> None:
             messages = {
                 "err_bad_username": "the username may hold only lower-case Latin letters, digits, '.', '_' and '-'",
                 "err_short_password": "the password needs at least 10 characters",
-                "err_bad_role": "the role must be operator or admin",
+                "err_bad_role": "the role must be operator, supervisor or admin",
             }
             raise click.ClickException(messages.get(str(exc), str(exc))) from None
         except IntegrityError:

@@ -45,7 +45,10 @@ def run_worker(*, burst: bool = False, sweep: bool = True) -> None:
         from shaml.commands.reunion import start_reunion_thread
 
         start_reunion_thread(settings)
-    queues = [Queue(gateway.config.inbound_queue, connection=gateway.redis), Queue(gateway.config.outbox_queue, connection=gateway.redis)]
+    from bot.gateway.context import JOB_SERIALIZER
+
+    queues = [Queue(name, connection=gateway.redis, serializer=JOB_SERIALIZER)
+              for name in (gateway.config.inbound_queue, gateway.config.outbox_queue)]
     # SimpleWorker runs jobs in this process (no fork per job): the database pool and the Rasa and
     # Twilio connections are reused, and the database, not RQ, remembers what is unfinished.
     pause = 0.5
@@ -53,7 +56,7 @@ def run_worker(*, burst: bool = False, sweep: bool = True) -> None:
         while True:
             started = time.monotonic()
             try:
-                SimpleWorker(queues, connection=gateway.redis).work(
+                SimpleWorker(queues, connection=gateway.redis, serializer=JOB_SERIALIZER).work(
                     burst=burst, logging_level=settings.log_level, with_scheduler=False
                 )
                 return  # burst done, or asked to stop
@@ -83,7 +86,10 @@ def register(cli: click.Group, bench: click.Group) -> None:
         """The web service: Twilio webhooks, status callbacks, health checks (and the simulator in demo mode)."""
         import uvicorn
 
+        from shaml.safety import guard
+
         settings = get_settings()
+        guard(settings)
         uvicorn.run(
             "shaml.web:app_from_env",
             factory=True,
@@ -101,6 +107,9 @@ def register(cli: click.Group, bench: click.Group) -> None:
     @click.option("--burst", is_flag=True, help="Stop when the queues are empty (for scripts and tests).")
     def worker(processes: int, burst: bool) -> None:
         """Process inbound messages and send the outbox. Start several for more throughput; order holds."""
+        from shaml.safety import guard
+
+        guard(get_settings())
         if processes == 1:
             run_worker(burst=burst)
             return

@@ -14,6 +14,8 @@ from starlette.routing import Route
 from tests.console.conftest import csrf_of, escalated_contact, logged_in, registration, review_case
 
 # (method, path, who may use it): public = anyone, operator = operators and admins, admin = admins only,
+# supervisor = supervisors and admins, approved = an admin holding another admin's approval (tested in
+# tests/adversary/test_operators.py; here even an admin is refused without one),
 # simulator = admins (and anyone in demo mode, tested separately).
 ROUTES: list[tuple[str, str, str]] = [
     ("GET", "/login", "public"),
@@ -32,12 +34,14 @@ ROUTES: list[tuple[str, str, str]] = [
     ("POST", "/conversations/{contact_id}/template", "operator"),
     ("POST", "/conversations/{contact_id}/handback", "operator"),
     ("POST", "/conversations/{contact_id}/resolve", "operator"),
+    ("POST", "/conversations/{contact_id}/reveal", "supervisor"),
     ("GET", "/reviews", "operator"),
     ("GET", "/reviews/{match_id}", "operator"),
     ("POST", "/reviews/{match_id}/confirm", "operator"),
     ("POST", "/reviews/{match_id}/reject", "operator"),
     ("GET", "/registrations/{registration_id}", "operator"),
     ("POST", "/registrations/{registration_id}/verify", "operator"),
+    ("POST", "/registrations/{registration_id}/reveal", "supervisor"),
     ("GET", "/registry", "operator"),
     ("POST", "/registry/search", "operator"),
     ("GET", "/registry/records/{row_id}", "operator"),
@@ -51,7 +55,8 @@ ROUTES: list[tuple[str, str, str]] = [
     ("POST", "/operators", "admin"),
     ("POST", "/operators/{operator_id}/active", "admin"),
     ("GET", "/audit", "admin"),
-    ("GET", "/audit.csv", "admin"),
+    ("POST", "/audit/export", "admin"),
+    ("GET", "/audit.csv", "approved"),
     ("GET", "/audit/{event_id}", "admin"),
     ("GET", "/simulator", "simulator"),
     ("POST", "/simulator/send", "simulator"),
@@ -111,7 +116,7 @@ def test_every_route_for_every_role(app: Any, accounts, factory, role: str) -> N
         path = "/console" + fill(template, ids)
         response = call(client, method, path, token)
         allowed = level == "public" or (role == "operator" and level == "operator") or (
-            role == "admin" and level in ("operator", "admin", "simulator"))
+            role == "admin" and level in ("operator", "supervisor", "admin", "simulator"))
         where = f"{role} {method} {path} -> {response.status_code}"
         if allowed:
             assert response.status_code not in (401, 403), where

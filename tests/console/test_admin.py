@@ -12,7 +12,15 @@ from sqlalchemy import select
 from bot.models import AuditEvent, Match, Message, Operator
 from console.csvsafe import safe_cell, to_csv
 from matching.store import utcnow
-from tests.console.conftest import PASSWORD, escalated_contact, logged_in, login, post, review_case
+from tests.console.conftest import (
+    PASSWORD,
+    add_operator,
+    escalated_contact,
+    logged_in,
+    login,
+    post,
+    review_case,
+)
 
 
 @pytest.mark.parametrize(
@@ -83,8 +91,18 @@ def test_audit_log_and_formula_safe_export(app, accounts, factory, monkeypatch) 
     detail = samir.get(f"/console/audit/{event_id}").text
     assert "=HYPERLINK(\\&#34;http://evil\\&#34;)" in detail and "<pre" in detail
     assert samir.get("/console/audit/99999").status_code == 404
+    # Four eyes: samir's own request does not let him export; a second admin's approval does, once.
+    assert samir.get("/console/audit.csv").status_code == 403
+    assert post(samir, "/console/audit/export", page="/console/audit").status_code == 200
+    assert samir.get("/console/audit.csv").status_code == 403
+    assert post(samir, "/console/audit/export", page="/console/audit").status_code == 409  # not his to approve
+    add_operator(factory, "huda", "admin")
+    huda = logged_in(app, "huda")
+    assert post(huda, "/console/audit/export", page="/console/audit").status_code == 200
+    assert huda.get("/console/audit.csv").status_code == 403  # the approver did not ask
     exported = samir.get("/console/audit.csv")
     assert exported.status_code == 200 and "attachment" in exported.headers["content-disposition"]
+    assert samir.get("/console/audit.csv").status_code == 403  # spent
     rows = list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff"))))
     assert rows[0][:5] == ["id", "at", "actor_kind", "operator", "action"]
     for row in rows[1:]:

@@ -14,7 +14,7 @@ from console.auth import hash_password, verify_password
 from console.security import COOKIE
 from shaml.settings import Settings
 from shaml.web import create_app
-from tests.console.conftest import PASSWORD, console_env, csrf_of, logged_in, login, post
+from tests.console.conftest import NOWHERE, PASSWORD, console_env, csrf_of, logged_in, login, post
 
 
 def actions(factory) -> list[str]:  # type: ignore[no-untyped-def]
@@ -122,7 +122,72 @@ def test_cookies_are_secure_behind_https(db_url, redis_prefix, fake_twilio, fake
         assert "Secure" in c.get("/console/login").headers["set-cookie"]
         assert "Secure" in login(c, "rania").headers["set-cookie"]
         assert c.get("/console/inbox").status_code == 200
+        assert c.get("/console/inbox").headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
     gw.redis.close()
+
+
+def test_no_hsts_over_plain_http(client: TestClient) -> None:
+    assert "strict-transport-security" not in client.get("/console/login").headers
+
+
+def _stored_session(client: TestClient, app) -> tuple[str, dict]:  # type: ignore[no-untyped-def]
+    import json
+
+    sessions = next(r.app for r in app.routes if getattr(r, "path", "") == "/console").state.sessions
+    sid = client.cookies.get("shaml_console")
+    return sessions._key(sid), json.loads(sessions.client.get(sessions._key(sid)))
+
+
+def test_polling_does_not_keep_a_session_alive_and_login_has_an_absolute_lifetime(app, accounts) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    rania = logged_in(app, "rania")
+    key, data = _stored_session(rania, app)
+    store = next(r.app for r in app.routes if getattr(r, "path", "") == "/console").state.sessions
+    store.client.expire(key, 100)
+    assert rania.get("/console/inbox/rows").status_code == 200
+    assert store.client.ttl(key) <= 100  # a poll does not restart the idle clock
+    assert rania.get("/console/inbox").status_code == 200
+    assert store.client.ttl(key) > 100  # a click does
+    # Twelve hours after login the session ends, however busy the operator has been.
+    data["started"] -= 12 * 3600 + 1
+    store.client.set(key, json.dumps(data), ex=3600)
+    assert rania.get("/console/inbox").status_code == 303
+    assert store.client.get(key) is None
+
+
+def test_behind_a_trusted_proxy_the_throttle_sees_each_operator(db_url, redis_prefix, factory, accounts, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Five bad logins by one person behind the proxy lock out that person's address, not everyone's;
+    a client that is not the proxy cannot choose its address with X-Forwarded-For."""
+    from shaml.web import build_gateway
+
+    settings = Settings.from_env(console_env(db_url, redis_prefix, NOWHERE, NOWHERE, SHAML_VAR_DIR=str(tmp_path),
+                                             SHAML_TRUSTED_PROXIES="10.0.0.0/8"))
+    gw = build_gateway(settings, factory=factory)
+    app = create_app(settings, gateway=gw)
+    with TestClient(app, follow_redirects=False, client=("10.1.2.3", 4000)) as proxy:
+        for i in range(5):
+            proxy.headers["x-forwarded-for"] = "203.0.113.9"
+            assert login(proxy, f"guess{i}", "guess-guess-guess").status_code == 401
+        assert login(proxy, "samir", PASSWORD).status_code == 429  # the guesser's address is locked
+        proxy.headers["x-forwarded-for"] = "198.51.100.7, 10.1.2.3"  # another operator, through two hops
+        assert login(proxy, "samir", PASSWORD).status_code == 303
+    with TestClient(app, follow_redirects=False, client=("192.0.2.50", 4000)) as outsider:
+        for i in range(5):
+            outsider.headers["x-forwarded-for"] = f"198.51.100.{i}"  # a fresh address each try, it hopes
+            assert login(outsider, f"guess{i}", "guess-guess-guess").status_code == 401
+        assert login(outsider, "rania", PASSWORD).status_code == 429  # counted against its real address
+    gw.redis.close()
+
+
+def test_client_address_believes_only_trusted_proxies() -> None:
+    from console.auth import client_address
+
+    assert client_address("10.0.0.2", "1.2.3.4", ()) == "10.0.0.2"
+    assert client_address("10.0.0.2", "1.2.3.4", ("10.0.0.0/8",)) == "1.2.3.4"
+    assert client_address("10.0.0.2", "6.6.6.6, 1.2.3.4, 10.0.0.9", ("10.0.0.0/8",)) == "1.2.3.4"
+    assert client_address("8.8.8.8", "1.2.3.4", ("10.0.0.0/8",)) == "8.8.8.8"
+    assert client_address("10.0.0.2", None, ("10.0.0.0/8",)) == "10.0.0.2"
 
 
 def test_a_deactivated_account_loses_its_session(app, accounts, factory) -> None:  # type: ignore[no-untyped-def]

@@ -166,6 +166,11 @@ def test_review_and_confirm_a_match(page: Page, live: LiveServer, accounts, fact
     shot(page, "review-desktop-ar")
     page.set_viewport_size(PHONE)
     shot(page, "review-phone-ar")
+    # Four eyes: omar asked to confirm first; rania's press is the second pair of eyes that confirms.
+    from console import approvals
+
+    with factory() as db, db.begin():
+        approvals.request_or_approve(db, "confirm_match", case.match_id, int(accounts.other.id))
     page.fill("textarea[name=note]", "الأم وسنة الميلاد متطابقتان")
     page.click("#confirm")
     expect(page.locator("#decided")).to_contain_text("Rania")

@@ -181,3 +181,19 @@ def test_upload_problems_are_explained(app, accounts) -> None:  # type: ignore[n
     stolen = post(other, "/console/registry/import/run", {"token": token, "source": "ok", "map_0": "record_id",
                                                           "map_1": "full_name"}, page="/console/registry/import")
     assert stolen.status_code == 400 and "انتهت صلاحية الملف" in stolen.text
+
+
+def test_abandoned_previews_are_deleted(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An uploaded registry file left at the preview step (a closed tab) is deleted after an hour."""
+    import io
+    import os
+    import time
+
+    from console import imports
+
+    old = imports.save_upload(tmp_path, io.BytesIO("الاسم\nمحمد\n".encode()), "old.csv")
+    fresh = imports.save_upload(tmp_path, io.BytesIO("الاسم\nأحمد\n".encode()), "new.csv")
+    two_hours_ago = time.time() - 7200
+    os.utime(tmp_path / f"{old.token}.csv", (two_hours_ago, two_hours_ago))
+    assert imports.sweep_uploads(tmp_path, 3600) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{fresh.token}.csv"]

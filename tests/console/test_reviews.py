@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.models import AuditEvent, Match, Registration
-from tests.console.conftest import logged_in, post, registration, review_case
+from tests.console.conftest import add_operator, logged_in, post, registration, review_case
 
 
 def test_review_shows_both_sides_and_the_explanation(app, accounts, factory) -> None:  # type: ignore[no-untyped-def]
@@ -28,18 +28,27 @@ def test_review_shows_both_sides_and_the_explanation(app, accounts, factory) -> 
 def test_confirm_continues_the_consent_flow_once(app, accounts, factory) -> None:  # type: ignore[no-untyped-def]
     case = review_case(factory)
     rania, omar = logged_in(app, "rania"), logged_in(app, "omar")
-    done = post(rania, f"/console/reviews/{case.match_id}/confirm", {"note": "الأم متطابقة"}, page="/console/reviews")
+    # Four eyes: rania's press only asks; pressing again herself is refused; omar's press confirms.
+    asked = post(rania, f"/console/reviews/{case.match_id}/confirm", {"note": "الأم متطابقة"}, page="/console/reviews")
+    assert asked.status_code == 202 and 'id="notice"' in asked.text
+    again = post(rania, f"/console/reviews/{case.match_id}/confirm", page="/console/reviews")
+    assert again.status_code == 409
+    with factory() as db:
+        assert db.get(Match, case.match_id).status == "review"
+    done = post(omar, f"/console/reviews/{case.match_id}/confirm", {"note": "الأم متطابقة"}, page="/console/reviews")
     assert done.status_code == 303
     with factory() as db:
         match = db.get(Match, case.match_id)
-        assert (match.status, match.decided_by, match.note) == ("confirmed", accounts.operator.id, "الأم متطابقة")
+        assert (match.status, match.decided_by, match.note) == ("confirmed", accounts.other.id, "الأم متطابقة")
         event = db.execute(select(AuditEvent).where(AuditEvent.action == "match_confirmed")).scalar_one()
-        assert event.operator_id == accounts.operator.id
+        assert event.operator_id == accounts.other.id
         assert "الأم" not in str(event.detail)  # the note itself stays out of the audit trail
+        granted = db.execute(select(AuditEvent).where(AuditEvent.action == "approval_granted")).scalar_one()
+        assert granted.detail["requested_by"] == accounts.operator.id and granted.operator_id == accounts.other.id
     page = rania.get(f"/console/reviews/{case.match_id}").text
-    assert 'id="confirm"' not in page and "Rania" in page
+    assert 'id="confirm"' not in page and "Omar" in page
     # A second decision is refused: the first one stands.
-    late = post(omar, f"/console/reviews/{case.match_id}/reject", {"note": "لا"}, page="/console/reviews")
+    late = post(rania, f"/console/reviews/{case.match_id}/reject", {"note": "لا"}, page="/console/reviews")
     assert late.status_code == 409 and "only matches in review" in late.text
     with factory() as db:
         assert db.get(Match, case.match_id).status == "confirmed"
@@ -58,20 +67,34 @@ def test_reject(app, accounts, factory) -> None:  # type: ignore[no-untyped-def]
 
 def test_registration_view_and_hand_verification(app, accounts, factory) -> None:  # type: ignore[no-untyped-def]
     reg = registration(factory)
-    rania = logged_in(app, "rania")
-    page = rania.get(f"/console/registrations/{reg}").text
-    assert "+963933000111" in page and "بانتظار تأكيد الرقم" in page and 'id="verify"' in page
-    assert post(rania, f"/console/registrations/{reg}/verify").status_code == 303
+    add_operator(factory, "lina", "supervisor")
+    lina, samir, rania = logged_in(app, "lina"), logged_in(app, "samir"), logged_in(app, "rania")
+    # An operator sees only registrations behind a match in review: this one is not found for her.
+    assert rania.get(f"/console/registrations/{reg}").status_code == 404
+    page = lina.get(f"/console/registrations/{reg}").text
+    assert "+963933000111" not in page and "+963 9•• ••• •11" in page
+    assert "بانتظار تأكيد الرقم" in page and 'id="verify"' in page and 'id="reveal"' in page
+    shown = post(lina, f"/console/registrations/{reg}/reveal", page=f"/console/registrations/{reg}")
+    assert shown.status_code == 200 and "+963933000111" in shown.text
+    assert post(lina, f"/console/registrations/{reg}/verify", page=f"/console/registrations/{reg}").status_code == 202
+    with factory() as db:
+        assert db.get(Registration, reg).status == "pending_verification"
+    assert 'id="pending"' in samir.get(f"/console/registrations/{reg}").text
+    assert post(samir, f"/console/registrations/{reg}/verify", page=f"/console/registrations/{reg}").status_code == 303
     with factory() as db:
         row = db.get(Registration, reg)
-        assert (row.status, row.verified_by) == ("active", accounts.operator.id)
+        assert (row.status, row.verified_by) == ("active", accounts.admin.id)
         assert row.callback_verified_at is not None
         acts = list(db.execute(select(AuditEvent.action).order_by(AuditEvent.id)).scalars())
-    assert "view_registration" in acts and "registration_verified" in acts
-    after = rania.get(f"/console/registrations/{reg}").text
-    assert 'id="verify"' not in after and "Rania" in after
-    assert rania.get("/console/registrations/9999").status_code == 404
-    assert post(rania, "/console/registrations/9999/verify").status_code == 404
+    assert "view_registration" in acts and "registration_verified" in acts and acts.count("reveal_numbers") == 1
+    after = lina.get(f"/console/registrations/{reg}").text
+    assert 'id="verify"' not in after and "Samir" in after
+    assert lina.get("/console/registrations/9999").status_code == 404
+    assert post(lina, "/console/registrations/9999/verify", page="/console/inbox").status_code == 404
+    # A crafted ?error= link cannot put its words on the page.
+    crafted = lina.get(f"/console/registrations/{reg}", params={"error": "Call +1-555-0100 to unlock your account"}).text
+    assert "unlock your account" not in crafted and "+1-555-0100" not in crafted
+    assert '<p class="error" role="alert">تعذّر تنفيذ الطلب.</p>' in crafted
 
 
 def test_conversation_links_the_contacts_cases(app, accounts, factory) -> None:  # type: ignore[no-untyped-def]

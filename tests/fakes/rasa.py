@@ -1,4 +1,4 @@
-"""A fake Rasa server speaking the REST channel's JSON: records turns, answers by a script, fails on demand."""
+"""A fake Rasa server speaking the signed channel's JSON: records turns, answers by a script, fails on demand."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.internal_auth import channel_key, check
 from tests.fakes._server import FakeServer, QuietHandler
 
 
@@ -38,10 +39,14 @@ class _Handler(QuietHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         fake = self.fake
-        if self.path.split("?")[0] != "/webhooks/rest/webhook":
+        if self.path.split("?")[0] != "/webhooks/shaml/webhook":
             return self.reply(404, b"{}")
         fake.paths.append(self.path)
-        data = json.loads(self.body().decode("utf-8"))
+        raw = self.body()
+        if fake.token is not None and check(channel_key(fake.token), raw, self.headers):
+            fake.refused += 1
+            return self.reply(401, b'{"error": "unauthorized"}')
+        data = json.loads(raw.decode("utf-8"))
         turn = Turn(sender=str(data["sender"]), message=data["message"], metadata=data.get("metadata") or {})
         with fake.lock:
             failure = fake.failures.popleft() if fake.failures else None
@@ -59,8 +64,12 @@ class FakeRasa(FakeServer):
 
     handler_class = _Handler
 
-    def __init__(self, responder: Callable[[Turn], list[dict[str, Any]]] = echo, delay: float = 0.0) -> None:
+    def __init__(self, responder: Callable[[Turn], list[dict[str, Any]]] = echo, delay: float = 0.0,
+                 token: str | None = None) -> None:
         super().__init__()
+        #: When set, turns must be signed as Rasa's real channel (bot/rasa_channel.py) requires.
+        self.token = token
+        self.refused = 0
         self.responder = responder
         self.delay = delay
         self.turns: list[Turn] = []

@@ -9,10 +9,10 @@ from dataclasses import replace
 import pytest
 import redis
 from fastapi.testclient import TestClient
-from rq import Queue, SimpleWorker
+from rq import SimpleWorker
 
 from bot.gateway import jobs
-from bot.gateway.context import Gateway
+from bot.gateway.context import JOB_SERIALIZER, Gateway
 from bot.gateway.dialogue import RasaRestClient
 from shaml.settings import Settings
 from shaml.web import build_gateway, create_app
@@ -33,8 +33,8 @@ def fake_twilio() -> Iterator[FakeTwilio]:
 
 @pytest.fixture
 def fake_rasa() -> Iterator[FakeRasa]:
-    """A fake Rasa REST channel on a free port (echoes each message)."""
-    with FakeRasa() as fake:
+    """A fake Rasa channel on a free port (echoes each message); it refuses turns not signed with RASA_TOKEN."""
+    with FakeRasa(token=RASA_TOKEN) as fake:
         yield fake  # type: ignore[misc]
 
 
@@ -94,9 +94,9 @@ def client(settings: Settings, gateway: Gateway) -> Iterator[TestClient]:
 
 def run_worker(gw: Gateway) -> None:
     """Run every queued inbound and outbox job in this process until both queues are empty."""
-    queues = [Queue(gw.config.inbound_queue, connection=gw.redis), Queue(gw.config.outbox_queue, connection=gw.redis)]
+    queues = [gw.queue("inbound"), gw.queue("outbox")]
     for _ in range(20):
-        SimpleWorker(queues, connection=gw.redis).work(burst=True, logging_level="WARNING")
+        SimpleWorker(queues, connection=gw.redis, serializer=JOB_SERIALIZER).work(burst=True, logging_level="WARNING")
         if all(q.count == 0 for q in queues):
             return
 

@@ -106,7 +106,9 @@ def procs_for(pg_only_url, redis_prefix, fake_twilio, tmp_path) -> Iterator[Call
     made: list[Processes] = []
 
     def make(rasa: FakeRasa, **extra: str) -> Processes:
-        env = gateway_env(pg_only_url, redis_prefix, fake_twilio.url, rasa.url, SHAML_PUBLIC_URL=PUBLIC_URL, **extra)
+        # Real processes on PostgreSQL: not demo mode, which refuses a PostgreSQL database (shaml/safety.py).
+        env = gateway_env(pg_only_url, redis_prefix, fake_twilio.url, rasa.url, SHAML_PUBLIC_URL=PUBLIC_URL,
+                          SHAML_DEMO="false", **extra)
         procs = Processes(env, tmp_path)
         made.append(procs)
         return procs

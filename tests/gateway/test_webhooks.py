@@ -149,7 +149,7 @@ def test_webhook(case: Case, client, gateway, fake_rasa, fake_twilio, factory, l
         assert contact.last_inbound_at is not None
         for turn in fake_rasa.turns:
             assert turn.sender == str(contact.id)
-            assert turn.metadata == {"channel": contact.channel, "contact_id": contact.id, "language": "ar"}
+            assert turn.metadata == {"channel": contact.channel, "language": "ar"}
         assert [m.body for m in outbound] == case.replies
         assert all(m.status == "accepted" and m.reply_to_id == message.id for m in outbound)
         to = ("whatsapp:" if contact.channel == "whatsapp" else "") + contact.address
@@ -164,7 +164,7 @@ def test_rasa_token_is_not_sent_to_the_webhook(client, gateway, fake_rasa, logs)
     body, headers = signed_webhook(PUBLIC_URL, PATH, inbound_form(body="hi"))
     assert client.post(PATH, content=body, headers=headers).status_code == 200
     run_worker(gateway)
-    assert fake_rasa.paths == ["/webhooks/rest/webhook"]
+    assert fake_rasa.paths == ["/webhooks/shaml/webhook"]
     assert gateway.dialogue.ready()  # type: ignore[attr-defined]
     assert fake_rasa.status_queries and all("token=" in q for q in fake_rasa.status_queries)
 

@@ -29,7 +29,7 @@ from matching.csvfile import (
 )
 from matching.importer import import_csv
 from matching.store import ImportRowError, RegistryRow
-from tests.console.conftest import csrf_of, logged_in, post
+from tests.console.conftest import add_operator, csrf_of, logged_in, post
 
 HEADER = "record_id,full_name,birth_year\n"
 GOOD = "g1,محمد أحمد الخطيب,1985\n"
@@ -156,6 +156,10 @@ def test_no_export_starts_a_formula(app, admin, factory) -> None:  # type: ignor
     searched = post(samir, "/console/registry/search", {"name": "=1+1", "reason": reason}, page="/console/registry")
     assert searched.status_code == 200
     errors = samir.get(done.headers["location"] + "/errors.csv").text
+    # The export needs a second admin's approval of samir's request (four eyes).
+    assert post(samir, "/console/audit/export", page="/console/audit").status_code == 200
+    add_operator(factory, "huda", "admin")
+    assert post(logged_in(app, "huda"), "/console/audit/export", page="/console/audit").status_code == 200
     audit = samir.get("/console/audit.csv").text
     for export in (errors, audit):
         for row in _cells(export)[1:]:

@@ -73,10 +73,11 @@ class Server:
 
 @pytest.fixture
 def server(pg_only_url: str, redis_prefix: str, tmp_path: Path) -> Iterator[Server]:
-    """``shaml serve`` on a free port (demo mode, PostgreSQL, real Redis, fake Twilio and Rasa)."""
+    """``shaml serve`` on a free port (PostgreSQL, real Redis, fake Twilio and Rasa; not demo mode, which
+    refuses a PostgreSQL database)."""
     with FakeTwilio() as twilio, FakeRasa() as rasa:
         env = {**os.environ, **gateway_env(pg_only_url, redis_prefix, twilio.url, rasa.url,
-                                           SHAML_VAR_DIR=str(tmp_path / "var"))}
+                                           SHAML_VAR_DIR=str(tmp_path / "var"), SHAML_DEMO="false")}
         port = _free_port()
         log = tmp_path / "serve.log"
         proc = subprocess.Popen([SHAML, "serve", "--port", str(port)], env=env, stdout=log.open("wb"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import yaml
 from click.testing import CliRunner
 
+from bot.internal_auth import ACTIONS_HEADER, actions_token
 from shaml.cli import cli
 from shaml.commands.assistant import endpoints_yaml
 from shaml.settings import Settings
@@ -18,15 +19,19 @@ def test_endpoints_for_postgres_and_redis(tmp_path):
     settings = _settings(
         tmp_path,
         SHAML_DATABASE_URL="postgresql://shaml:s3cret@db.internal:6543/shaml",
-        SHAML_REDIS_URL="redis://:pw@cache.internal:6380/2",
+        SHAML_REDIS_URL="redis://shaml:pw@cache.internal:6380/2",
         SHAML_ACTIONS_URL="http://actions:5055/webhook",
+        SHAML_RASA_TOKEN="rasa-token-for-the-endpoints-test",
     )
     data = yaml.safe_load(endpoints_yaml(settings))
-    assert data["action_endpoint"] == {"url": "http://actions:5055/webhook"}
+    # Rasa sends the action server its token in a header (never the Rasa token itself).
+    token = actions_token("rasa-token-for-the-endpoints-test")
+    assert data["action_endpoint"] == {"url": "http://actions:5055/webhook", "headers": {ACTIONS_HEADER: token}}
+    assert token and "rasa-token-for-the-endpoints-test" not in token
     assert data["tracker_store"] == {"type": "SQL", "dialect": "postgresql", "url": "db.internal", "port": 6543,
                                      "db": "shaml", "username": "shaml", "password": "s3cret"}
     assert data["lock_store"] == {"type": "redis", "url": "cache.internal", "port": 6380, "db": 2,
-                                  "key_prefix": "shamlrasa", "password": "pw"}
+                                  "key_prefix": "shamlrasa", "username": "shaml", "password": "pw"}
 
 
 def test_sqlite_demo_keeps_rasa_trackers_in_their_own_file(tmp_path):

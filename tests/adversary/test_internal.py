@@ -1,0 +1,476 @@
+"""The attacker inside the network: a pod that can reach Rasa, the action server or Redis, but holds
+none of Shaml's secrets. Each test plays the forgery and asserts what it changed or disclosed: nothing.
+
+Rasa's channel and the action server run as their real Sanic apps (Rasa's own channel registration,
+rasa_sdk's own app) over ASGI; Redis is a private redis-server with an ACL user, started here (the
+shared test Redis keeps its own configuration).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import pickle
+import shutil
+import socket
+import subprocess
+import time
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+import yaml
+from rq import SimpleWorker
+from rq.serializers import DefaultSerializer
+from sanic import Sanic
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from bot.actions import deps
+from bot.contacts import get_or_create_contact
+from bot.gateway.context import JOB_SERIALIZER
+from bot.internal_auth import ACTIONS_HEADER, actions_token, channel_key, sign
+from bot.models import AuditEvent, Contact
+
+Sanic.test_mode = True  # several apps named alike in one process
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA_TOKEN = "internal-test-rasa-token-" + "k" * 16
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+class RecordingAgent:
+    """Stands in for Rasa's Agent behind the channel: remembers every message the channel let through."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_message(self, message: Any) -> None:
+        self.messages.append(message)
+        await message.output_channel.send_text_message(message.sender_id, "ok")
+
+
+def _rasa_app(agent: RecordingAgent) -> Sanic:
+    """A Sanic app with the channels of bot/assistant/credentials.yml, registered by Rasa's own code."""
+    from rasa.core.channels.channel import register
+    from rasa.core.run import create_http_input_channels
+
+    app = Sanic(f"rasa_{id(agent)}")
+    app.ctx.agent = agent
+    channels = create_http_input_channels(None, str(ROOT / "bot" / "assistant" / "credentials.yml"))
+    register(channels, app, route="/webhooks/")
+    return app
+
+
+async def _post_all(app: Sanic, requests: list[tuple[str, bytes, dict[str, str]]]) -> list[httpx.Response]:
+    await app._startup()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rasa") as client:
+        return [await client.post(path, content=body, headers=headers) for path, body, headers in requests]
+
+
+@pytest.fixture
+def rasa_env(shaml_env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    shaml_env.setenv("SHAML_RASA_TOKEN", RASA_TOKEN)
+    return shaml_env
+
+
+# --- Rasa's webhook ------------------------------------------------------------------------------
+
+
+def test_a_forged_turn_for_another_contact_reaches_no_conversation(rasa_env):
+    """The attacker posts "yes, I consent" as contact 42, every way Rasa's REST channel used to allow."""
+    agent = RecordingAgent()
+    turn = {"sender": "42", "message": "نعم موافق", "metadata": {"contact_id": 42, "channel": "whatsapp"}}
+    body = json.dumps(turn).encode()
+    genuine = json.dumps({"sender": "7", "message": "hello", "metadata": {}}).encode()
+    genuine_headers = {"Content-Type": "application/json", **sign(channel_key(RASA_TOKEN), genuine)}
+    forged_key = sign(channel_key("a-guessed-token-change-me"), body)
+    stale = sign(channel_key(RASA_TOKEN), body, now=time.time() - 3600)
+    replayed_signature = {"Content-Type": "application/json", **genuine_headers}
+    attempts = [
+        ("/webhooks/rest/webhook", body, {"Content-Type": "application/json"}),  # the old open channel
+        ("/webhooks/shaml/webhook", body, {"Content-Type": "application/json"}),  # unsigned
+        ("/webhooks/shaml/webhook", body, {"Content-Type": "application/json", **forged_key}),  # wrong key
+        ("/webhooks/shaml/webhook", body, {"Content-Type": "application/json", **stale}),  # an old signature
+        # A genuine signature over another body (the sender swapped): refused.
+        ("/webhooks/shaml/webhook", body, {"Content-Type": "application/json", **genuine_headers}),
+    ]
+    responses = asyncio.run(_post_all(_rasa_app(agent), [*attempts, ("/webhooks/shaml/webhook", genuine, genuine_headers),
+                                                          ("/webhooks/shaml/webhook", genuine, replayed_signature)]))
+    refused, (good, replay) = responses[:-2], responses[-2:]
+    assert [r.status_code for r in refused] == [404, 401, 401, 401, 401]
+    for response in refused:
+        assert "recipient_id" not in response.text and '"ok"' not in response.text
+    # The gateway's own signed turn goes through (the lock has a key), once: the same bytes again are a replay.
+    assert good.status_code == 200 and good.json() == [{"recipient_id": "7", "text": "ok"}]
+    assert replay.status_code == 401
+    assert [m.sender_id for m in agent.messages] == ["7"]
+
+
+def test_the_gateway_signs_what_the_channel_accepts(rasa_env):
+    """RasaRestClient's request, byte for byte, passes the channel's check; flip one byte and it does not."""
+    from bot.gateway.dialogue import RasaRestClient
+
+    captured: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        captured.append(request)
+        return httpx.Response(200, json=[])
+
+    client = RasaRestClient("http://rasa", token=RASA_TOKEN)
+    client._http = httpx.Client(transport=httpx.MockTransport(handler))
+    client.turn("12", "hello", {"channel": "sms", "language": "ar"})
+    (request,) = captured
+    assert request.url.path == "/webhooks/shaml/webhook" and "token" not in str(request.url)
+    agent = RecordingAgent()
+    tampered = request.content.replace(b'"12"', b'"13"')
+    headers = dict(request.headers)
+    results = asyncio.run(_post_all(_rasa_app(agent), [(request.url.path, tampered, headers),
+                                                       (request.url.path, request.content, headers)]))
+    assert [r.status_code for r in results] == [401, 200]
+    assert [m.sender_id for m in agent.messages] == ["12"]
+
+
+def test_rasa_will_not_start_its_channel_without_a_token(shaml_env):
+    from rasa.core.run import create_http_input_channels
+    from rasa.shared.exceptions import RasaException
+
+    from bot.rasa_channel import ChannelConfigError, SignedInput
+
+    credentials = str(ROOT / "bot" / "assistant" / "credentials.yml")
+    with pytest.raises(RasaException, match="SHAML_RASA_TOKEN"):  # unset: Rasa cannot fill the file
+        create_http_input_channels(None, credentials)
+    shaml_env.setenv("SHAML_RASA_TOKEN", "")
+    with pytest.raises(ChannelConfigError, match="SHAML_RASA_TOKEN is empty"):
+        create_http_input_channels(None, credentials)
+    with pytest.raises(ChannelConfigError):
+        SignedInput.from_credentials(None)
+
+
+# --- the action server ---------------------------------------------------------------------------
+
+
+def _action_call(sender: str, action: str = "action_stop", metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    latest = {"text": "stop", "intent": {"name": "stop", "confidence": 1.0}, "entities": [], "metadata": metadata or {}}
+    return {
+        "next_action": action, "sender_id": sender, "version": "3.6.0", "domain": {},
+        "tracker": {"sender_id": sender, "slots": {}, "latest_message": latest,
+                    "events": [{"event": "user", "text": "stop", "parse_data": latest}],
+                    "paused": False, "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen"},
+    }
+
+
+@pytest.fixture
+def two_contacts(pg_factory: sessionmaker) -> Iterator[tuple[int, int]]:
+    with pg_factory() as db, db.begin():
+        victim = get_or_create_contact(db, "whatsapp", "+963944000111")
+        attacker = get_or_create_contact(db, "sms", "+963955000222")
+        ids = (int(victim.id), int(attacker.id))
+    deps.configure(pg_factory, matcher=None)  # type: ignore[arg-type]
+    yield ids
+    deps.reset()
+
+
+def _opted_out(factory: sessionmaker) -> dict[int, bool]:
+    with factory() as db:
+        return {int(c.id): bool(c.opted_out) for c in db.execute(select(Contact)).scalars()}
+
+
+async def _call_actions(app: Sanic, calls: list[tuple[dict[str, Any], dict[str, str]]]) -> list[httpx.Response]:
+    await app._startup()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://actions") as client:
+        return [await client.post("/webhook", json=body, headers=headers) for body, headers in calls] + [
+            await client.get("/actions"), await client.get("/health")]
+
+
+def test_a_forged_action_call_runs_nothing(two_contacts, pg_factory):
+    """A pod posts Rasa's action call for the victim's conversation: opt them out so they hear nothing."""
+    from bot.actions.server import create_guarded_app
+
+    victim, _ = two_contacts
+    token = actions_token(RASA_TOKEN)
+    app = create_guarded_app(token)
+    forged = _action_call(str(victim))
+    responses = asyncio.run(_call_actions(app, [
+        (forged, {}),
+        (forged, {ACTIONS_HEADER: "change-me"}),
+        (forged, {ACTIONS_HEADER: RASA_TOKEN}),  # the Rasa API token is not the action server's
+    ]))
+    *refused, listing, health = responses
+    assert [r.status_code for r in refused] == [401, 401, 401]
+    assert all(r.json() == {"error": "unauthorized"} for r in refused)
+    assert listing.status_code == 401 and "action_" not in listing.text
+    assert health.status_code == 200
+    assert _opted_out(pg_factory)[victim] is False
+    with pg_factory() as db:
+        assert db.execute(select(AuditEvent).where(AuditEvent.action == "opt_out")).first() is None
+
+
+def test_actions_act_for_the_sender_never_the_metadata_contact(two_contacts, pg_factory):
+    """Rasa's own call (with the token) for the attacker's conversation, naming the victim in metadata:
+    the action opts out the sender, the conversation it was called for, and leaves the victim alone."""
+    from bot.actions.server import create_guarded_app
+
+    victim, attacker = two_contacts
+    app = create_guarded_app(actions_token(RASA_TOKEN))
+    call = _action_call(str(attacker), metadata={"contact_id": victim, "channel": "whatsapp"})
+    (response, _, _) = asyncio.run(_call_actions(app, [(call, {ACTIONS_HEADER: actions_token(RASA_TOKEN)})]))
+    assert response.status_code == 200
+    assert _opted_out(pg_factory) == {victim: False, attacker: True}
+
+
+# --- Redis ---------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def acl_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, str]]:
+    """A private redis-server configured as deploy/ configures it: no default user, one ACL user for Shaml."""
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is needed (it runs beside the tests' shared Redis)"
+    port, password = _free_port(), "acl-test-" + "p" * 24
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path_factory.mktemp("acl-redis")),
+         "--user", "default", "off",
+         "--user", "shaml", "on", f">{password}", "~*", "&*", "+@all"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        yield port, password
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_a_pod_without_the_redis_password_reads_and_writes_nothing(acl_redis):
+    port, password = acl_redis
+    shaml = redis.Redis.from_url(f"redis://shaml:{password}@127.0.0.1:{port}/0")
+    shaml.set("shaml:console:session:abc", json.dumps({"csrf": "x", "operator_id": 1, "role": "admin"}))
+    for url in (f"redis://127.0.0.1:{port}/0", f"redis://:wrong@127.0.0.1:{port}/0",
+                f"redis://shaml:change-me@127.0.0.1:{port}/0", f"redis://default:@127.0.0.1:{port}/0"):
+        intruder = redis.Redis.from_url(url, socket_timeout=2)
+        with pytest.raises((redis.AuthenticationError, redis.ResponseError)):
+            intruder.get("shaml:console:session:abc")  # read a session
+        with pytest.raises((redis.AuthenticationError, redis.ResponseError)):
+            intruder.set("shaml:console:session:forged", json.dumps({"operator_id": 1, "role": "admin"}))
+        intruder.close()
+    assert shaml.get("shaml:console:session:forged") is None
+    assert shaml.keys("*") == [b"shaml:console:session:abc"]
+
+
+def test_queued_jobs_are_json_and_a_planted_pickle_runs_nothing(acl_redis, tmp_path):
+    """Whoever can write to Redis plants an RQ job whose pickle opens a file when loaded. The worker's
+    JSON serializer never unpickles it; the same job under RQ's default (pickle) serializer runs the
+    attacker's code, which is what the test guards against."""
+    from bot.gateway.context import Gateway, GatewayConfig
+
+    port, password = acl_redis
+    conn = redis.Redis.from_url(f"redis://shaml:{password}@127.0.0.1:{port}/0")
+    gateway = Gateway(factory=None, redis=conn, dialogue=None, channels={},  # type: ignore[arg-type]
+                      config=GatewayConfig(redis_prefix="adv:"))
+    queue = gateway.queue("outbox")
+    job = queue.enqueue("bot.gateway.jobs.run_outbox", 5, result_ttl=0)
+    stored = zlib.decompress(conn.hget(f"rq:job:{job.id}", "data"))  # type: ignore[arg-type]
+    assert json.loads(stored)[0] == "bot.gateway.jobs.run_outbox" and json.loads(stored)[2] == [5]
+
+    marker = tmp_path / "attacker-was-here"
+
+    class Payload:
+        def __reduce__(self):  # type: ignore[no-untyped-def]
+            return (open, (str(marker), "w"))
+
+    conn.hset(f"rq:job:{job.id}", "data", zlib.compress(pickle.dumps(Payload())))
+    try:
+        SimpleWorker([queue], connection=conn, serializer=JOB_SERIALIZER).work(burst=True, logging_level="CRITICAL")
+    except Exception:  # noqa: BLE001 - refusing the job is the point; how RQ reports it does not matter here
+        pass
+    assert not marker.exists()
+    # Control: RQ's pickle serializer would have run it.
+    DefaultSerializer.loads(zlib.decompress(conn.hget(f"rq:job:{job.id}", "data")))  # type: ignore[arg-type]
+    assert marker.exists()
+    conn.flushdb()
+
+
+# --- deployment files ----------------------------------------------------------------------------
+
+
+def _kustomize() -> list[dict[str, Any]]:
+    assert shutil.which("kubectl"), "kubectl is needed to render the manifests"
+    done = subprocess.run(["kubectl", "kustomize", str(ROOT / "deploy" / "k8s")], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return [d for d in yaml.safe_load_all(done.stdout) if d]
+
+
+def _allowed(policies: list[dict[str, Any]], source: str, target: str, port: int) -> bool:
+    """Whether an ingress rule of some policy selecting ``target`` pods admits ``source`` pods on ``port``."""
+    for policy in policies:
+        selected = policy["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name")
+        if selected != target or "Ingress" not in policy["spec"]["policyTypes"]:
+            continue
+        for rule in policy["spec"].get("ingress", []):
+            ports = {p.get("port") for p in rule.get("ports", [])}
+            sources = {f.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/name")
+                       for f in rule.get("from", [])}
+            if port in ports and source in sources:
+                return True
+    return False
+
+
+def test_kustomize_output_closes_the_internal_network():
+    docs = _kustomize()
+    policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
+    default_deny = [p for p in policies if p["spec"]["podSelector"] == {}]
+    assert default_deny and {"Ingress", "Egress"} <= set(default_deny[0]["spec"]["policyTypes"])
+    assert not default_deny[0]["spec"].get("ingress") and not default_deny[0]["spec"].get("egress")
+    every = ("web", "worker", "rasa", "actions")
+    # Exactly the calls Shaml makes: the gateway (web, worker) to Rasa, Rasa to the action server.
+    for source in every:
+        assert _allowed(policies, source, "rasa", 5005) is (source in ("web", "worker")), source
+        assert _allowed(policies, source, "actions", 5055) is (source == "rasa"), source
+        assert not _allowed(policies, source, "worker", 8000)
+    # Egress: every app pod may reach PostgreSQL and Redis; only web and worker reach the internet (Twilio).
+    egress = {p["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name"): p for p in policies
+              if "Egress" in p["spec"]["policyTypes"] and p["spec"]["podSelector"]}
+    for name in every:
+        ports = {port.get("port") for rule in egress[name]["spec"]["egress"] for port in rule.get("ports", [])}
+        assert {5432, 6379} <= ports, name
+    assert 443 not in {port.get("port") for rule in egress["rasa"]["spec"]["egress"] for port in rule.get("ports", [])}
+
+
+def test_kustomize_output_holds_no_secret_with_example_values():
+    docs = _kustomize()
+    assert [d for d in docs if d["kind"] == "Secret"] == []
+    kustomization = yaml.safe_load((ROOT / "deploy" / "k8s" / "kustomization.yaml").read_text())
+    assert not any("secret" in r for r in kustomization["resources"])
+    assert "secretGenerator" not in kustomization
+    # The pods still read the Secret the operator creates (deploy/README.md says how).
+    for doc in docs:
+        if doc["kind"] == "Deployment":
+            assert {"secretRef": {"name": "shaml-secrets"}} in doc["spec"]["template"]["spec"]["containers"][0]["envFrom"]
+
+
+def test_compose_gives_redis_a_password_and_every_service_uses_it():
+    compose = yaml.safe_load((ROOT / "deploy" / "docker-compose.yml").read_text())
+    redis_service = compose["services"]["redis"]
+    command = " ".join(redis_service["command"])
+    assert "--user default off" in command and "--user shaml on >${REDIS_PASSWORD}" in command
+    assert "${REDIS_PASSWORD}" in " ".join(redis_service["healthcheck"]["test"])
+    shared = compose["x-shaml"]["environment"]
+    assert shared["SHAML_REDIS_URL"] == "redis://shaml:${REDIS_PASSWORD}@redis:6379/0"
+    example = (ROOT / "deploy" / ".env.example").read_text()
+    assert "REDIS_PASSWORD=" in example
+
+
+# --- a careless deployment -----------------------------------------------------------------------
+
+
+def _example_environment() -> dict[str, str]:
+    """What `kubectl apply` of the template Secret and the ConfigMap would give every pod."""
+    k8s = ROOT / "deploy" / "k8s"
+    env = dict(yaml.safe_load((k8s / "configmap.yaml").read_text())["data"])
+    env.update(yaml.safe_load((k8s / "secret.template.yaml").read_text())["stringData"])
+    return env
+
+
+def _compose_example_environment() -> dict[str, str]:
+    """What the compose file gives every service when deploy/.env is the example copied unchanged."""
+    example = dict(line.split("=", 1) for line in (ROOT / "deploy" / ".env.example").read_text().splitlines()
+                   if line and not line.startswith("#") and "=" in line)
+    shared = yaml.safe_load((ROOT / "deploy" / "docker-compose.yml").read_text())["x-shaml"]["environment"]
+    env = {**example}
+    for key, value in shared.items():
+        env[key] = value.replace("${POSTGRES_PASSWORD}", example["POSTGRES_PASSWORD"]).replace(
+            "${REDIS_PASSWORD}", example["REDIS_PASSWORD"])
+    return env
+
+
+@pytest.mark.parametrize("source", [_example_environment, _compose_example_environment])
+@pytest.mark.parametrize("command", [["serve"], ["worker"], ["actions"], ["rasa"]])
+def test_every_process_refuses_the_example_secrets(shaml_env, monkeypatch, source, command):
+    import uvicorn
+
+    from bot.actions import server
+    from shaml.cli import cli
+    from shaml.commands import gateway as gateway_commands
+    from shaml.settings import reset_settings
+
+    def started(*_: Any, **__: Any) -> None:
+        raise AssertionError("the process started with the example secrets")
+
+    monkeypatch.setattr(uvicorn, "run", started)
+    monkeypatch.setattr(server, "serve", started)
+    monkeypatch.setattr(gateway_commands, "run_worker", started)
+    env = source()
+    for key, value in env.items():
+        shaml_env.setenv(key, value)
+    reset_settings()
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 1, result.output
+    assert "refusing to start" in result.output and "SHAML_RASA_TOKEN is a placeholder" in result.output
+    assert "TWILIO_AUTH_TOKEN is a placeholder" in result.output
+    assert "SHAML_DATABASE_URL: its password is a placeholder" in result.output
+    assert "SHAML_REDIS_URL: its password is a placeholder" in result.output
+    # The refusal names each variable and never echoes a value.
+    for value in env.values():
+        if len(value) > 6 and value.lower() not in ("false", "true"):
+            assert value not in result.output, value
+
+
+@pytest.mark.parametrize("env, why", [
+    ({"SHAML_DATABASE_URL": "postgresql://shaml@db.internal:5432/shaml"}, "with a PostgreSQL database"),
+    ({"SHAML_PUBLIC_URL": "https://shaml.example.org"}, "with an https SHAML_PUBLIC_URL"),
+])
+def test_demo_mode_refuses_a_real_deployment(shaml_env, monkeypatch, env, why):
+    import uvicorn
+
+    from shaml.cli import cli
+    from shaml.settings import reset_settings
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: (_ for _ in ()).throw(AssertionError("started")))
+    shaml_env.setenv("SHAML_DEMO", "true")
+    for key, value in env.items():
+        shaml_env.setenv(key, value)
+    reset_settings()
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, ["serve"])
+    assert result.exit_code == 1 and why in result.output, result.output
+
+
+def test_a_well_configured_deployment_passes_the_check():
+    from shaml.safety import startup_problems
+    from shaml.settings import Settings
+
+    strong = "k" + "7Hq2-xZ9pL4mN8vB3cR6tY1wE5" * 2
+    settings = Settings.from_env({
+        "SHAML_DATABASE_URL": f"postgresql://shaml:{strong}@db.internal:5432/shaml",
+        "SHAML_REDIS_URL": f"redis://shaml:{strong}@redis.internal:6379/0",
+        "SHAML_RASA_TOKEN": strong, "TWILIO_AUTH_TOKEN": strong[:32], "SHAML_PUBLIC_URL": "https://shaml.example.org",
+    })
+    assert startup_problems(settings) == []
+    open_redis = Settings.from_env({"SHAML_REDIS_URL": "redis://redis.internal:6379/0", "SHAML_RASA_TOKEN": strong,
+                                    "TWILIO_AUTH_TOKEN": strong})
+    assert [p.split(" has no password")[0] for p in startup_problems(open_redis)] == ["SHAML_REDIS_URL"]
+    short = Settings.from_env({"SHAML_RASA_TOKEN": "abc123", "TWILIO_AUTH_TOKEN": strong})
+    assert startup_problems(short) == ["SHAML_RASA_TOKEN is shorter than 16 characters"]
