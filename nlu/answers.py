@@ -88,7 +88,7 @@ _KUNYA_WORDS = _f("ابو ام abu abou abo um umm oum em emm")
 
 # Words that show a sentence rather than a name (unsure: confirm before storing).
 _SENTENCE_WORDS = _f(
-    "في من على عن مع لما بس كان كانت مش مو ما لا هلق اليوم مبارح بدي عم رح اعتقل اعتقلوه اعتقلوها "
+    "في من عن مع لما بس كان كانت مش مو ما لا هلق اليوم مبارح بدي عم رح اعتقل اعتقلوه اعتقلوها "
     "سجن السجن مفقود عندي عنا الي اللي "
     "in on from at with when but was not no now today yesterday want detained arrested prison missing "
     "have has had who which"
@@ -108,6 +108,13 @@ def _fold(token: str) -> str:
     return normalise_for_matching(token.strip("-'’"))
 
 
+# Verbs of a wish after "الله" ("الله يطول بعمرها"); not يوسف or يحيى after عبد الله.
+_PRAYER_VERB = re.compile(
+    r"^(?:ي(?:رحم|فك|فرج|حمي|حفظ|سلم|خلي|طول|رد|رجع|جمع|عطي|سامح|تقبل|وفق|عين|صبر|هدي|شفي|رضي|فكه|كون)|"
+    r"y(?:e|i)?(?:r7|rh|fek|fok|fk|7m|7f|hm|hf|rd|rj|sal|khal|5al|twl|6awel)|bless|protect|keep|have|free|rest)"
+)
+
+
 def _remove_prayers(text: str) -> str:
     """The text without prayer phrases (word-aligned, in folded form, the original spelling kept)."""
     words = text.split()
@@ -122,7 +129,7 @@ def _remove_prayers(text: str) -> str:
                     keep[j] = False
     # "الله يطول بعمرها", "allah y7meeh": God and a verb of wishing end the clause's name.
     for i in range(len(words) - 1):
-        if folded[i] in ("الله", "allah", "alla", "allah", "god", "may") and re.match(r"^(ي|y|bless|protect|keep|have|free|rest)", folded[i + 1]):
+        if folded[i] in ("الله", "allah", "alla", "god", "may") and _PRAYER_VERB.match(folded[i + 1]):
             for j in range(i, len(words)):
                 if re.search(r"[،,.;:!?؟؛]", words[j - 1] if j > i else ""):
                     break
@@ -192,12 +199,13 @@ def read_name(text: str, *, kunya_allowed: bool = False, allow_unknown: bool = T
     kunya_only = False
     if not kunya_allowed:
         words, _dropped = _strip_kunya(words)
-        kunya_only = len(words) == 2 and _fold(words[0]) in _KUNYA_WORDS
+        # "أبو بكر" is a given name, not a kunya.
+        kunya_only = len(words) == 2 and _fold(words[0]) in _KUNYA_WORDS and not is_given_name(" ".join(words))
     letters = sum(len(_LETTER.findall(w)) for w in words)
     if letters < 2:
         return Reading(None, raw, True, role)
     value = " ".join(words)[:200]
-    sentence = any(_fold(w) in _SENTENCE_WORDS for w in words) or len(words) > 5
+    sentence = any(_fold(w) in _SENTENCE_WORDS for w in words) or len(words) > 7
     sure = not sentence and not kunya_only and (len(candidates) == 1 or _has_intro(raw))
     return Reading(value, raw, sure, role)
 
@@ -433,15 +441,27 @@ _FEMALE_NAMES: frozenset[str] | None = None
 _MALE_NAMES: frozenset[str] | None = None
 
 
-def name_is_female(name: str | None) -> bool | None:
-    """True when the first word is a woman's given name in data/names/, False for a man's, None if unknown or both."""
+def _load_names() -> tuple[frozenset[str], frozenset[str]]:
     global _FEMALE_NAMES, _MALE_NAMES
-    if not name:
-        return None
     if _FEMALE_NAMES is None or _MALE_NAMES is None:
         _FEMALE_NAMES, _MALE_NAMES = _given_names("given_female.tsv"), _given_names("given_male.tsv")
+    return _FEMALE_NAMES, _MALE_NAMES
+
+
+def is_given_name(text: str) -> bool:
+    """True when the whole text is a given name of data/names/ in any of its spellings ("أبو بكر")."""
+    female, male = _load_names()
+    key = normalise_for_matching(text)
+    return key in female or key in male
+
+
+def name_is_female(name: str | None) -> bool | None:
+    """True when the first word is a woman's given name in data/names/, False for a man's, None if unknown or both."""
+    if not name:
+        return None
+    females, males = _load_names()
     first = normalise_for_matching(name.split()[0]) if name.split() else ""
-    female, male = first in _FEMALE_NAMES, first in _MALE_NAMES
+    female, male = first in females, first in males
     if female == male:
         return None
     return female

@@ -41,6 +41,7 @@ _SHARE_WORDS = {
 }
 
 
+_ARABIZI_DIGITS = re.compile(r"(?<=[A-Za-z'])[235789]|[235789](?=[A-Za-z'])")
 _KUNYA_FIRST = ("ابو", "أبو", "ام", "أم", "abu", "abou", "abo", "um", "umm", "oum", "em", "emm")
 
 
@@ -68,7 +69,8 @@ def read_name_answer(
     name = reading.value if isinstance(reading.value, str) else None
     if name is None:
         return Reading(None, raw, role=reading.role)
-    letters = _LETTERS.findall(name)
+    # Arabizi writes letters with digits ("3la2", "9al7"): inside a Latin word they count as letters.
+    letters = _LETTERS.findall(name) + _ARABIZI_DIGITS.findall(name)
     words = [w for w in name.split() if _LETTERS.search(w)]
     # Mostly letters: a name is not a sentence of digits and symbols.
     if len(letters) < 2 or len(letters) < 0.6 * len(name.replace(" ", "")) or yes_no(name) is not None:
