@@ -162,8 +162,8 @@ PREFIXES = ("لو سمحت ", "مرحبا، ", "يا اخي ", "يا جماعة 
 SUFFIXES = (" لو سمحت", " الله يخليكن", " ضروري", " ؟", " 🙏", " please", " asap", " thanks", " plz", " yslamo", " !!", "")
 
 
-def _decorated(text: str, rng: random.Random) -> list[str]:
-    return [f"{rng.choice(PREFIXES)}{text}{rng.choice(SUFFIXES)}".strip() for _ in range(2)]
+def _decorated(text: str, rng: random.Random, n: int = 2) -> list[str]:
+    return [f"{rng.choice(PREFIXES)}{text}{rng.choice(SUFFIXES)}".strip() for _ in range(n)]
 
 
 def _expand(template: str, rng: random.Random, n: int) -> list[str]:
@@ -187,7 +187,7 @@ def _is_dev(template: str) -> bool:
     return int(hashlib.sha256(template.encode()).hexdigest(), 16) % 3 == 0
 
 
-def generate(split: str, per_template: int, seed: int = 17) -> list[tuple[str, str]]:
+def generate(split: str, per_template: int, seed: int = 17, decorations: int = 2) -> list[tuple[str, str]]:
     """(topic, message) pairs of one split ("train" or "dev"), deterministic for a seed."""
     rng = random.Random(f"{seed}-{split}")
     seen: set[str] = set()
@@ -197,7 +197,7 @@ def generate(split: str, per_template: int, seed: int = 17) -> list[tuple[str, s
             if _is_dev(template) != (split == "dev"):
                 continue
             for plain in _expand(template, rng, per_template):
-                for text in (plain, *_decorated(plain, rng)):
+                for text in (plain, *_decorated(plain, rng, decorations)):
                     if text not in seen:
                         seen.add(text)
                         out.append((topic, text))
@@ -206,7 +206,9 @@ def generate(split: str, per_template: int, seed: int = 17) -> list[tuple[str, s
 
 def train_examples(per_template: int = 1) -> list[str]:
     """Out-of-scope training examples (from the train templates only)."""
-    return [text for _topic, text in generate("train", per_template)]
+    # One plain and one decorated message per train template: enough out-of-scope text to hold on
+    # real messages without drowning the in-scope intents (held-out macro-F1 fell to 0.86 with three).
+    return [text for _topic, text in generate("train", per_template, decorations=1)]
 
 
 def dev_examples(per_template: int = 80) -> list[tuple[str, str]]:

@@ -30,6 +30,9 @@ def parse_texts(model: Path, texts: list[str]) -> list[str]:
     """The intent the trained model (with its deterministic rules) gives each text; loads it once."""
     from rasa.core.agent import Agent
 
+    from shaml.commands.assistant import configure_rasa_logging
+
+    configure_rasa_logging("WARNING")  # unconfigured, Rasa prints every parsed message at DEBUG
     agent = Agent.load(str(model))
 
     async def parse_all() -> list[str]:

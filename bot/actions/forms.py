@@ -17,7 +17,7 @@ from bot.actions.searches import contact_address
 from bot.contacts import set_language
 from nlu.answers import ROLES, Reading, name_is_female, read_birth_year, refine_role
 from nlu.keywords import is_refusal, yes_no
-from nlu.text import detect_language, menu_choice, requested_language
+from nlu.text import detect_language, is_arabizi, menu_choice, requested_language
 
 log = logging.getLogger(__name__)
 
@@ -303,7 +303,7 @@ class ActionAskSearchConfirm(Action):
         if tracker.get_slot("fix_field_asked"):
             dispatcher.utter_message(response="utter_ask_which_field", fields=parsing.field_list(SEARCH_FIELDS, language))
             return []
-        summary = parsing.search_summary(tracker.current_slot_values(), language)
+        summary = parsing.search_summary(tracker.current_slot_values(), language, sms=bool(tracker.get_slot("sms")))
         dispatcher.utter_message(response="utter_search_summary", summary=summary)
         return []
 
@@ -321,7 +321,7 @@ class ActionAskRegistrationConfirm(Action):
         if tracker.get_slot("fix_field_asked"):
             dispatcher.utter_message(response="utter_ask_which_field", fields=parsing.field_list(REGISTRATION_FIELDS, language))
             return []
-        summary = parsing.registration_summary(tracker.current_slot_values(), language)
+        summary = parsing.registration_summary(tracker.current_slot_values(), language, sms=bool(tracker.get_slot("sms")))
         dispatcher.utter_message(response="utter_registration_summary", summary=summary)
         return []
 
@@ -342,6 +342,15 @@ class ValidateSlotMappings(ValidationAction):
         stored = conversation.message_metadata(tracker).get("language")
         value = detected or current or (stored if stored in ("ar", "en") else "ar")
         return {"language": value}
+
+    def extract_arabizi_offered(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Slots:
+        """Someone writing Arabic in Latin letters is told once that we answer in Arabic letters, and offered English."""
+        if tracker.get_slot("arabizi_offered") or tracker.get_slot("language") == "en":
+            return {}
+        if not is_arabizi(conversation.latest_text(tracker)):
+            return {}
+        dispatcher.utter_message(response="utter_arabizi_choice")
+        return {"arabizi_offered": True}
 
     def validate_language(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Slots:
         """Remember a change of language on the contact, so the gateway passes it next time."""

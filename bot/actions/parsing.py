@@ -220,8 +220,34 @@ def relationship_text(value: str | None, language: str) -> str | None:
         return value
 
 
-def search_summary(slots: Mapping[str, Any], language: str) -> str:
-    """The details a family gave, one per line, to confirm before the search is kept."""
+#: UCS-2 characters an SMS summary may take: two segments (134) less the question around it.
+SMS_SUMMARY_BUDGET = 112
+
+
+def sms_summary(slots: Mapping[str, Any], language: str, *, budget: int = SMS_SUMMARY_BUDGET) -> str:
+    """The summary on one short line for SMS: the longest names cut with "…" until it fits two segments."""
+    lab = _labels(language)
+    gov = _value(slots, "governorate")
+    parts = [
+        str(_value(slots, "person_name") or lab["unknown"]),
+        f"{lab['father']} {_value(slots, 'father_name') or '-'}",
+        f"{lab['mother']} {_value(slots, 'mother_name') or '-'}",
+        str(_value(slots, "birth_year") or "-"),
+        governorate_label(gov, language) if gov else "-",
+    ]
+    sep = ", " if language == "en" else "، "
+    while len(sep.join(parts)) > budget:
+        longest = max(range(len(parts)), key=lambda i: len(parts[i]))
+        if len(parts[longest]) <= 4:
+            break
+        parts[longest] = parts[longest][: max(3, len(parts[longest]) - (len(sep.join(parts)) - budget) - 1)].rstrip() + "…"
+    return sep.join(parts)
+
+
+def search_summary(slots: Mapping[str, Any], language: str, *, sms: bool = False) -> str:
+    """The details a family gave, one per line, to confirm before the search is kept (one short line on SMS)."""
+    if sms:
+        return sms_summary(slots, language)
     lab = _labels(language)
     lines = _identity_lines(slots, language)
     if _value(slots, "detention"):
@@ -233,8 +259,10 @@ def search_summary(slots: Mapping[str, Any], language: str) -> str:
     return "\n".join(lines)
 
 
-def registration_summary(slots: Mapping[str, Any], language: str) -> str:
+def registration_summary(slots: Mapping[str, Any], language: str, *, sms: bool = False) -> str:
     """The details a released detainee gave, one per line, to confirm before they are stored."""
+    if sms:
+        return sms_summary(slots, language)
     lab = _labels(language)
     lines = _identity_lines(slots, language)
     if _value(slots, "callback_number"):

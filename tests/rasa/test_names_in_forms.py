@@ -71,6 +71,9 @@ def parsed() -> Iterator[dict[str, dict[str, Any]]]:
     assert MODEL.exists(), "no trained model: run `shaml train` first"
     from rasa.core.agent import Agent
 
+    from shaml.commands.assistant import configure_rasa_logging
+
+    configure_rasa_logging("WARNING")  # the names are personal data: not in a debug log
     agent = Agent.load(str(MODEL))
     texts = sorted({name for _q, name in CASES})
 
