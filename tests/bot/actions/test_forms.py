@@ -229,3 +229,26 @@ def test_arabizi_is_arabic_and_sms_uses_short_replies(wired, contact, domain):
     tracker = make_tracker(contact.id, "bdi dawer 3a a5i", "search_person", slots={"language": "en"}, metadata={"channel": "sms"}, language="en")
     slots = slot_events(_mappings(tracker, domain))
     assert slots["language"] == "ar" and slots["sms"] is True
+
+
+def test_an_arabizi_writer_is_offered_english_once(domain):
+    action = ValidateSlotMappings()
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(7, "ana emmo, baddi dawer 3a ibni", "search_person")
+    assert action.extract_arabizi_offered(dispatcher, tracker, domain) == {"arabizi_offered": True}
+    assert responses(dispatcher.messages) == ["utter_arabizi_choice"]
+    again = CollectingDispatcher()
+    offered = make_tracker(7, "shu sar", "check_status", slots={"arabizi_offered": True})
+    assert action.extract_arabizi_offered(again, offered, domain) == {} and again.messages == []
+    arabic = CollectingDispatcher()
+    assert action.extract_arabizi_offered(arabic, make_tracker(7, "بدي دور على ابني", "search_person"), domain) == {}
+
+
+def test_the_search_starts_knowing_the_searcher_is_a_parent(domain):
+    from bot.actions.actions import ActionResetForms
+
+    _messages, events = run(ActionResetForms(), make_tracker(7, "بدي دور على ابني", "search_person"), domain)
+    assert slot_events(events)["relationship"] == "parent"
+    # Her own name then makes her the mother.
+    _m, result = _validate(ValidateSearchForm(), "searcher_name", "سوسن", make_tracker(7, "سوسن", "out_of_scope", slots={"relationship": "parent"}), domain)
+    assert (result["searcher_name"], result["relationship"]) == ("سوسن", "mother")
