@@ -98,6 +98,8 @@ class SearchRequest(Base):
     detention_date = Column(String(50), nullable=True)
     searcher_name = Column(String(200), nullable=True)
     relationship = Column(String(100), nullable=True)
+    # The words typed where they differ from the value read ({"father_name": "ابوه عبدالقادر الله يرحمو"}).
+    raw_answers = Column(JSON, nullable=True)
     consent_at = Column(DateTime(timezone=True), nullable=True)
     # Last time the match worker matched this search; NULL means "not yet" (bot.reunion.worker).
     matched_at = Column(DateTime(timezone=True), nullable=True)
@@ -120,6 +122,8 @@ class Registration(Base):
     birth_year = Column(Integer, nullable=True)
     governorate = Column(String(200), nullable=True)
     callback_address = Column(String(32), nullable=False)  # E.164
+    # The words typed where they differ from the value read, for operators.
+    raw_answers = Column(JSON, nullable=True)
     callback_verified_at = Column(DateTime(timezone=True), nullable=True)
     verification_code_hash = Column(String(128), nullable=True)
     verification_sent_at = Column(DateTime(timezone=True), nullable=True)

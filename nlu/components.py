@@ -26,6 +26,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu.evidence import asks_for_person, asks_to_stop, has_domain_evidence
 from nlu.keywords import asks_erasure, has_distress
 from nlu.text import fold, is_number_only, menu_choice, normalise_token
 
@@ -34,6 +35,9 @@ MENU_INTENTS = {1: "search_person", 2: "register_released", 3: "request_human"}
 
 #: Entity carrying a bare digit (any script) as "1".."9": numbered questions in forms read it.
 MENU_CHOICE_ENTITY = "menu_choice"
+
+#: The lowest confidence at which the runner-up replaces an intent refused for lack of evidence.
+NEXT_INTENT_FLOOR = 0.1
 
 #: Intents a bare number (a year, an age, a phone number) must never be read as.
 NOT_FOR_NUMBERS = ("request_human", "stop", "delete_data")
@@ -105,6 +109,11 @@ class KeywordIntentRules(GraphComponent):
       ``request_human``, ``stop`` or ``delete_data``; the next intent in the ranking is used.
     - ``delete_data`` needs a word of an erasure request (``nlu.keywords.ERASURE_WORDS``): a
       name or other answer the model took for one gets the next intent in the ranking.
+    - ``request_human`` needs a word asking for a person, ``stop`` a word about messages, and
+      ``search_person`` / ``register_released`` a word of the domain (detention, prison, missing,
+      release, searching, a relative): see nlu.evidence. A name is never an intent, and an
+      everyday message never starts a search or opts anyone out. Otherwise the next intent in the
+      ranking that has its evidence is used, else out_of_scope.
     """
 
     @classmethod
@@ -158,16 +167,35 @@ class KeywordIntentRules(GraphComponent):
             self._set_intent(message, "request_human")
             return
         current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-        if is_number_only(text) and current in NOT_FOR_NUMBERS:
-            self._next_intent(message, NOT_FOR_NUMBERS)
-        elif current == "delete_data" and not asks_erasure(text):
-            self._next_intent(message, ("delete_data",))
+        refused = self._refused(text)
+        if current in refused:
+            self._next_intent(message, refused)
+
+    @staticmethod
+    def _refused(text: str) -> tuple[str, ...]:
+        """The intents this message lacks the evidence for."""
+        refused = list(NOT_FOR_NUMBERS) if is_number_only(text) else []
+        if not asks_erasure(text):
+            refused.append("delete_data")
+        if not asks_for_person(text):
+            refused.append("request_human")
+        if not asks_to_stop(text):
+            refused.append("stop")
+        if not has_domain_evidence(text):
+            refused += ["search_person", "register_released"]
+        return tuple(refused)
 
     def _next_intent(self, message: Message, refused: tuple[str, ...]) -> None:
-        """The best-ranked intent not in ``refused`` (never the fallback), else out_of_scope."""
+        """The best-ranked intent not in ``refused`` (never the fallback), else out_of_scope.
+
+        A confident guess that lacked its evidence leaves nothing to trust: when the next intent is
+        far below the fallback threshold, the message is out of scope.
+        """
         for ranked in message.get("intent_ranking", []) or []:
             name = ranked.get(INTENT_NAME_KEY)
             if name not in refused and name != "nlu_fallback":
+                if float(ranked.get(PREDICTED_CONFIDENCE_KEY) or 0.0) < NEXT_INTENT_FLOOR:
+                    break
                 message.set(INTENT, dict(ranked), add_to_output=True)
                 return
         self._set_intent(message, "out_of_scope")

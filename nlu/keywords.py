@@ -69,9 +69,9 @@ DISTRESS = (
 #: data has one (tests/nlu/test_keywords_lexicon.py), and no name in data/names/ does.
 ERASURE_WORDS = (
     "حذف", "مسح", "محو", "امحو", "تمحو", "شيل", "ازال", "ازيل", "تحتفظ", "تضل",
-    "معلومات", "بيانات", "رقمي", "سجل", "حساب", "طلبي", "الطلب",
+    "معلومات", "بيانات", "رقمي", "سجل", "طلبي", "الطلب",
     "delete", "erase", "remove", "wipe", "clear", "forget", "rid of", "deleted",
-    "data", "info", "detail", "record", "account", "number",
+    "data", "info", "detail", "record", "number",
     "7zef", "7thef", "7ze", "m7o", "msa7", "mse7", "ma3lom", "bayan",
 )
 _ERASURE_F = tuple(normalise_for_matching(w) for w in ERASURE_WORDS)
@@ -102,6 +102,19 @@ _SKIP = {
 }
 
 
+#: "I don't want to talk about this": a pause in the middle of a form, never an opt-out.
+_REFUSAL = {
+    "ما بدي احكي", "مابدي احكي", "ما بدي احكي بهالموضوع", "ما بدي احكي عن هالموضوع", "ما بدي اتكلم",
+    "مابدي اتكلم", "ما بدي جاوب", "مابدي جاوب", "ما بدي قول", "لا اريد التحدث", "لا اريد الحديث",
+    "لا اريد التكلم", "لا اريد الاجابه", "لا ارغب بالحديث", "لا ارغب في الحديث", "مش قادر احكي",
+    "مو قادر احكي", "ما بقدر احكي", "مابقدر احكي", "بعدين بحكي", "مش هلق", "مو هلق",
+    "i don't want to talk", "i dont want to talk", "don't want to talk", "dont want to talk",
+    "i don't want to answer", "i dont want to answer", "i can't talk about this", "i cant talk about this",
+    "not now", "i'd rather not say", "rather not say", "i can't do this", "i cant do this",
+    "ma badi e7ki", "mabadi e7ki", "ma bde e7ki", "ma bdi e7ki", "mabde e7ke", "ma badi 2ol", "mesh halla2",
+}
+
+
 def _folded(words: set[str] | tuple[str, ...]) -> frozenset[str]:
     return frozenset(normalise_for_matching(w) for w in words)
 
@@ -109,6 +122,7 @@ def _folded(words: set[str] | tuple[str, ...]) -> frozenset[str]:
 _YES_F, _NO_F, _UNKNOWN_F, _SKIP_F, _DISTRESS_F = (
     _folded(_YES), _folded(_NO), _folded(_UNKNOWN), _folded(_SKIP), _folded(DISTRESS)
 )
+_REFUSAL_F = _folded(_REFUSAL)
 _NO_PHRASES = _folded({"مش صح", "مو صح", "غلط", "not correct", "wrong"})
 
 
@@ -165,3 +179,9 @@ def asks_erasure(text: str) -> bool:
     """True when the message has a word of an erasure request (see ERASURE_WORDS)."""
     clean = _clean(text)
     return any(word in clean for word in _ERASURE_F)
+
+
+def is_refusal(text: str) -> bool:
+    """True when the message declines to go on talking ("ما بدي احكي بهالموضوع", "I don't want to talk")."""
+    clean = _clean(text).replace("’", "'")
+    return clean in _REFUSAL_F or _has_phrase(clean, _REFUSAL_F)

@@ -12,18 +12,20 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.actions import conversation, deps, reunion, searches
-from bot.actions.forms import FORM_SLOTS
+from bot.actions.forms import FORM_SLOTS, FORM_STATE_SLOTS
 from bot.contacts import escalate, opt_out
 from bot.reunion.status import check_status
 from bot.reunion.texts import render
+from nlu.answers import read_role
 from nlu.keywords import has_distress, yes_no
 
 log = logging.getLogger(__name__)
 
 Events = list[dict[str, Any]]
 
-#: Failed turns in a row (not understood, or out of scope) after which a person takes over.
-ESCALATE_AFTER_FAILED_TURNS = 2
+#: Failed turns in a row (not understood, or out of scope) at which a person is offered, then takes over.
+OFFER_HUMAN_AFTER_FAILED_TURNS = 2
+ESCALATE_AFTER_FAILED_TURNS = 3
 
 #: What the gateway can read in a reply's ``custom`` field (the database stays authoritative).
 SIGNAL_ESCALATED = {"shaml": "escalated"}
@@ -31,7 +33,7 @@ SIGNAL_OPTED_OUT = {"shaml": "opted_out"}
 
 
 def _reset_forms() -> Events:
-    return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("failed_asks", 0.0)]
+    return [SlotSet(slot, None) for slot in (*FORM_SLOTS, *FORM_STATE_SLOTS)] + [SlotSet("failed_asks", 0.0)]
 
 
 def _search_done() -> Events:
@@ -66,8 +68,9 @@ class ActionResetForms(Action):
         return "action_reset_forms"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
-        """Resets the slots; says nothing."""
-        return _reset_forms() + [SlotSet("need_details", None), SlotSet("search_id", None)]
+        """Resets the slots; says nothing. "بدي دور على ابني" already says the searcher is a parent."""
+        role = read_role(conversation.latest_text(tracker))
+        return _reset_forms() + [SlotSet("need_details", None), SlotSet("search_id", None), SlotSet("relationship", role)]
 
 
 class ActionSubmitSearch(Action):
@@ -188,7 +191,8 @@ class ActionEscalate(Action):
 
 
 class ActionFallback(Action):
-    """A message not understood (or out of scope): a kind reply and the menu; the second in a row goes to a person."""
+    """A message not understood (or out of scope): what Shaml does and the menu; the second in a row
+    offers a person, the third hands over to one."""
 
     def name(self) -> str:
         """Action name in the domain."""
@@ -197,7 +201,8 @@ class ActionFallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         """See the class docstring."""
         contact = conversation.contact_id(tracker)
-        if conversation.failed_turns_in_a_row(tracker) >= ESCALATE_AFTER_FAILED_TURNS:
+        failed = conversation.failed_turns_in_a_row(tracker)
+        if failed >= ESCALATE_AFTER_FAILED_TURNS:
             try:
                 _hand_over(dispatcher, contact, "failed_turns")
             except (SQLAlchemyError, ValueError, deps.NotConfigured):
@@ -207,7 +212,10 @@ class ActionFallback(Action):
             dispatcher.utter_message(response="utter_out_of_scope")
         else:
             dispatcher.utter_message(response="utter_fallback")
-        dispatcher.utter_message(response="utter_menu")
+        if failed >= OFFER_HUMAN_AFTER_FAILED_TURNS:
+            dispatcher.utter_message(response="utter_offer_person")
+        else:
+            dispatcher.utter_message(response="utter_menu")
         # Also Rasa's core fallback: wait for the user, never predict again after it.
         return [FollowupAction("action_listen")]
 

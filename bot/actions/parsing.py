@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.contacts import AddressError, normalise_address
+from nlu.answers import ROLES, Reading, read_birth_year, read_name, read_relationship, role_label
 from nlu.keywords import is_skip, is_unknown, yes_no
-from nlu.lexicon import find_governorate, find_relationship, governorate_label, relationship_label
+from nlu.lexicon import find_governorate, governorate_label, relationship_label
 from nlu.text import (
     ascii_digits,
-    extract_age,
     extract_year,
     has_arabic,
     is_number_only,
@@ -41,6 +41,10 @@ _SHARE_WORDS = {
 }
 
 
+_ARABIZI_DIGITS = re.compile(r"(?<=[A-Za-z'])[235789]|[235789](?=[A-Za-z'])")
+_KUNYA_FIRST = ("ابو", "أبو", "ام", "أم", "abu", "abou", "abo", "um", "umm", "oum", "em", "emm")
+
+
 def clean_text(text: str) -> str:
     """The answer with spaces collapsed, cut at :data:`MAX_TEXT` characters."""
     return " ".join((text or "").split())[:MAX_TEXT]
@@ -48,33 +52,41 @@ def clean_text(text: str) -> str:
 
 def parse_name(text: str, *, min_words: int = 1, allow_unknown: bool = False) -> str | None:
     """A person's name: letters in any script (Arabizi digits allowed), ``min_words`` words or more."""
-    if allow_unknown and is_unknown(text):
-        return UNKNOWN
-    name = clean_text(text)
-    letters = _LETTERS.findall(name)
-    if len(letters) < 2 or is_number_only(name) or yes_no(name) is not None:
-        return None
+    reading = read_name_answer(text, min_words=min_words, allow_unknown=allow_unknown)
+    return reading.value if isinstance(reading.value, str) else None
+
+
+def read_name_answer(
+    text: str, *, min_words: int = 1, allow_unknown: bool = False, kunya_allowed: bool = False, kunya_is_name: bool = False
+) -> Reading:
+    """The name read out of an answer (see nlu.answers.read_name), with the checks a name must pass."""
+    if is_unknown(text):
+        return Reading(UNKNOWN if allow_unknown else None, clean_text(text))
+    raw = clean_text(text)
+    if is_number_only(raw) or yes_no(raw) is not None:
+        return Reading(None, raw)
+    reading = read_name(raw, kunya_allowed=kunya_allowed, allow_unknown=False)
+    name = reading.value if isinstance(reading.value, str) else None
+    if name is None:
+        return Reading(None, raw, role=reading.role)
+    # Arabizi writes letters with digits ("3la2", "9al7"): inside a Latin word they count as letters.
+    letters = _LETTERS.findall(name) + _ARABIZI_DIGITS.findall(name)
     words = [w for w in name.split() if _LETTERS.search(w)]
-    if len(words) < min_words:
-        return None
     # Mostly letters: a name is not a sentence of digits and symbols.
-    if len(letters) < 0.6 * len(name.replace(" ", "")):
-        return None
-    return name
+    if len(letters) < 2 or len(letters) < 0.6 * len(name.replace(" ", "")) or yes_no(name) is not None:
+        return Reading(None, raw, role=reading.role)
+    if len(words) < min_words:
+        # "ابني محمد": a sentence with too few name words left is asked again, not stored.
+        return Reading(None, raw, role=reading.role)
+    if kunya_is_name and not reading.sure and len(words) == 2 and words[0].lower() in _KUNYA_FIRST:
+        # "أم يوسف" alone is how many mothers name themselves.
+        return Reading(name, raw, True, reading.role)
+    return reading
 
 
 def parse_birth_year(text: str, *, today: dt.date | None = None) -> int | str | None:
-    """A birth year from "مواليد ١٩٨٥", "1985", "عمره 35" or "35 years"; UNKNOWN for "don't know"."""
-    if is_unknown(text):
-        return UNKNOWN
-    this_year = (today or dt.date.today()).year
-    year = extract_year(text)
-    if year is not None:
-        return year if 1900 <= year <= this_year - 10 else None
-    age = extract_age(text)
-    if age is not None and 10 <= age <= 110:
-        return this_year - age
-    return None
+    """A birth year from "مواليد ١٩٨٥", "مواليد ٨٢", "1985", "عمره 35" or "35 years"; UNKNOWN for "don't know"."""
+    return read_birth_year(text, today=today).value
 
 
 def parse_governorate(text: str) -> str | None:
@@ -109,15 +121,12 @@ def split_detention(answer: str | None) -> tuple[str | None, str | None]:
     return (place or None), date
 
 
-def parse_relationship(text: str) -> str | None:
-    """A relationship key ("brother", "son", …) or, when not in the lexicon, the words as written."""
-    found = find_relationship(text)
-    if found:
-        return found
-    answer = clean_text(text)[:100]
-    if len(_LETTERS.findall(answer)) < 2 or yes_no(answer) is not None:
+def parse_relationship(text: str, *, searcher_female: bool | None = None) -> str | None:
+    """The searcher's role (nlu.answers.ROLES key: mother, sibling…) or, when not known, the words as written."""
+    reading = read_relationship(clean_text(text), searcher_female=searcher_female)
+    if reading.value is None or yes_no(str(reading.value)) is not None:
         return None
-    return answer
+    return str(reading.value)
 
 
 def parse_yes_no(text: str, intent: str | None = None) -> bool | None:
@@ -203,14 +212,42 @@ def relationship_text(value: str | None, language: str) -> str | None:
     """A relationship slot value as words in the reply language."""
     if not value or value == UNKNOWN:
         return None
+    if value in ROLES:
+        return role_label(value, language)
     try:
         return relationship_label(value, language)
     except KeyError:
         return value
 
 
-def search_summary(slots: Mapping[str, Any], language: str) -> str:
-    """The details a family gave, one per line, to confirm before the search is kept."""
+#: UCS-2 characters an SMS summary may take: two segments (134) less the question around it.
+SMS_SUMMARY_BUDGET = 112
+
+
+def sms_summary(slots: Mapping[str, Any], language: str, *, budget: int = SMS_SUMMARY_BUDGET) -> str:
+    """The summary on one short line for SMS: the longest names cut with "…" until it fits two segments."""
+    lab = _labels(language)
+    gov = _value(slots, "governorate")
+    parts = [
+        str(_value(slots, "person_name") or lab["unknown"]),
+        f"{lab['father']} {_value(slots, 'father_name') or '-'}",
+        f"{lab['mother']} {_value(slots, 'mother_name') or '-'}",
+        str(_value(slots, "birth_year") or "-"),
+        governorate_label(gov, language) if gov else "-",
+    ]
+    sep = ", " if language == "en" else "، "
+    while len(sep.join(parts)) > budget:
+        longest = max(range(len(parts)), key=lambda i: len(parts[i]))
+        if len(parts[longest]) <= 4:
+            break
+        parts[longest] = parts[longest][: max(3, len(parts[longest]) - (len(sep.join(parts)) - budget) - 1)].rstrip() + "…"
+    return sep.join(parts)
+
+
+def search_summary(slots: Mapping[str, Any], language: str, *, sms: bool = False) -> str:
+    """The details a family gave, one per line, to confirm before the search is kept (one short line on SMS)."""
+    if sms:
+        return sms_summary(slots, language)
     lab = _labels(language)
     lines = _identity_lines(slots, language)
     if _value(slots, "detention"):
@@ -222,8 +259,10 @@ def search_summary(slots: Mapping[str, Any], language: str) -> str:
     return "\n".join(lines)
 
 
-def registration_summary(slots: Mapping[str, Any], language: str) -> str:
+def registration_summary(slots: Mapping[str, Any], language: str, *, sms: bool = False) -> str:
     """The details a released detainee gave, one per line, to confirm before they are stored."""
+    if sms:
+        return sms_summary(slots, language)
     lab = _labels(language)
     lines = _identity_lines(slots, language)
     if _value(slots, "callback_number"):
@@ -249,3 +288,19 @@ def as_text(value: Any) -> str | None:
     if value in (None, "", UNKNOWN):
         return None
     return clean_text(str(value))
+
+
+_FIELD_LABELS = {
+    "ar": {"person_name": "الاسم", "father_name": "اسم الأب", "mother_name": "اسم الأم", "birth_year": "سنة الميلاد",
+           "governorate": "المحافظة", "detention": "مكان وتاريخ الاعتقال", "searcher_name": "اسمك",
+           "relationship": "صلة القرابة", "callback_number": "رقم الاتصال", "share_policy": "ما نخبر به أهلك"},
+    "en": {"person_name": "Name", "father_name": "Father", "mother_name": "Mother", "birth_year": "Birth year",
+           "governorate": "Governorate", "detention": "Detention", "searcher_name": "Your name",
+           "relationship": "Relationship", "callback_number": "Callback number", "share_policy": "What we tell family"},
+}
+
+
+def field_list(fields: tuple[str, ...], language: str) -> str:
+    """The numbered list of fields a person can change after answering "no" to the summary."""
+    labels = _FIELD_LABELS["en" if language == "en" else "ar"]
+    return "\n".join(f"{i} {labels[field]}" for i, field in enumerate(fields, start=1))

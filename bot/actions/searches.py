@@ -61,12 +61,22 @@ def search_details(slots: Mapping[str, Any]) -> SearchDetails:
 def store_search(session: Session, contact_id: int, slots: Mapping[str, Any]) -> SearchRequest:
     """Store a family's search with their consent to keep it; returns the new open request."""
     search = SearchRequest(contact_id=contact_id, status="open", consent_at=utcnow(), **asdict(search_details(slots)))
+    search.raw_answers = raw_answers(slots)
     if not search.full_name:
         raise ValueError("a search needs the sought person's name")
     session.add(search)
     session.flush()
     session.add(AuditEvent(actor_kind="system", action="search_created", subject_type="search", subject_id=str(search.id)))
     return search
+
+
+def raw_answers(slots: Mapping[str, Any]) -> dict[str, str] | None:
+    """The words typed for each answer whose stored value was read out of a sentence (None if none)."""
+    raw = slots.get("raw_answers")
+    if not isinstance(raw, dict):
+        return None
+    kept = {str(k): str(v)[:300] for k, v in raw.items() if isinstance(v, str) and v.strip()}
+    return kept or None
 
 
 def query_for(search: SearchRequest) -> Query:
@@ -197,6 +207,7 @@ def store_registration(session: Session, contact_id: int, slots: Mapping[str, An
         governorate=as_text(slots.get("governorate")),
         callback_address=str(slots.get("callback_number") or ""),
         share_policy=str(slots.get("share_policy") or "nobody"),
+        raw_answers=raw_answers(slots),
     )
     if not registration.full_name or not registration.callback_address:
         raise ValueError("a registration needs a name and a callback number")

@@ -33,6 +33,9 @@ MAX_TURN_CHARS = 1600
 #: looping inside one turn) must not flood a phone. The rest are dropped with a warning.
 MAX_REPLIES_PER_TURN = 6
 
+#: How often (seconds) a contact waiting for an operator is told so again when they write.
+WAITING_NOTICE_SECONDS = 6 * 3600
+
 
 @dataclass
 class Outcome:
@@ -76,15 +79,18 @@ def decide(gateway: Gateway, message: Message, contact: Contact) -> Outcome | No
     if contact.opted_out:
         return Outcome("opted_out")
     if contact.escalated:
-        return Outcome("operator")
+        # Waiting for a person: said once every few hours, so nobody writes into silence.
+        told = gateway.redis.set(gateway.key("told-waiting", contact.id), "1", nx=True, ex=WAITING_NOTICE_SECONDS)
+        return Outcome("operator", replies=[(text("waiting", contact.language), "notice", "system")] if told else [])
     if message.rate_limited:
         told = gateway.redis.set(gateway.key("told-rate", contact.id), "1", nx=True, ex=600)
         notice = [(text("rate_limited", contact.language), "notice", "system")] if told else []
+        if told:  # that notice already says a person will reply: no second "waiting" notice
+            gateway.redis.set(gateway.key("told-waiting", contact.id), "1", ex=WAITING_NOTICE_SECONDS)
         return Outcome("rate_limited", replies=notice, escalate="enumeration")
-    if not body and message.media:
-        return Outcome("media", replies=[(text("media", contact.language), "notice", "system")], escalate="media")
     if not body:
-        return Outcome("empty")
+        # A photo, a voice note, or an empty message (how some voice notes arrive): the kind media reply.
+        return Outcome("media", replies=[(text("media", contact.language), "notice", "system")], escalate="media")
     return None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
     "stopped": {
-        "ar": "تم إيقاف الرسائل. لن نرسل لك شيئاً بعد الآن. لاستئنافها أرسل: ابدأ",
+        "ar": "تم إيقاف الرسائل. لن نرسل لك شيئاً بعد الآن. لاستئنافها أرسل: ابدأ أو START",
         "en": "Messages stopped. We will not write again. To resume, send START.",
     },
     "started": {
@@ -18,6 +18,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "media": {
         "ar": "نقرأ الرسائل النصية فقط. وصلتنا رسالتك وسيطّلع عليها أحد أعضاء فريقنا ويرد عليك.",
         "en": "We can only read text. We kept your message; a member of our team will look at it and reply.",
+    },
+    "waiting": {
+        "ar": "وصلت رسالتك إلى فريقنا. سيرد عليك شخص هنا، عادةً خلال يوم. لا داعي لإعادة الإرسال.",
+        "en": "Your message reached our team. A person will answer here, usually within a day. No need to send it again.",
     },
     "rate_limited": {
         "ar": "وصلتنا رسائل كثيرة في وقت قصير. حفظناها كلها، وسيرد عليك أحد أعضاء فريقنا.",

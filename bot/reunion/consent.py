@@ -38,7 +38,8 @@ from bot.reunion.messaging import reachable, send
 from bot.reunion.records import aware
 from bot.reunion.texts import gathering_point
 from matching.store import RegistryRow, RegistrySource, utcnow
-from nlu.lexicon import RELATIONSHIPS, relationship_label
+from nlu.answers import ROLES, role_label
+from nlu.lexicon import RELATIONSHIPS, governorate_label, relationship_label
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,9 @@ def _searcher(search: SearchRequest, language: str) -> tuple[str, str]:
     """The searcher's name and what they say the sought person is to them, as they gave it."""
     name = search.searcher_name or ("someone" if language == "en" else "شخص")
     relationship = search.relationship
-    if relationship in RELATIONSHIPS:  # the assistant stores a key ("brother") for known words
+    if relationship in ROLES:  # the searcher's role, told from the survivor's side: "your mother"
+        relationship = role_label(relationship, language, to_survivor=True)
+    elif relationship in RELATIONSHIPS:  # searches stored before issue 17 kept the lexicon's key
         relationship = relationship_label(relationship, language)
     return name, relationship or ("family" if language == "en" else "من العائلة")
 
@@ -304,7 +307,7 @@ def _notify_registry(session: Session, match: Match) -> list[int]:
     governorate = search.governorate or ""
     if governorate:
         sent = send(session, family, "family_released_list", kind="disclosure", name=search.full_name,
-                    source=source.label or source.name, date=date, governorate=governorate,
+                    source=source.label or source.name, date=date, governorate=governorate_label(governorate, language),
                     place=gathering_point(governorate, language))
     else:
         sent = send(session, family, "family_released_list_plain", kind="disclosure", name=search.full_name,

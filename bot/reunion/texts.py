@@ -10,12 +10,12 @@ import unicodedata
 TEXTS: dict[str, tuple[str, str]] = {
     # To the released person: a family is looking for them (the question of the consent flow).
     "consent_request": (
-        "{searcher} يبحث عنك عبر شمل ويقول إنك: {relationship}. اكتب رقماً:\n1 شارك رقمي\n2 أخبرهم أنني بخير فقط\n3 لا تخبرهم شيئاً",
-        "{searcher} is looking for you through Shaml and says you are their {relationship}. Reply:\n1 share my number\n2 only tell them I'm safe\n3 tell them nothing",
+        "وصلنا طلب بحث عنك من {searcher} ({relationship}). اكتب رقماً:\n1 شارك رقمي\n2 أخبرهم أنني بخير فقط\n3 لا تخبرهم شيئاً",
+        "{searcher} ({relationship}) is looking for you through Shaml. Reply:\n1 share my number\n2 only tell them I'm safe\n3 tell them nothing",
     ),
     "consent_reminder": (
-        "تذكير: {searcher} يبحث عنك ويقول إنك: {relationship}. اكتب:\n1 شارك رقمي\n2 أخبرهم أنني بخير فقط\n3 لا تخبرهم شيئاً",
-        "Reminder: {searcher} is looking for you and says you are their {relationship}. Reply:\n1 share my number\n2 only tell them I'm safe\n3 tell them nothing",
+        "تذكير: طلب بحث عنك من {searcher} ({relationship}). اكتب:\n1 شارك رقمي\n2 أخبرهم أنني بخير فقط\n3 لا تخبرهم شيئاً",
+        "Reminder: {searcher} ({relationship}) is looking for you. Reply:\n1 share my number\n2 only tell them I'm safe\n3 tell them nothing",
     ),
     # To a registrant nobody has vouched for yet: nothing names the searcher (bot/reunion/trust.py).
     "consent_request_anon": (
@@ -106,7 +106,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{name} appears on the released list from {source} dated {date}. Shaml never asks for money.",
     ),
     "family_released_list": (
-        "{name} مذكور في قائمة المفرج عنهم من {source} بتاريخ {date}. تجمّع المفرج عنهم من {governorate} في {place}.",
+        "{name} في قائمة المفرج عنهم من {source}، {date}. يتجمّع المفرج عنهم من {governorate} في {place}.",
         "{name} appears on the released list from {source} dated {date}. People released from {governorate} were gathered at {place}.",
     ),
     # Verification of the callback number.

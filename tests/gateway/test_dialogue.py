@@ -112,7 +112,7 @@ def test_turn(case: TurnCase, client, gateway, fake_rasa, fake_twilio, factory, 
     assert contact.opted_out is case.opted_out
 
 
-def test_after_the_assistant_escalates_the_bot_is_silent(client, gateway, fake_rasa, fake_twilio, factory, logs):  # type: ignore[no-untyped-def]
+def test_after_the_assistant_escalates_the_bot_only_says_a_person_will_answer(client, gateway, fake_rasa, fake_twilio, factory, logs):  # type: ignore[no-untyped-def]
     fake_rasa.responder = lambda turn: _hand_over(turn, factory)
     for sid, text in [("SM-e1", "بدي احكي مع حدا"), ("SM-e2", "لو سمحت")]:
         body, headers = signed_webhook(PUBLIC_URL, "/twilio/inbound", inbound_form(sid=sid, body=text))
@@ -122,4 +122,4 @@ def test_after_the_assistant_escalates_the_bot_is_silent(client, gateway, fake_r
         routes = session.execute(select(Message.route).where(Message.direction == "in").order_by(Message.id)).scalars().all()
     assert routes == ["rasa", "operator"]
     assert [t.message for t in fake_rasa.turns] == ["بدي احكي مع حدا"]
-    assert len(fake_twilio.sent) == 1
+    assert len(fake_twilio.sent) == 2  # the hand-over, then "a person will answer, usually within a day"

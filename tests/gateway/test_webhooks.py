@@ -81,7 +81,14 @@ CASES = [
         replies=["نقرأ الرسائل النصية فقط. وصلتنا رسالتك وسيطّلع عليها أحد أعضاء فريقنا ويرد عليك."],
         escalation="media",
     ),
-    Case("empty body", inbound_form(sid="SM-empty", body=""), channel="sms", route="empty"),
+    Case(
+        "empty body (how a voice note can arrive)",
+        inbound_form(sid="SM-empty", body=""),
+        channel="sms",
+        route="media",
+        replies=["نقرأ الرسائل النصية فقط. وصلتنا رسالتك وسيطّلع عليها أحد أعضاء فريقنا ويرد عليك."],
+        escalation="media",
+    ),
     Case(
         "body over 1,600 characters",
         inbound_form(sid="SM-long", body=LONG),
@@ -252,7 +259,9 @@ def test_escalated_conversation_goes_to_the_operator_inbox(client, gateway, fake
     with factory() as session:
         message = session.execute(select(Message).where(Message.direction == "in")).scalar_one()
     assert message.route == "operator" and message.status == "processed"
-    assert fake_rasa.turns == [] and fake_twilio.requests == []  # the bot stays silent
+    assert fake_rasa.turns == []  # the assistant stays out of it
+    # The person is told once that a person will answer, and when (no dead end).
+    assert [m.form["Body"] for m in fake_twilio.sent] == ["وصلت رسالتك إلى فريقنا. سيرد عليك شخص هنا، عادةً خلال يوم. لا داعي لإعادة الإرسال."]
 
 
 def test_bad_form_encoding_is_refused_without_storing(client, factory, logs):  # type: ignore[no-untyped-def]

@@ -105,8 +105,8 @@ def test_a_bare_number_is_never_a_request_for_a_person_or_an_opt_out():
 def test_delete_data_needs_an_erasure_word():
     """A name the model took for an erasure request gets the next intent; a real request stays."""
     ranking = [{"name": "delete_data", "confidence": 0.5}, {"name": "nlu_fallback", "confidence": 0.3},
-               {"name": "search_person", "confidence": 0.2}]
-    assert _classified("مسعود الشيخ علي", "delete_data", ranking) == "search_person"
+               {"name": "check_status", "confidence": 0.2}]
+    assert _classified("مسعود الشيخ علي", "delete_data", ranking) == "check_status"
     assert _classified("Abdo Shaaban", "delete_data", [{"name": "delete_data", "confidence": 0.9}]) == "out_of_scope"
     assert _classified("امسحوا معلوماتي", "delete_data", ranking) == "delete_data"
     assert _classified("please wipe my details", "delete_data", ranking) == "delete_data"
@@ -121,3 +121,35 @@ def test_a_bare_digit_is_also_a_menu_choice_entity(text, value):
     assert [e["value"] for e in found] == ([value] if value else [])
     if value:
         assert (found[0]["start"], found[0]["end"]) == (0, len(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "model_says", "final"),
+    [
+        # A name is never a request for a person, an opt-out or a search (issue 17).
+        ("محمد الجمال", "request_human", "out_of_scope"),
+        ("أحمد محمد البكري", "request_human", "out_of_scope"),
+        ("سعاد", "stop", "out_of_scope"),
+        # An everyday "cancel" question is not an opt-out.
+        ("لماذا تم إلغاء طلبي؟", "stop", "out_of_scope"),
+        ("هل يمكنني إلغاء معاملتي؟", "stop", "out_of_scope"),
+        # An everyday message does not start a search or a registration.
+        ("بدي اشتري موبايل", "search_person", "out_of_scope"),
+        ("i want to register for the course", "register_released", "out_of_scope"),
+        # With its words, each intent stays.
+        ("بدي احكي مع شخص", "request_human", "request_human"),
+        ("talk to a person", "request_human", "request_human"),
+        ("ما بدي رسائل", "stop", "stop"),
+        ("بدي دور على أخي", "search_person", "search_person"),
+        ("انا طلعت من السجن", "register_released", "register_released"),
+    ],
+)
+def test_intents_that_change_what_happens_need_their_words(text, model_says, final):
+    assert _classified(text, model_says, [{"name": model_says, "confidence": 0.8}]) == final
+
+
+def test_a_refused_intent_falls_to_a_runner_up_only_when_it_is_credible():
+    ranking = [{"name": "stop", "confidence": 0.6}, {"name": "check_status", "confidence": 0.3}]
+    assert _classified("لماذا تم إلغاء طلبي؟", "stop", ranking) == "check_status"
+    weak = [{"name": "stop", "confidence": 0.95}, {"name": "check_status", "confidence": 0.03}]
+    assert _classified("لماذا تم إلغاء طلبي؟", "stop", weak) == "out_of_scope"

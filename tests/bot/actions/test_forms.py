@@ -45,7 +45,7 @@ SEARCH_CASES = [
     ("detention", "!!!", None),
     ("searcher_name", "Umm Youssef", "Umm Youssef"),
     ("relationship", "أخوه", "brother"),
-    ("relationship", "my son", "son"),
+    ("relationship", "my son", "parent"),  # the searcher's role: "my son" makes them a parent
     ("relationship", "جاره", "جاره"),
     ("search_confirm", "١", True),
     ("search_confirm", "ايه صح", True),
@@ -77,13 +77,71 @@ def test_a_person_is_offered_after_three_failed_re_asks(domain):
     tracker = make_tracker(7, "xx", "out_of_scope", slots={"failed_asks": 2.0})
     messages, result = _validate(action, "birth_year", "xx", tracker, domain)
     assert responses(messages) == ["utter_invalid_year", "utter_offer_human"]
-    assert result == {"birth_year": None, "failed_asks": 0.0}
+    assert result == {"birth_year": None, "failed_asks": 0.0, "pending_answer": None}
 
 
-def test_no_to_the_summary_starts_again(domain):
-    messages, result = _validate(ValidateSearchForm(), "search_confirm", "لا", make_tracker(7, "لا", "deny"), domain)
-    assert responses(messages) == ["utter_search_restart"]
-    assert result["person_name"] is None and result["search_confirm"] is None
+def test_no_to_the_summary_asks_what_to_change_and_re_asks_only_that(domain):
+    full = {"person_name": "خالد العلي", "father_name": "أحمد", "mother_name": "سوسن", "birth_year": "1982",
+            "governorate": "حمص", "detention": "-", "searcher_name": "سوسن", "relationship": "mother"}
+    messages, result = _validate(ValidateSearchForm(), "search_confirm", "لا", make_tracker(7, "لا", "deny", slots=full), domain)
+    assert messages == [] and result == {"search_confirm": None, "fix_field_asked": True, "failed_asks": 0.0}
+    # The question: the numbered fields, not the summary and not the nine questions again.
+    tracker = make_tracker(7, "لا", "deny", slots=full | {"fix_field_asked": True})
+    messages, _events = run(ActionAskSearchConfirm(), tracker, domain)
+    assert messages[0]["response"] == "utter_ask_which_field"
+    assert messages[0]["fields"].splitlines()[:3] == ["1 الاسم", "2 اسم الأب", "3 اسم الأم"]
+    # "3" (also the menu's "talk to a person") picks the mother's name: only that slot is emptied.
+    messages, result = _validate(ValidateSearchForm(), "search_confirm", "3", make_tracker(7, "3", "request_human", slots=full | {"fix_field_asked": True}), domain)
+    assert result == {"mother_name": None, "search_confirm": None, "fix_field_asked": False, "failed_asks": 0.0}
+    assert messages == []
+
+
+def test_a_field_number_out_of_range_is_asked_again(domain):
+    tracker = make_tracker(7, "9", "out_of_scope", slots={"fix_field_asked": True})
+    messages, result = _validate(ValidateSearchForm(), "search_confirm", "9", tracker, domain)
+    assert responses(messages) == ["utter_invalid_field"] and result["search_confirm"] is None
+
+
+def test_the_homs_mother_answers_are_read(domain):
+    """The answers of issue 17's demo, each read into the value the search needs."""
+    action = ValidateSearchForm()
+    _m, result = _validate(action, "father_name", "ابوه عبدالقادر الله يرحمو", make_tracker(7, "ابوه عبدالقادر الله يرحمو", "out_of_scope"), domain)
+    assert result["father_name"] == "عبدالقادر"
+    assert result["raw_answers"] == {"father_name": "ابوه عبدالقادر الله يرحمو"}  # kept for operators
+    tracker = make_tracker(7, "انا امو، اسمي سوسن", "out_of_scope", slots={"relationship": "parent"})
+    _m, result = _validate(action, "mother_name", "انا امو، اسمي سوسن", tracker, domain)
+    assert (result["mother_name"], result["relationship"], result["searcher_name"]) == ("سوسن", "mother", "سوسن")
+    _m, result = _validate(action, "birth_year", "مواليد ٨٢", make_tracker(7, "مواليد ٨٢", "out_of_scope"), domain)
+    assert result["birth_year"] == "1982"
+    _m, result = _validate(action, "relationship", "ana emmo", make_tracker(7, "ana emmo", "out_of_scope"), domain)
+    assert result["relationship"] == "mother"
+
+
+def test_an_unsure_reading_is_confirmed_in_one_question(domain):
+    action = ValidateSearchForm()
+    messages, result = _validate(action, "father_name", "ابو محمد", make_tracker(7, "ابو محمد", "out_of_scope"), domain)
+    assert messages == [{"response": "utter_confirm_value", "value": "ابو محمد"} | {k: v for k, v in messages[0].items() if k not in ("response", "value")}]
+    assert result["father_name"] is None and result["pending_answer"]["value"] == "ابو محمد"
+    pending = {"pending_answer": result["pending_answer"]}
+    _m, yes = _validate(action, "father_name", "1", make_tracker(7, "1", "search_person", slots=pending), domain)
+    assert yes["father_name"] == "ابو محمد" and yes["pending_answer"] is None
+    messages, no = _validate(action, "father_name", "لا", make_tracker(7, "لا", "deny", slots=pending), domain)
+    assert no == {"father_name": None, "pending_answer": None} and responses(messages) == ["utter_write_again"]
+    _m, other = _validate(action, "father_name", "عبدالقادر", make_tracker(7, "عبدالقادر", "out_of_scope", slots=pending), domain)
+    assert other["father_name"] == "عبدالقادر"
+
+
+def test_a_refusal_mid_form_pauses_kindly_without_counting_a_miss(domain):
+    tracker = make_tracker(7, "ما بدي احكي بهالموضوع", "deny", slots={"failed_asks": 2.0})
+    messages, result = _validate(ValidateSearchForm(), "mother_name", "ما بدي احكي بهالموضوع", tracker, domain)
+    assert responses(messages) == ["utter_form_paused"]
+    assert result == {"mother_name": None, "pending_answer": None}  # no "failed_asks": no escalation for it
+
+
+def test_a_free_text_stop_mid_form_asks_and_stores_nothing(domain):
+    tracker = make_tracker(7, "ما بدي رسائل", "stop")
+    messages, result = _validate(ValidateSearchForm(), "father_name", "ما بدي رسائل", tracker, domain)
+    assert responses(messages) == ["utter_ask_stop_confirm"] and result["father_name"] is None
 
 
 def test_the_form_runs_with_the_real_domain(domain):
@@ -171,3 +229,26 @@ def test_arabizi_is_arabic_and_sms_uses_short_replies(wired, contact, domain):
     tracker = make_tracker(contact.id, "bdi dawer 3a a5i", "search_person", slots={"language": "en"}, metadata={"channel": "sms"}, language="en")
     slots = slot_events(_mappings(tracker, domain))
     assert slots["language"] == "ar" and slots["sms"] is True
+
+
+def test_an_arabizi_writer_is_offered_english_once(domain):
+    action = ValidateSlotMappings()
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(7, "ana emmo, baddi dawer 3a ibni", "search_person")
+    assert action.extract_arabizi_offered(dispatcher, tracker, domain) == {"arabizi_offered": True}
+    assert responses(dispatcher.messages) == ["utter_arabizi_choice"]
+    again = CollectingDispatcher()
+    offered = make_tracker(7, "shu sar", "check_status", slots={"arabizi_offered": True})
+    assert action.extract_arabizi_offered(again, offered, domain) == {} and again.messages == []
+    arabic = CollectingDispatcher()
+    assert action.extract_arabizi_offered(arabic, make_tracker(7, "بدي دور على ابني", "search_person"), domain) == {}
+
+
+def test_the_search_starts_knowing_the_searcher_is_a_parent(domain):
+    from bot.actions.actions import ActionResetForms
+
+    _messages, events = run(ActionResetForms(), make_tracker(7, "بدي دور على ابني", "search_person"), domain)
+    assert slot_events(events)["relationship"] == "parent"
+    # Her own name then makes her the mother.
+    _m, result = _validate(ValidateSearchForm(), "searcher_name", "سوسن", make_tracker(7, "سوسن", "out_of_scope", slots={"relationship": "parent"}), domain)
+    assert (result["searcher_name"], result["relationship"]) == ("سوسن", "mother")

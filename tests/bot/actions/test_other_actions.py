@@ -58,9 +58,14 @@ def test_out_of_scope_says_what_we_do(wired, contact, domain):
     assert responses(messages) == ["utter_out_of_scope", "utter_menu"]
 
 
-def test_second_failed_turn_in_a_row_escalates(wired, contact, domain):
+def test_second_failed_turn_offers_a_person_and_the_third_escalates(wired, contact, domain):
     events = [_user("greet"), _user("out_of_scope"), {"event": "bot", "text": "..."}]
     messages, _ = run(ActionFallback(), make_tracker(contact.id, "qwerty", "nlu_fallback", events=events), domain)
+    assert responses(messages) == ["utter_fallback", "utter_offer_person"]
+    with wired() as session:
+        assert session.execute(select(Escalation.reason)).first() is None  # offered, not yet handed over
+    events = [_user("greet"), _user("out_of_scope"), _user("nlu_fallback"), {"event": "bot", "text": "..."}]
+    messages, _ = run(ActionFallback(), make_tracker(contact.id, "asdf", "out_of_scope", events=events), domain)
     assert responses(messages) == ["utter_escalated"]
     with wired() as session:
         assert session.execute(select(Escalation.reason)).scalar_one() == "failed_turns"
