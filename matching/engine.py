@@ -18,6 +18,7 @@ from matching.decide import (
 from matching.index import SHORTLIST, CandidateIndex, prepare_query, prepare_record
 from matching.records import Query, RegistryRecord
 from matching.score import PAIR_FLOOR, STRONG, Entry, PreparedQuery, score_pair, token_similarity
+from matching.separate import deciding_detail
 
 #: Before a match, every namesake of the top candidate (same given and family name, and a
 #: birth year the query does not rule out) is checked for a compatible rival. Past this many
@@ -206,6 +207,8 @@ class Matcher:
     def result_from_scored(self, pq: PreparedQuery, ranked: list[Scored], limit: int = 10) -> MatchResult:
         """Build the result from already ranked candidates."""
         decision, reasons = decide(ranked, self.config.decision, self._rival_finder(pq, ranked))
+        if decision == "review":
+            reasons["ask"] = deciding_detail(pq, ranked, limit)
         cands = tuple(
             Candidate(s.entry.record_id, s.score, {**s.pair.explanation, "bits": round(s.pair.bits, 2)})
             for s in ranked[: max(0, limit)]
