@@ -181,3 +181,18 @@ def test_upload_problems_are_explained(app, accounts) -> None:  # type: ignore[n
     stolen = post(other, "/console/registry/import/run", {"token": token, "source": "ok", "map_0": "record_id",
                                                           "map_1": "full_name"}, page="/console/registry/import")
     assert stolen.status_code == 400 and "انتهت صلاحية الملف" in stolen.text
+
+
+@pytest.mark.parametrize(("typed", "found"), [("Mohammad Halabi", True), ("Muhammed al-Halabi", True),
+                                              ("Khaled Homsi", False)])
+def test_latin_search_finds_the_arabic_record_by_the_matcher(app, accounts, factory, typed: str, found: bool) -> None:  # type: ignore[no-untyped-def]
+    case = review_case(factory)  # the record is محمد أحمد الحلبي
+    rania = logged_in(app, "rania")
+    page = post(rania, "/console/registry/search", {"name": typed, "reason": "متابعة طلب عائلة"},
+                page="/console/registry").text
+    top = page.split("<tbody>")[1].split("</tr>")[0]
+    assert (f'href="/console/registry/records/{case.row_id}"' in top) is found
+    with factory() as db:
+        event = db.execute(select(AuditEvent).where(AuditEvent.action == "registry_search")).scalars().one()
+    assert event.detail["reason"] == "متابعة طلب عائلة" and "found" in event.detail
+    assert "Halabi" not in str(event.detail)
