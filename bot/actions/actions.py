@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.actions import conversation, deps, reunion, searches
+from bot.actions import conversation, deps, parsing, reunion, searches
 from bot.actions.forms import FORM_SLOTS
 from bot.contacts import escalate, opt_out
 from bot.reunion.status import check_status
@@ -105,9 +105,11 @@ class ActionSubmitSearch(Action):
             return _reset_forms() + [SlotSet("need_details", False), SlotSet("search_id", None)]
         if outcome.ask_for:
             dispatcher.utter_message(response="utter_need_details")
+            # Only the asked detail is emptied; one that would not separate the candidates is
+            # marked "don't know" so the form does not ask it (nothing about the candidates is said).
             keep = {
-                "mother_name": None if "mother_name" in outcome.ask_for else slots.get("mother_name"),
-                "birth_year": None if "birth_year" in outcome.ask_for else slots.get("birth_year"),
+                slot: None if slot in outcome.ask_for else (slots.get(slot) or parsing.UNKNOWN)
+                for slot in ("mother_name", "birth_year")
             }
             return _reset_forms() + [
                 SlotSet("mother_name", keep["mother_name"]),
