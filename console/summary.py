@@ -25,7 +25,7 @@ def _join(items: list[str], lang: str) -> str:
     if len(items) <= 1:
         return "".join(items)
     if lang == "ar":
-        return "، ".join(items[:-1]) + " و" + items[-1]
+        return " و".join(items)  # Arabic repeats و before every item
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -436,7 +437,7 @@ def token_similarity(a: str, b: str) -> float:
                 sim = max(sim, _similarity(x[2:], y) - 0.02)
     if sim < 0.85:
         for x, y in ((a, b), (b, a)):
-            if x.isascii() and ("sh" in x or "dh" in x) and not y.isascii():
+            if x.isascii() and ("sh" in x or "dh" in x) and not y.isascii() and _SPLIT_PAIRS.search(y):
                 # two letters, not a digraph: Eshaq = اسحاق, Adham = ادهم
                 sim = max(sim, _similarity(x.replace("sh", "s_h").replace("dh", "d_h"), y) - 0.03)
     return sim
@@ -453,6 +454,10 @@ def raw_similarity(a: str, b: str) -> float:
     pa, pb = phonetic(a), phonetic(b)
     norm = max(_weight(pa), _weight(pb), 2.0) + 0.5
     return max(0.0, 1.0 - _weighted_distance(pa, pb, _PHON_SUB, _PHON_INDEL) / norm)
+
+
+#: Arabic letter pairs a Latin "sh" / "dh" may stand for as two letters (اسحاق Eshaq, ادهم Adham).
+_SPLIT_PAIRS = re.compile("[سص][حه]|[دض][حه]")
 
 
 def _similarity(a: str, b: str) -> float:

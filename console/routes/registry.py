@@ -117,9 +117,12 @@ async def registry_search(
     elif form["birth_year"] and not form["birth_year"].isdecimal():
         error = "err_bad_year"
     if error:
-        return render(request, "registry.html", {"form": form, "results": None, "error_key": error}, status_code=400)
+        return render(request, "registry.html", {"form": form, "results": None, "error_key": error,
+                                                  "here": "/console/registry"}, status_code=400)
     rows, found = await run_in_threadpool(_search, deps_of(request), form, actor.id)
-    return render(request, "registry.html", {"form": form, "results": rows, "found": found, "error_key": None})
+    # The language toggle comes back to the search form (the results page answers a POST only).
+    return render(request, "registry.html", {"form": form, "results": rows, "found": found, "error_key": None,
+                                              "here": "/console/registry"})
 
 
 @router.get("/registry/records/{row_id}")

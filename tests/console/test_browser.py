@@ -319,7 +319,7 @@ def test_review_page_with_several_candidates(page: Page, live: LiveServer, accou
             " & Node.DOCUMENT_POSITION_FOLLOWING") > 0
         fits(page, size["width"])
         shot(page, f"review-several-{lang}-{size['width']}")
-    page.click("#side-by-side thead a")  # another candidate's own page
+    page.locator("#side-by-side a.cand-link").last.click()  # another candidate's own page, on a phone too
     expect(page.locator("#side-by-side .summary.current .plain-sentence")).to_contain_text("birth year differs by")
 
 
