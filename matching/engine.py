@@ -53,10 +53,10 @@ def _contradicts(pq: PreparedQuery, e: Entry) -> bool:
 
 #: Records sharing the query's given and family skeletons that are scored even when the
 #: index did not shortlist them (past this many, they are namesakes no top 10 can hold).
-NAMESAKES_ALWAYS_SCORED = 25
+NAMESAKES_ALWAYS_SCORED = 12
 #: The pair posting also holds rows where the two names are in other roles (given + father …);
 #: past this many postings the true namesakes are not picked out of it.
-NAMESAKES_POSTED_READ = 600
+NAMESAKES_POSTED_READ = 250
 
 
 def _names_fit(s: Scored) -> bool:
