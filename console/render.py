@@ -11,7 +11,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from console.i18n import LANGUAGES, row_problem, translator
+from console.durations import wait_text
+from console.i18n import LANGUAGES, label, row_problem, translator
 from matching.store import utcnow
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -92,6 +93,9 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
         # Where the language toggle comes back to, query included (the login form keeps its ``next``).
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "minutes_since": minutes_since,
+        "label": lambda prefix, code: label(lang, prefix, code),
+        # A wait in words, in the page's language: wait(minutes) or wait(since=datetime).
+        "wait": lambda minutes=None, since=None: wait_text(minutes if since is None else minutes_since(since), lang),
         "poll_ms": request.app.state.deps.poll_ms,
         "demo": request.app.state.deps.demo,
         "row_problem": row_problem,

@@ -77,8 +77,10 @@ class Bar:
     width: float
 
 
-def bars(values: dict[str, int], *, width: int = 220, row: int = 26) -> tuple[list[Bar], int]:
-    """Bars scaled to the largest value, and the chart's height; labels are drawn beside them."""
+def bars(values: dict[str, int], *, width: int = 170, row: int = 26) -> tuple[list[Bar], int]:
+    """Bars scaled to the largest value, and the chart's height; labels are drawn beside them.
+
+    The longest bar leaves room in the 360-wide chart for a value of six digits beside it."""
     peak = max(values.values(), default=0) or 1
     out = [Bar(label, value, i * row, round(width * value / peak, 1)) for i, (label, value) in enumerate(values.items())]
     return out, max(row, len(out) * row)

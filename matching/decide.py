@@ -152,7 +152,9 @@ def decide(
     if eligible and compatible_id is None:
         reasons["reason"] = "high score, clear margin, independent agreement"
         return "match", reasons
-    plausible = any(c.pair.given and c.pair.family and not has_conflict(c.pair) for c in ranked[:10])
+    # Any scored person whose given and family name agree, with nothing stated against them,
+    # is worth an operator's look (not only the first ten): no silent misses.
+    plausible = any(c.pair.given and c.pair.family and not has_conflict(c.pair) for c in ranked)
     if top.score >= config.review_score or plausible:
         if compatible_id is not None and names_ok:
             reasons["reason"] = "another registry person fits everything the family said"

@@ -11,6 +11,7 @@ from matching.decide import (
     DecisionConfig,
     Scored,
     decide,
+    has_conflict,
     is_compatible,
     posterior_scores,
     same_person,
@@ -18,6 +19,8 @@ from matching.decide import (
 from matching.index import SHORTLIST, CandidateIndex, prepare_query, prepare_record
 from matching.records import Query, RegistryRecord
 from matching.score import PAIR_FLOOR, STRONG, Entry, PreparedQuery, score_pair, token_similarity
+from matching.separate import deciding_detail
+from matching.translit import skeleton
 
 #: Before a match, every namesake of the top candidate (same given and family name, and a
 #: birth year the query does not rule out) is checked for a compatible rival. Past this many
@@ -46,6 +49,44 @@ def _contradicts(pq: PreparedQuery, e: Entry) -> bool:
         # a typed middle name that is not the record's father (nor any other part of it)
         return all(token_similarity(t, e.names[1]) < PAIR_FLOOR for t in pq.names)
     return False
+
+
+#: Records sharing the query's given and family skeletons that are scored even when the
+#: index did not shortlist them (past this many, they are namesakes no top 10 can hold).
+NAMESAKES_ALWAYS_SCORED = 12
+#: The pair posting also holds rows where the two names are in other roles (given + father …);
+#: past this many postings the true namesakes are not picked out of it.
+NAMESAKES_POSTED_READ = 250
+
+
+def _names_fit(s: Scored) -> bool:
+    return bool(s.pair.given and s.pair.family and not has_conflict(s.pair))
+
+
+def promote_name_agreements(ranked: list[Scored], limit: int) -> list[Scored]:
+    """Keep every candidate whose given and family name agree (and nothing conflicts) within
+    the first ``limit``, in place of the lowest-ranked ones that do not; order otherwise kept.
+
+    A person who shares the sought given and family name is shown to the operator rather than
+    cut behind better-scoring rows that differ in the family or given name."""
+    if len(ranked) <= limit:
+        return ranked
+    late = [s for s in ranked[limit:] if _names_fit(s)]
+    if not late:
+        return ranked
+    head = ranked[:limit]
+    out_ids: set[int] = set()
+    for s in reversed(head):
+        if len(out_ids) == len(late):
+            break
+        if not _names_fit(s) and s is not head[0]:
+            out_ids.add(id(s))
+    promoted = late[: len(out_ids)]
+    keep = [s for s in head if id(s) not in out_ids] + promoted
+    rank = {id(s): k for k, s in enumerate(ranked)}
+    keep.sort(key=lambda s: rank[id(s)])
+    chosen = {id(s) for s in keep}
+    return keep + [s for s in ranked if id(s) not in chosen]
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +204,7 @@ class Matcher:
             out.append(Scored(e, pair, 0.0))
         out.sort(key=lambda s: (-s.pair.bits, s.entry.record_id))
         posterior_scores(out, size, self.config.decision)
-        for s in out[:explain_top]:
+        for s in promote_name_agreements(out, explain_top)[:explain_top]:
             s.pair = score_pair(pq, s.entry, name_weight, mother_weight, explain=True, memo=memo)
         return out
 
@@ -174,6 +215,17 @@ class Matcher:
             return MatchResult(query.query_id, "no_match", (), {"reason": "the query has no name"})
         idx = self._index
         slots = idx.candidates(pq, self.config.shortlist)
+        if len(pq.names) >= 2:
+            # No silent misses: records with the query's given and family name (same skeletons,
+            # a birth year the query allows) are always scored, when there are few enough.
+            posted = idx.namesakes(Entry("", (pq.names[0], pq.names[-1]), (), None, None, False), pq.year)
+            if len(posted) <= NAMESAKES_POSTED_READ:
+                g, f = skeleton(pq.names[0]), skeleton(pq.names[-1])
+                same = [s for s in posted if (e := idx.entry(s)) is not None and len(e.names) >= 2
+                        and skeleton(e.names[0]) == g and skeleton(e.names[-1]) == f]
+                if len(same) <= NAMESAKES_ALWAYS_SCORED:
+                    have = set(slots)
+                    slots = list(slots) + [s for s in same if s not in have]
         entries = [e for s in slots if (e := idx.entry(s)) is not None]
         return self.result_from_scored(pq, self.score_entries(pq, entries, max(limit, 1)), limit)
 
@@ -206,8 +258,15 @@ class Matcher:
     def result_from_scored(self, pq: PreparedQuery, ranked: list[Scored], limit: int = 10) -> MatchResult:
         """Build the result from already ranked candidates."""
         decision, reasons = decide(ranked, self.config.decision, self._rival_finder(pq, ranked))
+        if decision == "review":
+            reasons["ask"] = deciding_detail(pq, ranked, limit)
+        shown = promote_name_agreements(ranked, max(0, limit))[: max(0, limit)]  # display only
+        idx = self._index
+        for s in shown:
+            if not s.pair.explanation:
+                s.pair = score_pair(pq, s.entry, idx.name_weight, idx.mother_weight, explain=True)
         cands = tuple(
             Candidate(s.entry.record_id, s.score, {**s.pair.explanation, "bits": round(s.pair.bits, 2)})
-            for s in ranked[: max(0, limit)]
+            for s in shown
         )
         return MatchResult(pq.query_id, decision, cands, reasons)

@@ -24,7 +24,9 @@ _ABU = {"ابو": "ابو", "abu": "abu", "abou": "abu", "abo": "abu", "bou": "a
 _AL_EXCEPTIONS = frozenset({"الياس", "الهام", "الفت", "الله", "الماس", "اليسار", "اليسا", "الان"})
 # Latin spellings of عبد written as a separate word.
 _ABD_WORDS = frozenset(
-    {"abd", "abdul", "abdel", "abdal", "abdol", "abdil", "abdu", "abdo", "abdou", "abed", "3bd", "3abd", "abdl", "abdoul"}
+    {"abd", "abdul", "abdel", "abdal", "abdol", "abdil", "abdu", "abdo", "abdou", "abed", "3bd", "3abd", "abdl", "abdoul",
+     # South Asian: the article assimilated to the next name (Abdur Rehman, Abdus Salam, Abduz Zahir)
+     "abdur", "abdus", "abduz", "abdush", "abdun", "abdut", "abdud", "abdeh"}
 )
 # Of those, the ones that are also a whole given name: Abdo / Abdou / Abdu (عبدو, عبده) and Abed
 # (عابد). They join the next word only when it is an article or one of the divine names that
@@ -45,6 +47,9 @@ _DIVINE_LATIN = frozenset(
      "rabbih", "muhsin", "mohsen", "muin", "moein", "nour", "noor", "nur"}
 )
 _ABD_LATIN = re.compile(r"^(?:3a?|a)bd(?:ul|el|al|ol|il|oul|u|e|a|o|i)?l?(.*)$")
+# Latin spellings of الله after a name (Saif Ullah, Nasr Allah), and joined to it (Saifullah).
+_ALLAH_WORDS = frozenset({"allah", "ullah", "ollah", "ellah", "illah", "ulla", "olla"})
+_ALLAH_SUFFIXES = ("ullah", "ollah", "allah", "ellah", "illah", "ulla", "olla")
 _DIN_WORDS = frozenset({"din", "deen", "dine", "eddin", "eddine", "uddin", "addin", "aldin", "eldin", "iddin", "edin"})
 _DIN_SUFFIXES = ("eddine", "eddin", "uddin", "uddine", "addin", "aldin", "eldin", "iddin", "eddeen",
                  "uddeen", "aldeen", "eldeen", "aldine", "eldine")
@@ -130,6 +135,9 @@ def _canonical_token(token: str) -> str:
     match = _ABD_LATIN.match(token)
     if match and len(token) > 5 and token not in _ABD_WORDS:
         return canonical_abd(match.group(1), False)
+    for suffix in _ALLAH_SUFFIXES:
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            return token[: -len(suffix)] + "allah"  # Saifullah, Habibollah -> saifallah
     for suffix in _DIN_SUFFIXES:
         if token.endswith(suffix) and len(token) - len(suffix) >= 2:
             return token[: -len(suffix)] + "aldin"
@@ -186,6 +194,13 @@ def parse_name(text: str) -> ParsedName:
             out[-1] = (prev + "الدين") if _is_arabic(prev) else (prev + "aldin")
             i += 1
             continue
+        # Compound X + الله / X + ullah written apart (نصر الله, Saif Ullah): one token.
+        if out and (tok == "الله" or tok in _ALLAH_WORDS) and _is_arabic(out[-1]) == _is_arabic(tok):
+            prev = out[-1]
+            if not (prev.startswith(("عبد", "abd")) or prev.endswith(("الله", "allah"))):
+                out[-1] = prev + ("الله" if _is_arabic(tok) else "allah")
+                i += 1
+                continue
         if tok == "العبد":
             tok = "عبد"  # family names such as العبد الله
         if tok in ("عبد", "ابو") or tok in _ABD_WORDS or tok in _ABU:

@@ -13,7 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from matching.engine import MatchConfig, Matcher, MatchResult
+from matching.names import parse_name
 from matching.records import Query
+from matching.score import STRONG, token_similarity
 from matching.store import RegistryRow, matcher_id, record_of
 
 log = logging.getLogger(__name__)
@@ -123,3 +125,26 @@ class RegistryMatcher:
     def stop(self) -> None:
         """Stop the background refresh thread."""
         self._stop.set()
+
+    def word_search(self, word: str, limit: int) -> list[str]:
+        """Matcher ids of live records with a name part spelt like ``word`` (any script), for a
+        one-word console search: the matcher's own normalisation and token similarity, no SQL
+        wildcard. Exact spellings first, then by record id."""
+        toks = parse_name(word).tokens
+        if len(toks) != 1:
+            return []
+        target = toks[0]
+        memo: dict[str, float] = {}
+        hits: list[tuple[float, str]] = []
+        with self._lock:
+            for e in self._matcher.index.entries():
+                best = 0.0
+                for t in e.names:
+                    sim = memo.get(t)
+                    if sim is None:
+                        sim = memo[t] = token_similarity(t, target)
+                    best = max(best, sim)
+                if best >= STRONG:
+                    hits.append((-best, e.record_id))
+        hits.sort()
+        return [rid for _, rid in hits[:limit]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +19,8 @@ _ARABIC_CLASS = {
     "ز": "S", "س": "S", "ش": "X", "ص": "S", "ض": "D", "ط": "T", "ظ": "S", "غ": "G", "ف": "F",
     "ق": "K", "ك": "K", "ل": "L", "م": "M", "ن": "N", "ه": "H",
 }
-_LATIN_DIGRAPHS = {"kh": "K", "gh": "G", "sh": "X", "ch": "X", "th": "S", "dh": "S", "ph": "F"}
+# "dj" is the French spelling of ج (Djamel, Hadj).
+_LATIN_DIGRAPHS = {"kh": "K", "gh": "G", "sh": "X", "ch": "X", "th": "S", "dh": "S", "ph": "F", "dj": "J"}
 _LATIN_CLASS = {
     "b": "B", "p": "B", "t": "T", "d": "D", "s": "S", "z": "S", "j": "J", "g": "G", "h": "H",
     "k": "K", "q": "K", "c": "K", "f": "F", "v": "F", "l": "L", "m": "M", "n": "N", "r": "R",
@@ -26,6 +28,18 @@ _LATIN_CLASS = {
     # Arabizi digits: 7 ح, 5 خ, 6 ط, 8 ق, 9 ص (3 ع and 2 ء are dropped like the letters).
     "7": "H", "5": "K", "6": "T", "8": "K", "9": "S", "4": "X",
 }
+
+
+def _initial_ou(token: str) -> bool:
+    """Latin "ou" + vowel at the start stands for و (Oualid = وليد), not for a vowel."""
+    return len(token) > 3 and token.startswith("ou") and token[2] in "aeiy"
+
+
+def _soft_c(token: str, i: int) -> str | None:
+    """French soft c: "c" before e, i or y is s (Yacine, Youcef, Kacem); None otherwise."""
+    if token[i] == "c" and i + 1 < len(token) and token[i + 1] in "eiy":
+        return "S"
+    return None
 
 
 def _finish(chars: list[str]) -> str:
@@ -55,6 +69,9 @@ def _latin_skeleton(token: str) -> str:
     chars: list[str] = []
     i = 0
     n = len(token)
+    if _initial_ou(token):
+        chars.append("W")  # French "ou" for an initial و: Oualid, Ouassim
+        i = 2
     while i < n:
         pair = token[i : i + 2]
         if pair in _LATIN_DIGRAPHS:
@@ -62,11 +79,11 @@ def _latin_skeleton(token: str) -> str:
             i += 2
             continue
         ch = token[i]
-        if ch in ("w", "y"):
+        if ch in ("w", "y", "v"):  # Persian and Urdu write و as v (Darvish, Anvar)
             if i == 0:
-                chars.append("W" if ch == "w" else "Y")
+                chars.append("W" if ch != "y" else "Y")
         else:
-            cls = _LATIN_CLASS.get(ch)
+            cls = _soft_c(token, i) or _LATIN_CLASS.get(ch)
             if cls:
                 chars.extend(cls)
         i += 1
@@ -120,6 +137,11 @@ class Lexicon:
         self.latin_to_arabic: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in grouped.items()}
         self.curated_latin: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in curated_latin.items()}
         self.known_arabic: frozenset[str] = frozenset(a for v in curated_latin.values() for a in v)
+        by_skeleton: dict[str, list[str]] = {}
+        for a in sorted(self.known_arabic):
+            by_skeleton.setdefault(skeleton(a), []).append(a)
+        #: Curated names grouped by skeleton: the names a spelling could be confused with.
+        self.known_by_skeleton: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in by_skeleton.items() if len(v) > 1}
 
     def arabic_for(self, latin: str) -> frozenset[str]:
         """Arabic canonical tokens this Latin token is a known spelling of (empty if unknown)."""
@@ -182,8 +204,9 @@ _AR_VOWELS = frozenset("اوي")
 # Phonetic symbols: consonant classes (upper case), short vowels a/i/u, long vowels A/I/U.
 # Latin long vowels (Ā Ī Ū) are kept apart from Arabic ones (A I U): Latin writes "ou" for a
 # short damma too (Houssein), so dropping one costs less than dropping an Arabic letter.
-_LONG_VOWEL_DIGRAPHS = {"aa": "Ā", "ee": "Ī", "ie": "Ī", "ii": "Ī", "iy": "Ī", "ou": "Ū", "oo": "Ū", "uu": "Ū"}
-_SHORT = {"a": "a", "e": "i", "i": "i", "o": "u", "u": "u"}
+_LONG_VOWEL_DIGRAPHS = {"aa": "Ā", "ee": "Ī", "ie": "Ī", "ei": "Ī", "ii": "Ī", "iy": "Ī", "ou": "Ū", "oo": "Ū", "uu": "Ū"}
+# Latin "e" is its own short vowel: a kasra (Esmaeil) or, in Maghrebi spellings, an a (Kamel = كمال).
+_SHORT = {"a": "a", "e": "e", "i": "i", "o": "u", "u": "u"}
 
 
 @lru_cache(maxsize=300_000)
@@ -202,6 +225,8 @@ def phonetic(token: str) -> tuple[str, ...]:
             elif ch == "ع":
                 if i and not (out and out[-1] == "E"):
                     out.append("E")  # ayn: Latin writes a vowel, an apostrophe or nothing
+            elif ch == "ض":
+                out.append("Ḍ")  # d, yet z or dh in Persian and Urdu spellings (Riaz, Ramzan)
             else:
                 cls = _ARABIC_CLASS.get(ch)
                 if cls and not (out and out[-1] == cls):
@@ -214,6 +239,9 @@ def phonetic(token: str) -> tuple[str, ...]:
         ]
     else:
         i, n = 0, len(token)
+        if _initial_ou(token):
+            out.append("W")
+            i = 2
         while i < n:
             pair = token[i : i + 2]
             if pair in _LATIN_DIGRAPHS:
@@ -230,13 +258,13 @@ def phonetic(token: str) -> tuple[str, ...]:
             if ch == "3":
                 if i and not (out and out[-1] == "E"):
                     out.append("E")
-            elif ch in "wy":
-                out.append(("W" if ch == "w" else "Y") if i == 0 else ("Ū" if ch == "w" else "Ī"))
+            elif ch in "wyv":
+                out.append(("Y" if ch == "y" else "W") if i == 0 else ("Ī" if ch == "y" else "Ū"))
             elif ch in _SHORT:
                 if i and not (out and out[-1] == _SHORT[ch]):  # initial vowel: ا/ع, dropped too
                     out.append(_SHORT[ch])
             else:
-                for cls in _LATIN_CLASS.get(ch, ""):
+                for cls in _soft_c(token, i) or _LATIN_CLASS.get(ch, ""):
                     if not (out and out[-1] == cls):
                         out.append(cls)
             i += 1
@@ -252,13 +280,15 @@ def phonetic(token: str) -> tuple[str, ...]:
 
 
 _LONG = frozenset("AIUĀĪŪ")
-_VOWELS = frozenset("aiuAIUĀĪŪEh")
-_QUALITY = {"a": "a", "A": "a", "Ā": "a", "i": "i", "I": "i", "Ī": "i", "u": "u", "U": "u", "Ū": "u"}
+_VOWELS = frozenset("aeiuAIUĀĪŪEh")
+_QUALITY = {"e": "i", "a": "a", "A": "a", "Ā": "a", "i": "i", "I": "i", "Ī": "i", "u": "u", "U": "u", "Ū": "u"}
 _NEAR = {
     frozenset(pair): cost
     for pair, cost in (
         (("W", "U"), 0.2), (("W", "Ū"), 0.2), (("Y", "I"), 0.2), (("Y", "Ī"), 0.2),
         (("H", "h"), 0.2), (("G", "J"), 0.3),  # Egyptian g for ج (Naggar / نجار)
+        (("G", "K"), 0.3),  # Persian gh for ق (Ghasem / قاسم)
+        (("Ḍ", "D"), 0.0), (("Ḍ", "S"), 0.35),  # ض: d, or z / dh (Riaz = رياض)
     )
 }
 
@@ -274,9 +304,11 @@ def _phon_cost(a: str, b: str) -> float:
         return 1.0
     if a in "Eh" or b in "Eh":
         return 0.15  # ayn and a final ه stand for a vowel in Latin spellings
+    if "e" in (a, b) and (a in "aAĀ" or b in "aAĀ"):
+        return 0.15 if "a" in (a, b) else 0.3  # Maghrebi e for a fatha or an alif
     if _QUALITY[a] == _QUALITY[b]:
         return 0.0 if (a in "AIU" and b in "ĀĪŪ") or (b in "AIU" and a in "ĀĪŪ") else 0.1
-    return 0.3 if (a in "aiu" and b in "aiu") else 0.6
+    return 0.3 if (a in "aeiu" and b in "aeiu") else 0.6
 
 
 def _weighted_distance(
@@ -319,12 +351,12 @@ def _weighted_distance(
 
 _AR_INDEL = {ch: 0.8 for ch in _AR_VOWELS}
 _PHON_INDEL = {
-    "a": 0.15, "i": 0.15, "u": 0.15, "Ā": 0.45, "Ī": 0.45, "Ū": 0.45, "A": 0.8, "I": 0.8, "U": 0.8,
+    "a": 0.15, "e": 0.15, "i": 0.15, "u": 0.15, "Ā": 0.45, "Ī": 0.45, "Ū": 0.45, "A": 0.8, "I": 0.8, "U": 0.8,
     "E": 0.15, "h": 0.3,
 }
 _PHON_SUB: dict[tuple[str, str], float] = {}
-for _x in "aiuAIUĀĪŪWYEhHGJ":
-    for _y in "aiuAIUĀĪŪWYEhHGJ":
+for _x in "aeiuAIUĀĪŪWYEhHGJKḌDS":
+    for _y in "aeiuAIUĀĪŪWYEhHGJKḌDS":
         if _x != _y:
             _c = _phon_cost(_x, _y)
             if _c != 1.0:
@@ -345,6 +377,7 @@ def _consonant_bag(symbols: tuple[str, ...]) -> dict[str, int]:
     bag: dict[str, int] = {}
     for ch in symbols:
         if ch not in _VOWELS and ch not in "WY":
+            ch = "D" if ch == "Ḍ" else ch
             bag[ch] = bag.get(ch, 0) + 1
     return bag
 
@@ -360,12 +393,23 @@ def _bag_gap(x: dict[str, int], y: dict[str, int]) -> int:
 DISTINCT_NAME_CAP = 0.72
 
 
+#: How much closer an unlisted Latin spelling must sound to another curated name sharing the
+#: skeleton for it to count as that other name ("Mehmood" is محمود, not محمد).
+NEAREST_NAME_MARGIN = 0.04
+
+
 def _lexicon_adjust(sim: float, latin: str, arabic: str, lex: Any) -> float:
     if arabic in lex.arabic_for(latin):
         return max(sim, 0.97)
     curated = lex.curated_arabic_for(latin)
     if curated and arabic in lex.known_arabic and arabic not in curated:
         return min(sim, DISTINCT_NAME_CAP)  # the curated list knows these as different names
+    if arabic in lex.known_arabic and lex.arabic_for(latin) & lex.known_arabic:
+        return min(sim, DISTINCT_NAME_CAP)  # a listed spelling of another curated name
+    if sim > DISTINCT_NAME_CAP and arabic in lex.known_arabic:
+        for other in lex.known_by_skeleton.get(skeleton(arabic), ()):
+            if other != arabic and raw_similarity(latin, other) >= sim + NEAREST_NAME_MARGIN:
+                return DISTINCT_NAME_CAP  # an unlisted spelling that sounds like the other name
     return sim
 
 
@@ -391,7 +435,29 @@ def token_similarity(a: str, b: str) -> float:
         for x, y in ((a, b), (b, a)):
             if len(x) >= 6 and x[:2] in ("al", "el") and x.isascii() and x[2] not in "aeiou":
                 sim = max(sim, _similarity(x[2:], y) - 0.02)
+    if sim < 0.85:
+        for x, y in ((a, b), (b, a)):
+            if x.isascii() and ("sh" in x or "dh" in x) and not y.isascii() and _SPLIT_PAIRS.search(y):
+                # two letters, not a digraph: Eshaq = اسحاق, Adham = ادهم
+                sim = max(sim, _similarity(x.replace("sh", "s_h").replace("dh", "d_h"), y) - 0.03)
     return sim
+
+
+@lru_cache(maxsize=100_000)
+def raw_similarity(a: str, b: str) -> float:
+    """Similarity of two tokens from spelling alone: :func:`_similarity` without the lexicon."""
+    if a == b:
+        return 1.0
+    if script_of(a) == "ar" and script_of(b) == "ar":
+        norm_ar = max(len(a), len(b))
+        return max(0.0, 1.0 - _weighted_distance(a, b, _AR_PAIR, _AR_INDEL) / norm_ar)
+    pa, pb = phonetic(a), phonetic(b)
+    norm = max(_weight(pa), _weight(pb), 2.0) + 0.5
+    return max(0.0, 1.0 - _weighted_distance(pa, pb, _PHON_SUB, _PHON_INDEL) / norm)
+
+
+#: Arabic letter pairs a Latin "sh" / "dh" may stand for as two letters (اسحاق Eshaq, ادهم Adham).
+_SPLIT_PAIRS = re.compile("[سص][حه]|[دض][حه]")
 
 
 def _similarity(a: str, b: str) -> float:

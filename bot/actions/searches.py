@@ -148,7 +148,8 @@ def match_search(
     - match: a ``Match`` row ``awaiting_consent`` for the best candidate (the consent flow
       takes it from there).
     - review: if ``may_ask`` and the mother's name or birth year is missing, nothing is
-      recorded and the caller asks for them; otherwise ``Match`` rows with status ``review``
+      recorded and the caller asks for them — only for the one the matcher names as deciding
+      (``reasons["ask"]``) when it is one of them; otherwise ``Match`` rows with status ``review``
       and an escalation with reason ``review``.
     - no_match: nothing recorded; the search stays open.
     """
@@ -169,6 +170,9 @@ def match_search(
         return SearchOutcome(search.id, "match", match_id=match.id)
     if decision == "review":
         missing = missing_separators(search)
+        deciding = result.reasons.get("ask")
+        if deciding in missing:
+            missing = (deciding,)  # the one detail that separates the candidates (matching/separate.py)
         if may_ask and missing:
             return SearchOutcome(search.id, "review", ask_for=missing)
         matches = [

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
+import threading
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -24,7 +24,8 @@ from console.security import (
     session_of,
 )
 from matching.normalize import ascii_digits
-from matching.records import REGISTRY_COLUMNS
+from matching.records import REGISTRY_COLUMNS, Query
+from matching.service import RegistryMatcher
 from matching.store import ImportBatch, ImportRowError, RegistryRow, RegistrySource
 
 router = APIRouter()
@@ -47,46 +48,50 @@ async def registry_page(request: Request, actor: Actor = Depends(operator_requir
     return render(request, "registry.html", {"form": _empty_form(), "results": None, "error_key": None})
 
 
-#: Letters Syrian lists write in several ways; each matches any one character in a search.
-_VARIANTS = re.compile("[\u0627\u0623\u0625\u0622\u0671\u0629\u0647\u0649\u064a\u0624\u0626]")
-#: Short vowels, shadda, sukun and tatweel: never part of what is compared.
-_MARKS = re.compile("[\u064b-\u0652\u0670\u0640]")
+#: One matcher over the live registry per database (the console's registry search ranks with it).
+_MATCHERS: dict[int, RegistryMatcher] = {}
+_MATCHERS_LOCK = threading.Lock()
+#: Candidates the matcher is asked for; the first SEARCH_LIMIT are shown ("first 50 of N").
+SEARCH_POOL = 60
 
 
-def like_pattern(text: str) -> str:
-    """A LIKE pattern (escape ``\\``) finding ``text`` inside a name whatever its alef, hamza, taa marbuta,
-    alef maqsura or diacritics: ``احمد`` finds ``أحمد``, ``فاطمه`` finds ``فاطمة``."""
-    text = _MARKS.sub("", text.strip().lower())
-    text = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return "%" + _VARIANTS.sub("_", text) + "%"
+def _matcher(deps: Any) -> RegistryMatcher:
+    with _MATCHERS_LOCK:
+        found = _MATCHERS.get(id(deps.factory))
+        if found is None:
+            found = _MATCHERS[id(deps.factory)] = RegistryMatcher(deps.factory, refresh_seconds=0.0)
+        return found
 
 
-def _contains(column: Any, text: str) -> Any:
-    return func.lower(func.coalesce(column, "")).like(like_pattern(text), escape="\\")
+def _search(deps: Any, form: dict[str, str], operator_id: int) -> tuple[list[RegistryRow], int]:
+    """Rows the matcher ranks for the form, best first, and how many it found.
 
-
-def _search(deps: Any, form: dict[str, str], operator_id: int) -> list[RegistryRow]:
-    conditions = [RegistryRow.deleted_at.is_(None)]
-    for token in form["name"].split()[:6]:
-        conditions.append(_contains(RegistryRow.full_name, token))
-    for field in ("father_name", "mother_name", "governorate"):
-        if form[field]:
-            conditions.append(_contains(getattr(RegistryRow, field), form[field]))
-    if form["birth_year"]:
-        year = int(form["birth_year"])
-        conditions.append(or_(RegistryRow.birth_year.is_(None), and_(RegistryRow.birth_year >= year - 2,
-                                                                      RegistryRow.birth_year <= year + 2)))
+    The matcher's normalisation and cross-script keys do the finding (Latin finds Arabic, no
+    SQL wildcard); a stated year or mother narrows nothing away, it only ranks."""
+    query = Query(query_id="console", name=form["name"], father_name=form["father_name"] or None,
+                  mother_name=form["mother_name"] or None,
+                  birth_year=int(form["birth_year"]) if form["birth_year"] else None,
+                  governorate=form["governorate"] or None)
+    matcher = _matcher(deps)
+    result = matcher.search(query, limit=SEARCH_POOL)
+    mids = [c.record_id for c in result.candidates]
+    if len(form["name"].split()) == 1:  # one word: every record with a name part spelt like it
+        mids += [m for m in matcher.word_search(form["name"], SEARCH_POOL * 20) if m not in set(mids)]
+    ids = [rid for m in mids if (rid := matcher.row_id(m)) is not None]
+    found = len(ids)
+    ids = ids[:SEARCH_LIMIT]
     with deps.factory() as db, db.begin():
-        rows = db.execute(
-            select(RegistryRow).where(*conditions).order_by(RegistryRow.full_name, RegistryRow.id).limit(SEARCH_LIMIT)
-        ).scalars().all()
+        by_id = {r.id: r for r in db.execute(
+            select(RegistryRow).where(RegistryRow.id.in_(ids), RegistryRow.deleted_at.is_(None))).scalars().all()}
+        rows = [by_id[i] for i in ids if i in by_id]
         searched = " ".join(form[k] for k in ("name", "father_name", "mother_name", "birth_year", "governorate"))
         # The reason is kept as written (it justifies the search); the searched name only as a hash.
         audit.record(db, "registry_search", operator_id=operator_id, subject_type="registry",
-                     detail={"reason": form["reason"], "query_hash": audit.digest(searched), "results": len(rows)})
+                     detail={"reason": form["reason"], "query_hash": audit.digest(searched), "results": len(rows),
+                             "found": found})
         db.flush()
         db.expunge_all()
-        return list(rows)
+        return rows, found
 
 
 @router.post("/registry/search", dependencies=[Depends(csrf_protect)])
@@ -112,9 +117,12 @@ async def registry_search(
     elif form["birth_year"] and not form["birth_year"].isdecimal():
         error = "err_bad_year"
     if error:
-        return render(request, "registry.html", {"form": form, "results": None, "error_key": error}, status_code=400)
-    rows = await run_in_threadpool(_search, deps_of(request), form, actor.id)
-    return render(request, "registry.html", {"form": form, "results": rows, "error_key": None})
+        return render(request, "registry.html", {"form": form, "results": None, "error_key": error,
+                                                  "here": "/console/registry"}, status_code=400)
+    rows, found = await run_in_threadpool(_search, deps_of(request), form, actor.id)
+    # The language toggle comes back to the search form (the results page answers a POST only).
+    return render(request, "registry.html", {"form": form, "results": rows, "found": found, "error_key": None,
+                                              "here": "/console/registry"})
 
 
 @router.get("/registry/records/{row_id}")

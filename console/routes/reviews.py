@@ -20,6 +20,7 @@ from console import access, approvals, audit
 from console.i18n import known_error
 from console.render import render
 from console.security import Actor, Forbidden, NotFound, csrf_protect, deps_of, operator_required
+from console.summary import field_state, plain_summary
 from matching.store import RegistryRow
 
 router = APIRouter()
@@ -34,19 +35,41 @@ FIELDS = (
 )
 #: Longest decision note (characters).
 MAX_NOTE = 1000
+#: Most candidates of one search shown side by side.
+MAX_SIDE_BY_SIDE = 5
+#: Below this score the page leads with Reject and Confirm is not the highlighted button.
+LOW_SCORE = 0.5
+
+
+def _candidate(db: Any, match: Match) -> tuple[str, Any]:
+    """(kind, row) of a match's candidate: a registry row or a released person's registration."""
+    if match.registry_record_id is not None:
+        return "registry", db.get(RegistryRow, match.registry_record_id)
+    if match.registration_id is not None:
+        return "registration", db.get(Registration, match.registration_id)
+    return "registry", None
 
 
 def _queue(deps: Any) -> dict[str, Any]:
+    """Pending reviews grouped by search (one entry per search, its candidates best first)."""
     with deps.factory() as db:
         pending = db.execute(
             select(Match, SearchRequest).join(SearchRequest, SearchRequest.id == Match.search_id)
             .where(Match.status == "review").order_by(Match.created_at, Match.id)
         ).all()
+        groups: dict[int, dict[str, Any]] = {}
+        for match, search in pending:
+            group = groups.setdefault(search.id, {"search": search, "matches": [], "since": match.created_at})
+            _, row = _candidate(db, match)
+            group["matches"].append({"match": match, "name": getattr(row, "full_name", None) or "—"})
+        for group in groups.values():
+            group["matches"].sort(key=lambda c: (-c["match"].score, c["match"].id))
+            group["best"] = group["matches"][0]["match"]
         decided = db.execute(
             select(Match, Operator).outerjoin(Operator, Operator.id == Match.decided_by)
             .where(Match.decided_by.is_not(None)).order_by(Match.updated_at.desc()).limit(20)
         ).all()
-        return {"pending": pending, "decided": decided}
+        return {"groups": list(groups.values()), "pending_count": len(pending), "decided": decided}
 
 
 @router.get("/reviews")
@@ -62,16 +85,23 @@ def _detail(deps: Any, match_id: int) -> dict[str, Any] | None:
         if match is None:
             return None
         search = db.get(SearchRequest, match.search_id)
-        candidate: Any = None
-        kind = "registry"
-        if match.registry_record_id is not None:
-            candidate = db.get(RegistryRow, match.registry_record_id)
-        elif match.registration_id is not None:
-            candidate = db.get(Registration, match.registration_id)
-            kind = "registration"
+        kind, candidate = _candidate(db, match)
         decider = db.get(Operator, match.decided_by) if match.decided_by else None
+        # Every candidate of the same search, this one first, then best score first: compared side by side.
+        others = db.execute(
+            select(Match).where(Match.search_id == match.search_id, Match.id != match.id,
+                                Match.status.in_(("review", match.status)))
+        ).scalars().all()
+        side = [match, *sorted(others, key=lambda m: (-m.score, m.id))]
+        columns = []
+        for m in side[:MAX_SIDE_BY_SIDE]:
+            m_kind, row = _candidate(db, m)
+            expl = m.explanation or {}
+            columns.append({"match": m, "kind": m_kind, "row": row, "explanation": expl,
+                            "states": {ekey: field_state(expl, ekey) for _, _, _, ekey in FIELDS}})
         return {"match": match, "search": search, "candidate": candidate, "kind": kind, "decider": decider,
-                "fields": FIELDS, "explanation": match.explanation or {}}
+                "fields": FIELDS, "explanation": match.explanation or {}, "columns": columns,
+                "low_score": match.score < LOW_SCORE}
 
 
 @router.get("/reviews/{match_id}")
@@ -87,7 +117,7 @@ async def review_page(request: Request, match_id: int, actor: Actor = Depends(op
             audit.record(db, "view_match", operator_id=actor.id, subject_type="match", subject_id=match_id)
 
     await run_in_threadpool(note_view)
-    return render(request, "review.html", {**data, "error": None})
+    return render(request, "review.html", {**data, "error": None, "summary": plain_summary})
 
 
 #: What a decision's page says when it is only a request so far (no error, status 202).
@@ -121,13 +151,15 @@ async def _decide(request: Request, match_id: int, actor: Actor, note: str, fn: 
         raise NotFound()
     if error == REQUESTED:
         data = await run_in_threadpool(_detail, deps, match_id)
-        return render(request, "review.html", {**(data or {}), "error": None, "notice_key": "approval_requested"},
+        return render(request, "review.html", {**(data or {}), "error": None, "notice_key": "approval_requested",
+                                               "summary": plain_summary},
                       status_code=202)
     if error:
         data = await run_in_threadpool(_detail, deps, match_id)
         shown = "err_same_person" if error == "err_same_person" else error
         return render(request, "review.html", {**(data or {}), "error": None if shown.startswith("err_") else shown,
-                                               "error_key": shown if shown.startswith("err_") else None},
+                                               "error_key": shown if shown.startswith("err_") else None,
+                                               "summary": plain_summary},
                       status_code=409)
     return RedirectResponse(f"/console/reviews/{match_id}", status_code=303)
 

@@ -17,8 +17,11 @@
         })
         .then(function (html) {
           if (html !== null && html !== el.innerHTML) {
+            // A transcript follows new messages only when the reader is already at the bottom.
+            var follow = el.classList.contains("transcript") && atBottom(el);
+            var keep = el.scrollTop;
             el.innerHTML = html;
-            if (el.classList.contains("transcript")) { el.scrollTop = el.scrollHeight; }
+            el.scrollTop = follow ? el.scrollHeight : keep;
             countInTitle(el);
           }
         })
@@ -27,6 +30,8 @@
     }
     setTimeout(tick, every);
   }
+
+  function atBottom(el) { return el.scrollHeight - el.scrollTop - el.clientHeight < 40; }
 
   // The inbox puts the number of unclaimed conversations in the tab's title, seen from other tabs.
   var baseTitle = document.title;
@@ -91,6 +96,8 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    // A transcript opens at its newest message, at once (not on the first refresh).
+    document.querySelectorAll(".transcript").forEach(function (el) { el.scrollTop = el.scrollHeight; });
     document.querySelectorAll("[data-poll]").forEach(function (el) { countInTitle(el); poll(el); });
     document.querySelectorAll(".canned-btn").forEach(canned);
     document.querySelectorAll(".phone[data-phone]").forEach(phone);

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-SPLIT_NAMES = ("dev", "holdout")
+SPLIT_NAMES = ("dev", "holdout", "spell-dev", "spell-holdout")
 
 
 def _default_devset_dir() -> Path:
@@ -108,6 +108,17 @@ def register(cli: click.Group, bench: click.Group) -> None:
             click.echo(f"{name}: {total} queries -> {target / name}")
             for category, count in sorted(counts.items()):
                 click.echo(f"  {category:<18}{count:>5}")
+
+    @devset.command("spellings")
+    @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help="Directory holding dev/ and holdout/ (default: data/devset).")
+    def devset_spellings(out: Path | None) -> None:
+        """Write the diaspora-spelling splits spell-dev and spell-holdout from dev/ and holdout/."""
+        from matching.devset_spellings import build_all as build_spellings
+
+        target = out or _default_devset_dir()
+        for name, count in build_spellings(target).items():
+            click.echo(f"{name}: {count} queries -> {target / name}")
 
     @cli.command("eval-matching")
     @click.option("--results", type=click.Path(exists=True, dir_okay=False, path_type=Path))

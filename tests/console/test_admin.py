@@ -85,7 +85,9 @@ def test_audit_log_and_formula_safe_export(app, accounts, factory, monkeypatch) 
     page = samir.get("/console/audit").text
     assert "registry_search" in page and "escalate" in page and "rania" in page
     filtered = samir.get("/console/audit", params={"action": "escalate"}).text
-    assert "registry_search</td>" not in filtered and "escalate</td>" in filtered
+    assert 'title="registry_search"' not in filtered and 'title="escalate"' in filtered
+    # In Arabic the action code, the subject type and the "system" actor are translated.
+    assert "تحويل إلى مشغّل" in filtered and "النظام" in filtered and "جهة اتصال" in filtered
     with factory() as db:
         event_id = db.execute(select(AuditEvent.id).where(AuditEvent.action == "registry_search")).scalar_one()
     detail = samir.get(f"/console/audit/{event_id}").text
@@ -134,7 +136,7 @@ def test_dashboard_figures_and_chart(app, accounts, factory) -> None:  # type: i
     assert 'id="open-searches">1<' in page and 'id="open-escalations">1<' in page
     assert '<svg class="chart" id="chart-matches"' in page and '<svg class="chart" id="chart-messages"' in page
     assert "أُخبرت العائلة" in page and "صادرة: فشلت" in page
-    assert "90" in page.split("الوسيط من البحث")[0].rsplit('class="n"', 1)[1]
+    assert "ساعة واحدة و" in page.split("الوسيط من البحث")[0].rsplit('class="n"', 1)[1]  # 90 min in hours
     assert rania.get("/console/api/stats").status_code == 403
     stats = logged_in(app, "samir").get("/console/api/stats").json()
     assert stats["open_searches"] == 1 and stats["matches"] == {"notified": 1} and stats["reunions"] == 1

@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import select
 
 from bot.gateway.outbox import queue_message
-from bot.models import Contact, Match, Message
+from bot.models import AuditEvent, Contact, Match, Message
 from console.i18n import STRINGS
 from matching.store import ImportBatch, RegistryRow
 from tests.conftest import ROOT
@@ -283,3 +283,84 @@ def test_every_page_fits_a_phone_and_switches_to_english(page: Page, live: LiveS
     expect(page.locator("h1")).to_have_text("Shift dashboard")
     page.goto(live.url + "/console/inbox")
     expect(page.locator("#inbox-rows")).to_contain_text("asked for a person")
+
+
+WIDE = {"width": 1366, "height": 900}
+
+
+def fits(page: Page, width: int) -> None:
+    """Nothing on the page, and no table inside its scroll box, is wider than the window."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    overflowing = page.evaluate(
+        "Array.from(document.querySelectorAll('table')).filter(t => t.scrollWidth > t.parentElement.clientWidth + 1).length")
+    assert overflowing == 0, f"{overflowing} table(s) wider than their box at {width} px"
+
+
+def test_review_page_with_several_candidates(page: Page, live: LiveServer, accounts, factory) -> None:  # type: ignore[no-untyped-def]
+    from tests.console.review_cases import multi_candidate_case
+
+    case = multi_candidate_case(factory)
+    log_in(page, live, "rania", start="/console/reviews")
+    expect(page.locator("tr.review-group")).to_have_count(1)  # one search, not three identical rows
+    expect(page.locator("tr.review-group .cand-list li")).to_have_count(len(case.match_ids))
+    for lang, size in (("ar", WIDE), ("ar", PHONE), ("en", WIDE), ("en", PHONE)):
+        if lang == "en" and page.locator("html").get_attribute("lang") != "en":
+            page.click("a.lang")
+            expect(page.locator("html")).to_have_attribute("dir", "ltr")
+        page.set_viewport_size(size)
+        page.goto(live.url + f"/console/reviews/{case.match_ids[0]}")
+        side = page.locator("#side-by-side")
+        expect(side.locator("thead th")).to_have_count(2 + len(case.match_ids))
+        expect(side.locator("td.st-agree").first).to_be_visible()
+        expect(side.locator("td.st-conflict")).to_have_count(1)  # the 1969 birth year
+        sentence = side.locator(".summary.current .plain-sentence")
+        if lang == "ar":
+            expect(sentence).to_have_text("يتطابق الاسم واسم الأب وسنة الميلاد، لم تذكر العائلة اسم الأم")
+        else:
+            expect(sentence).to_have_text("same name, father and birth year, mother not given")
+        # the sentence comes before any score on the page
+        assert page.evaluate(
+            "document.querySelector('.plain-sentence').compareDocumentPosition(document.querySelector('#score'))"
+            " & Node.DOCUMENT_POSITION_FOLLOWING") > 0
+        fits(page, size["width"])
+        shot(page, f"review-several-{lang}-{size['width']}")
+    page.locator("#side-by-side a.cand-link").last.click()  # another candidate's own page, on a phone too
+    expect(page.locator("#side-by-side .summary.current .plain-sentence")).to_contain_text("birth year differs by")
+
+
+def test_registry_search_across_scripts(page: Page, live: LiveServer, accounts, factory) -> None:  # type: ignore[no-untyped-def]
+    from tests.console.review_cases import multi_candidate_case
+
+    case = review_case(factory)  # محمد أحمد الحلبي
+    multi = multi_candidate_case(factory)  # includes the Latin row "Samer Khaled Kattan"
+    log_in(page, live, "rania", start="/console/registry")
+    searches = [("Mohammad Halabi", case.row_id), ("سامر القطان", multi.row_ids[2]), ("Samer Kattan", multi.row_ids[0])]
+    for lang, size in (("ar", WIDE), ("ar", PHONE), ("en", PHONE), ("en", WIDE)):
+        if lang == "en" and page.locator("html").get_attribute("lang") != "en":
+            page.click("a.lang")
+            expect(page.locator("html")).to_have_attribute("dir", "ltr")
+        page.set_viewport_size(size)
+        for typed, row_id in searches:
+            page.goto(live.url + "/console/registry")
+            page.fill("input[name=name]", typed)
+            page.fill("input[name=reason]", "متابعة طلب عائلة رقم 7")
+            page.click("form.card button[type=submit]")
+            expect(page.locator(f"table.list a[href='/console/registry/records/{row_id}']")).to_be_visible()
+            fits(page, size["width"])
+        shot(page, f"registry-across-scripts-{lang}-{size['width']}")
+    with factory() as db:
+        events = db.execute(select(AuditEvent).where(AuditEvent.action == "registry_search")).scalars().all()
+    assert len(events) == 4 * len(searches)  # every search audited with its reason
+    assert all(e.detail["reason"] == "متابعة طلب عائلة رقم 7" for e in events)
+
+
+def test_accounts_and_audit_fit_a_phone_and_read_in_arabic(page: Page, live: LiveServer, accounts, factory) -> None:  # type: ignore[no-untyped-def]
+    escalated_contact(factory)
+    log_in(page, live, "samir", start="/console/operators")
+    fits(page, PHONE["width"])
+    page.goto(live.url + "/console/audit")
+    fits(page, PHONE["width"])
+    expect(page.locator("table.list")).to_contain_text(ar("act_login"))
+    expect(page.locator("table.list")).not_to_contain_text("login</")
+    expect(page.locator("link[rel=icon]")).to_have_attribute("href", "/console/static/favicon.svg")
+    assert page.request.get(live.url + "/console/static/favicon.svg").ok

@@ -197,3 +197,35 @@ def test_abandoned_previews_are_deleted(tmp_path) -> None:  # type: ignore[no-un
     os.utime(tmp_path / f"{old.token}.csv", (two_hours_ago, two_hours_ago))
     assert imports.sweep_uploads(tmp_path, 3600) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"{fresh.token}.csv"]
+
+
+@pytest.mark.parametrize(("typed", "found"), [("Mohammad Halabi", True), ("Muhammed al-Halabi", True),
+                                              ("Khaled Homsi", False)])
+def test_latin_search_finds_the_arabic_record_by_the_matcher(app, accounts, factory, typed: str, found: bool) -> None:  # type: ignore[no-untyped-def]
+    case = review_case(factory)  # the record is محمد أحمد الحلبي
+    rania = logged_in(app, "rania")
+    page = post(rania, "/console/registry/search", {"name": typed, "reason": "متابعة طلب عائلة"},
+                page="/console/registry").text
+    top = page.split("<tbody>")[1].split("</tr>")[0]
+    assert (f'href="/console/registry/records/{case.row_id}"' in top) is found
+    with factory() as db:
+        event = db.execute(select(AuditEvent).where(AuditEvent.action == "registry_search")).scalars().one()
+    assert event.detail["reason"] == "متابعة طلب عائلة" and "found" in event.detail
+    assert "Halabi" not in str(event.detail)
+
+
+def test_a_cut_result_says_first_50_of_how_many(app, accounts, factory) -> None:  # type: ignore[no-untyped-def]
+    from matching.store import RegistrySource
+
+    fathers = ["أحمد", "خالد", "عمر", "يوسف", "سامر", "بشار", "ماهر", "نبيل", "وليد", "زياد"]
+    givens = ["محمد", "حسن", "علي", "فادي", "رامي", "طارق", "جمال"]
+    with factory() as db, db.begin():
+        db.add(RegistrySource(name="many-list", label="Many", allow_public_confirmation=False))
+        db.flush()
+        for k, (g, f) in enumerate((g, f) for g in givens for f in fathers):
+            db.add(RegistryRow(source="many-list", record_id=f"x{k}", full_name=f"{g} {f} الحلبي"))
+    rania = logged_in(app, "rania")
+    page = post(rania, "/console/registry/search", {"name": "Halabi", "reason": "متابعة طلب عائلة"},
+                page="/console/registry").text
+    assert "أول 50 من 70 نتيجة" in page
+    assert page.count('href="/console/registry/records/') == 50
