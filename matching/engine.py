@@ -215,11 +215,11 @@ class Matcher:
             return MatchResult(query.query_id, "no_match", (), {"reason": "the query has no name"})
         idx = self._index
         slots = idx.candidates(pq, self.config.shortlist)
-        if len(pq.names) >= 2:
+        if len(pq.names) >= 2 and idx.pair_postings(pq.names[0], pq.names[-1]) <= NAMESAKES_POSTED_READ:
             # No silent misses: records with the query's given and family name (same skeletons,
             # a birth year the query allows) are always scored, when there are few enough.
             posted = idx.namesakes(Entry("", (pq.names[0], pq.names[-1]), (), None, None, False), pq.year)
-            if len(posted) <= NAMESAKES_POSTED_READ:
+            if posted:
                 g, f = skeleton(pq.names[0]), skeleton(pq.names[-1])
                 same = [s for s in posted if (e := idx.entry(s)) is not None and len(e.names) >= 2
                         and skeleton(e.names[0]) == g and skeleton(e.names[-1]) == f]

@@ -257,6 +257,13 @@ class CandidateIndex:
         """Every live entry (for exhaustive scoring in benchmarks)."""
         return (e for e in self._slots if e is not None)
 
+    def pair_postings(self, a: str, b: str) -> int:
+        """How many postings (live or not) the pair key of two name parts holds: a cheap bound
+        on :meth:`namesakes` before reading it."""
+        g, f = _sk(a), _sk(b)
+        lo, hi = (g, f) if g <= f else (f, g)
+        return len(self._postings.get(hash(("p", lo, hi)), ()))
+
     def namesakes(self, entry: Entry, year: int | None = None) -> list[int]:
         """Slots of the live records posted under the same given + family skeletons as ``entry``.
 

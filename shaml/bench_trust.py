@@ -107,12 +107,12 @@ def fake_survivor(run: Any) -> None:
     seq, attempts, silenced = 0, 0, False
     for name, father in people:
         before = _codes(run, phones.number(0))
-        # 2.2 s a turn keeps the phone under the gateway's 20 messages a minute.
-        seq = _turns(run, phones, 0, ["أنا طلعت من صيدنايا وبدي سجل", name, father, "لا أعرف", "1980", "حلب", "1", "1", "نعم"], seq, 2.2)
+        # 3.1 s a turn keeps the phone under the gateway's 20 messages a minute, so what stops it is the cap.
+        seq = _turns(run, phones, 0, ["أنا طلعت من صيدنايا وبدي سجل", name, father, "لا أعرف", "1980", "حلب", "1", "1", "نعم"], seq, 3.1)
         attempts += 1
         code = _new_code(run, phones.number(0), before)
         if code:
-            seq = _turns(run, phones, 0, [code], seq, 2.2)
+            seq = _turns(run, phones, 0, [code], seq, 3.1)
         elif _escalated(run, phones.number(0)):
             silenced = True  # a person holds the conversation: the rest would reach an operator, not the bot
             break
@@ -121,12 +121,14 @@ def fake_survivor(run: Any) -> None:
         contact = conn.execute(text("SELECT id FROM contacts WHERE address = :a"), {"a": phones.number(0)}).scalar_one()
         statuses = conn.execute(text("SELECT status FROM registrations WHERE contact_id = :c"), {"c": contact}).scalars().all()
         codes = conn.execute(text("SELECT count(*) FROM messages WHERE contact_id = :c AND kind = 'verification'"), {"c": contact}).scalar_one()
+        reasons = conn.execute(text("SELECT reason FROM escalations WHERE contact_id = :c"), {"c": contact}).scalars().all()
         named = conn.execute(text("SELECT count(*) FROM messages WHERE contact_id = :c AND direction = 'out' "
                                   "AND (body LIKE '%%يبحث عنك%%' OR kind = 'disclosure')"), {"c": contact}).scalar_one()
     active, held = statuses.count("active"), statuses.count("held")
-    run.check("fake survivor contained", active <= 2 and named == 0 and silenced,
-              f"{attempts} of {len(people)} registrations typed before a person took the conversation: {len(statuses)} stored, "
-              f"{active} active, {held} held for an operator, {codes} codes sent, {named} messages naming a searcher or disclosing")
+    run.check("fake survivor contained", active <= 2 and held >= 1 and named == 0 and silenced and "registration_held" in reasons,
+              f"{attempts} of {len(people)} registrations typed before a person took the conversation ({', '.join(sorted(set(reasons)))}): "
+              f"{len(statuses)} stored, {active} active, {held} held for an operator, {codes} codes sent, "
+              f"{named} messages naming a searcher or disclosing")
 
 
 def _escalated(run: Any, number: str) -> bool:

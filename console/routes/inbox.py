@@ -154,7 +154,13 @@ async def _act(request: Request, contact_id: int, fn, *args, wake: bool = False)
     error = await run_in_threadpool(work)
     if error == "err_not_found":
         raise NotFound()
-    target = f"/console/conversations/{contact_id}"
+
+    def still_visible() -> bool:
+        with deps.factory() as db:
+            return access.conversation_visible(db, actor.role, actor.id, contact_id)
+
+    # Handed back or resolved, a conversation leaves an operator's view: they go back to the inbox.
+    target = f"/console/conversations/{contact_id}" if error or await run_in_threadpool(still_visible) else "/console/inbox"
     if error:
         # The action was refused: say why on the conversation page, with a status the tests can read.
         data = await run_in_threadpool(_conversation, deps, contact_id)

@@ -288,7 +288,7 @@ def test_case_1_match_after_registration_and_both_get_the_number(stack):
     register_as(detainee)
     vouch(stack, detainee)
     started = verify(detainee)
-    question, asked_at = detainee.wait_for("بحث عنك", timeout=60)
+    question, asked_at = detainee.wait_for("طلب بحث عنك", timeout=60)
     assert "سامر" in question
     answered = detainee.send("١")
     news, told_at = family.wait_for(r"\+963955100002", timeout=60)
@@ -314,10 +314,10 @@ def test_case_2_safe_then_nothing(stack):
     register_as(detainee, **person)
     vouch(stack, detainee)
     verify(detainee)
-    first, _ = detainee.wait_for("بحث عنك", timeout=60)
+    first, _ = detainee.wait_for("طلب بحث عنك", timeout=60)
     seen = len(detainee.inbox())
     detainee.send("2")
-    second, _ = detainee.wait_for("بحث عنك", timeout=60, after=seen)
+    second, _ = detainee.wait_for("طلب بحث عنك", timeout=60, after=seen)
     assert {("ريم" in first), ("ريم" in second)} == {True, False}
     told_safe = sister if "ريم" in first else cousin
     told_nothing = cousin if told_safe is sister else sister
@@ -343,7 +343,7 @@ def test_case_3_review_band_waits_for_an_operator(stack):
     search_for(other, **vague, searcher="هبة", relationship="زوجته")
     reviews = wait(lambda: len(rows(stack, Match, Match.status == "review")) == 2 and rows(stack, Match, Match.status == "review"), 60, "two matches in review")
     time.sleep(3)
-    assert not any("بحث عنك" in b for b, _ in detainee.inbox())  # nothing before an operator decides
+    assert not any("طلب بحث عنك" in b for b, _ in detainee.inbox())  # nothing before an operator decides
     with stack.factory() as session, session.begin():
         from bot.models import Operator
 
@@ -356,7 +356,7 @@ def test_case_3_review_band_waits_for_an_operator(stack):
         other_contact = session.execute(select(Contact.id).where(Contact.address == "+963944300002")).scalar_one()
         review.confirm(session, by_search[searches[family_contact]], op.id, "checked by phone")
         review.reject(session, by_search[searches[other_contact]], op.id, "not the same person")
-    question, _ = detainee.wait_for("بحث عنك", timeout=60)
+    question, _ = detainee.wait_for("طلب بحث عنك", timeout=60)
     assert "سامر" in question and "هبة" not in question
     other_before = len(other.inbox())
     detainee.send("1")
@@ -397,7 +397,7 @@ def test_case_5_stop_in_the_middle_of_a_flow(stack):
     register_as(detainee, **person)
     vouch(stack, detainee)
     verify(detainee)
-    detainee.wait_for("بحث عنك", timeout=60)
+    detainee.wait_for("طلب بحث عنك", timeout=60)
     family.say("STOP")
     after_stop = len(family.inbox())
     detainee.send("1")

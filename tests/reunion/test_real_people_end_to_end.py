@@ -73,7 +73,7 @@ def test_a_cancel_question_keeps_the_family_subscribed_and_the_news_still_arrive
         assert session.execute(select(Contact.opted_out).where(Contact.address == "+963944170002")).scalar_one() is False
     register_as(detainee, **person)
     verify(detainee)
-    detainee.wait_for("بحث عنك", timeout=60)
+    detainee.wait_for("طلب بحث عنك", timeout=60)
     detainee.send("1")
     news, _ = family.wait_for(r"\+963955170003", timeout=60)  # the match notification reached her
     assert "سجّل في شمل" in news
