@@ -24,6 +24,7 @@ ESCALATION_REASONS = (
     "delivery_failed",
     "enumeration",
     "consent_timeout",
+    "route_unavailable",
 )
 
 

@@ -123,6 +123,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "reason_media": ("وسائط", "media"),
     "reason_review": ("مطابقة للمراجعة", "match to review"),
     "reason_delivery_failed": ("فشل التوصيل", "delivery failed"),
+    "reason_route_unavailable": ("لا طريق يوصل الرسالة إلى هذا الرقم", "no route reaches this number"),
     "reason_enumeration": ("رسائل كثيرة مريبة", "suspicious volume"),
     "reason_consent_timeout": ("لا رد على طلب الموافقة", "no answer to consent"),
     "st_queued": ("في الانتظار", "queued"),

@@ -199,13 +199,17 @@ def _prepare(gateway: Gateway, contact_id: int) -> tuple[bool, Outgoing | None, 
             return True, None, None
         message.status = "sending"
         message.attempts = (message.attempts or 0) + 1
+        message.provider = gateway.provider_for(contact.channel, contact.address, message.provider or contact.provider)
         outgoing = Outgoing(
             channel=contact.channel,
             address=contact.address,
             body=message.body or "",
             template_sid=message.template_sid,
             template_variables=gateway.config.template_variables if message.template_sid else None,
-            status_callback=gateway.config.status_callback_url or None,
+            status_callback=(gateway.config.status_callback_url or None) if message.provider == "twilio" else None,
+            language=contact.language or "ar",
+            provider=message.provider,
+            reference=f"shaml-{message.id}-{message.attempts}",
         )
         return True, outgoing, message.id
 
@@ -234,12 +238,23 @@ def _record_failure(gateway: Gateway, message_id: int, error: SendError) -> None
         contact = session.get(Contact, message.contact_id)
         assert contact is not None
         message.error_code = error.code
+        if error.wait:
+            # Not the message's fault (slow down, phone offline, SIM at its pace): wait, however long.
+            message.attempts = max((message.attempts or 1) - 1, 0)
+            message.status = "queued"
+            wait = utcnow() + dt.timedelta(seconds=error.retry_after) if error.retry_after else backoff(gateway, message.attempts + 1)
+            message.next_attempt_at = wait
+            log.info("message %s: %s; waiting until %s", message.id, error.reason, wait.isoformat(timespec="seconds"))
+            return
+        if error.route_unavailable:
+            reroute(gateway, session, message, contact, error)
+            return
         if error.retryable and message.attempts < gateway.config.max_attempts:
             message.status = "queued"
             message.next_attempt_at = backoff(gateway, message.attempts)
             log.info("message %s: %s; retry %d of %d", message.id, error.reason, message.attempts, gateway.config.max_attempts - 1)
             return
-        if error.code == "21610":
+        if error.code == "21610" or error.opt_out:
             message.status = "failed"
             opt_out(session, contact.id)
             log.info("message %s: contact %s had unsubscribed; marked opted out", message.id, contact.id)
@@ -253,13 +268,32 @@ def _record_failure(gateway: Gateway, message_id: int, error: SendError) -> None
             log.warning("message %s failed for good after %d attempts: %s (code %s)", message.id, message.attempts, error.reason, error.code)
 
 
+def reroute(gateway: Gateway, session: Session, message: Message, contact: Contact, error: SendError) -> None:
+    """A provider will never carry this destination: try the next route, or fail and tell an operator why."""
+    tried = message.provider or ""
+    following = gateway.routes.after(contact.address, tried) if contact.channel == "sms" else None
+    if following is not None and following != tried and gateway.has_provider(following):
+        message.provider = following
+        message.status = "queued"
+        message.next_attempt_at = None
+        message.attempts = max((message.attempts or 1) - 1, 0)
+        log.warning("message %s: %s refused the destination (%s, code %s); trying %s", message.id, tried, error.reason, error.code, following)
+        return
+    message.status = "failed"
+    escalate(session, contact.id, "route_unavailable")
+    log.warning(
+        "message %s failed: no route reaches this number (%s refused it: %s, code %s); an operator must reach the person another way",
+        message.id, tried, error.reason, error.code,
+    )
+
+
 def send_one(gateway: Gateway, contact_id: int) -> bool:
     """Send the contact's next due message, if any. Returns False when there is nothing due now."""
     go_on, outgoing, message_id = _prepare(gateway, contact_id)
     if outgoing is None or message_id is None:
         return go_on
     try:
-        result = gateway.channel(outgoing.channel).send(outgoing)
+        result = gateway.provider(outgoing.provider).send(outgoing)
     except SendError as error:
         _record_failure(gateway, message_id, error)
     else:
