@@ -176,11 +176,14 @@ class SmsGateChannel:
             self._client = httpx.Client(base_url=self.api_url + "/", auth=self._auth, timeout=self._timeout)
         return self._client
 
-    def _pick_device(self) -> str | None:
-        """A phone whose SIM is under its per-minute pace (None: one unnamed phone). Raises a wait."""
+    def _pick_device(self) -> tuple[str | None, str | None]:
+        """A phone whose SIM is under its per-minute pace, and its pace key (None: one unnamed phone).
+
+        Raises a wait when every SIM has sent its share this minute.
+        """
         devices = self.devices or ("default",)
         if self._redis is None:
-            return None if devices == ("default",) else devices[0]
+            return (None if devices == ("default",) else devices[0]), None
         minute = int(self._clock() // 60)
         for device in devices:
             key = f"{self._prefix}smsgate-pace:{device}:{minute}"
@@ -188,14 +191,23 @@ class SmsGateChannel:
             if count == 1:
                 self._redis.expire(key, 120)
             if count <= self.per_minute:
-                return None if device == "default" else device
+                return (None if device == "default" else device), key
+            self._redis.decr(key)
         seconds = 60 - self._clock() % 60
         raise SendError("every gateway SIM has sent its share this minute", code="sim_paced", retryable=True, wait=True, retry_after=seconds + 0.05)
 
     def send(self, message: Outgoing) -> SendResult:
         """Hand the SMS to a gateway phone; its reports come back on the webhook under our id."""
         reference = message.reference or f"shaml-{int(self._clock() * 1000)}"
-        device = self._pick_device()
+        device, pace_key = self._pick_device()
+        try:
+            return self._post(message, reference, device)
+        except SendError as exc:
+            if exc.wait and pace_key and self._redis is not None:
+                self._redis.decr(pace_key)  # it never reached the SIM: the slot is free again
+            raise
+
+    def _post(self, message: Outgoing, reference: str, device: str | None) -> SendResult:
         payload: dict[str, Any] = {
             "id": reference,
             "textMessage": {"text": message.body},
