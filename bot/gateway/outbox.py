@@ -243,6 +243,7 @@ def _record_failure(gateway: Gateway, message_id: int, error: SendError) -> None
             message.attempts = max((message.attempts or 1) - 1, 0)
             message.status = "queued"
             wait = utcnow() + dt.timedelta(seconds=error.retry_after) if error.retry_after else backoff(gateway, message.attempts + 1)
+            wait = max(wait, utcnow() + dt.timedelta(seconds=1))  # never spin on a provider that is down
             message.next_attempt_at = wait
             log.info("message %s: %s; waiting until %s", message.id, error.reason, wait.isoformat(timespec="seconds"))
             return
@@ -296,6 +297,8 @@ def send_one(gateway: Gateway, contact_id: int) -> bool:
         result = gateway.provider(outgoing.provider).send(outgoing)
     except SendError as error:
         _record_failure(gateway, message_id, error)
+        if error.wait:
+            return False  # the provider asked us to wait: the sweep brings the contact back when due
     else:
         _record_success(gateway, message_id, result)
     return True
