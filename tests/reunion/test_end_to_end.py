@@ -100,6 +100,11 @@ def _up(url: str, params: dict[str, str] | None = None) -> bool:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """A fresh PostgreSQL database and every Shaml process, started once for the module."""
+    yield from running_stack(tmp_path_factory)
+
+
+def running_stack(tmp_path_factory: pytest.TempPathFactory, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """Create the database, start every process with ``extra_env`` added, yield the stack, clean up."""
     name = f"shaml_e2e_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = make_url(POSTGRES_ADMIN_URL)
     conn = psycopg2.connect(host=admin.host, port=admin.port or 5432, user=admin.username, password=admin.password, dbname=admin.database)
@@ -134,6 +139,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "SHAML_LOG_LEVEL": "INFO",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "RASA_TELEMETRY_ENABLED": "false",
+        **(extra_env or {}),
     }
     s = Stack(url, twilio, env, tmp_path_factory.mktemp("e2e-logs"))
     try:
