@@ -14,7 +14,13 @@ from sqlalchemy import select
 
 from bot.models import AuditEvent, Registration
 from tests.fakes.smsgate import PASSWORD, SIGNING_KEY, USERNAME, FakeSmsGate, received, signed
-from tests.fakes.telegram import BOT_TOKEN, WEBHOOK_SECRET, FakeTelegram, message_update, secret_headers
+from tests.fakes.telegram import (
+    BOT_TOKEN,
+    WEBHOOK_SECRET,
+    FakeTelegram,
+    message_update,
+    secret_headers,
+)
 from tests.reunion.test_end_to_end import Phone, Stack, running_stack, search_for, verify
 
 _updates = itertools.count(900_000)
