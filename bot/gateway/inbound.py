@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.channels.base import InboundMessage
 from bot.contacts import address_hash, get_or_create_contact
 from bot.gateway.context import Gateway
-from bot.gateway.jobs import wake_inbound
+from bot.gateway.schedule import wake_inbound
 from bot.models import Contact, Message
 from matching.store import utcnow
 

@@ -17,7 +17,7 @@ from bot.channels.base import Outgoing, SendResult, StatusUpdate
 from bot.contacts import escalate, opt_out
 from bot.gateway.context import Gateway
 from bot.gateway.errors import SendError
-from bot.gateway.jobs import drain, wake_outbox
+from bot.gateway.schedule import backoff, drain, wake_outbox
 from bot.models import Contact, Message
 from matching.store import utcnow
 
@@ -91,12 +91,6 @@ def queue_message(
     session.add_all(messages)
     session.flush()
     return messages[0]
-
-
-def backoff(gateway: Gateway, attempts: int) -> dt.datetime:
-    """When to try again after ``attempts`` failures: the base doubled each time, at most ``retry_max_ms``."""
-    delay_ms = min(gateway.config.retry_base_ms * 2 ** min(max(attempts - 1, 0), 30), gateway.config.retry_max_ms)
-    return utcnow() + dt.timedelta(milliseconds=delay_ms)
 
 
 def window_open(gateway: Gateway, contact: Contact) -> bool:
@@ -315,4 +309,4 @@ def send_pending(gateway: Gateway, contact_id: int) -> None:
     drain(gateway, "out", contact_id, lambda: send_one(gateway, contact_id), lambda: has_due(gateway, contact_id))
 
 
-__all__ = ["queue_message", "send_pending", "wake_outbox", "release_waiting", "KINDS", "AT_LEAST_ONCE", "AT_MOST_ONCE"]
+__all__ = ["queue_message", "send_pending", "wake_outbox", "release_waiting", "backoff", "KINDS", "AT_LEAST_ONCE", "AT_MOST_ONCE"]

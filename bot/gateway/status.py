@@ -9,9 +9,9 @@ from sqlalchemy import select
 from bot.channels.base import StatusUpdate
 from bot.contacts import escalate, opt_out
 from bot.gateway.context import Gateway
-from bot.gateway.jobs import wake_outbox
 from bot.gateway.outbox import STATUS_RANK, backoff, closed_window
 from bot.gateway.phones import record_event
+from bot.gateway.schedule import wake_outbox
 from bot.models import Contact, Message
 
 log = logging.getLogger(__name__)
