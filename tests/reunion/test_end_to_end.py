@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from bot.models import AuditEvent, Contact, Match, Message, Registration, SearchRequest
 from bot.reunion import review
 from matching.store import RegistryRow, RegistrySource, utcnow
-from shaml.bench_resilience import info_lines
+from shaml.bench.resilience import info_lines
 from shaml.db import make_engine, session_factory, upgrade
 from tests.conftest import POSTGRES_ADMIN_URL, REDIS_URL
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, inbound_form, signed_webhook

@@ -58,11 +58,11 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
-from shaml.bench_gateway import ACCOUNT_SID, inbound_form, throwaway_database
+from shaml.bench.gateway import ACCOUNT_SID, inbound_form, throwaway_database
 from shaml.commands.resilience import STEPS
 from shaml.db import make_engine, session_factory
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample" / "registry.csv"
 #: Replies whose delivery the outbox guarantees (bot.gateway.outbox.AT_LEAST_ONCE).
 DELIVERED = ("accepted", "sent", "delivered", "read")
