@@ -27,6 +27,7 @@ ESCALATION_REASONS = (
     "registration_held",  # a repeated or unusual registration (bot/reunion/trust.py)
     "corroboration",  # a registrant nobody vouched for yet asked us to tell a family they are safe
     "relay_money",  # a relayed message asked for money (bot/reunion/relay.py)
+    "route_unavailable",
 )
 
 
@@ -77,6 +78,22 @@ def get_or_create_contact(session: Session, channel: str, address: str) -> Conta
         session.add(contact)
         session.flush()
     return contact
+
+
+def contact_for_number(session: Session, number: str) -> Contact:
+    """Where to write to a phone number Shaml starts a conversation with: the person's own channel when
+    known (they texted us, or their Telegram account verified this number), else a bare SMS contact
+    that follows the route table (bot.gateway.routes)."""
+    sms = session.execute(select(Contact).where(Contact.channel == "sms", Contact.address == number)).scalar_one_or_none()
+    if sms is not None and sms.provider:
+        return sms
+    telegram = session.execute(
+        select(Contact).where(Contact.channel == "telegram", Contact.verified_phone == number, Contact.erased_at.is_(None))
+        .order_by(Contact.last_inbound_at.desc().nullslast()).limit(1)
+    ).scalar_one_or_none()
+    if telegram is not None and not telegram.opted_out:
+        return telegram
+    return sms if sms is not None else get_or_create_contact(session, "sms", number)
 
 
 def set_language(session: Session, contact_id: int, language: str) -> None:

@@ -19,7 +19,9 @@ from sqlalchemy import (
 from matching.store import Base, BigId, utcnow
 
 #: Channels a contact can write on. ``sim`` is the phone simulator used in the demo and tests.
-CHANNELS = ("whatsapp", "sms", "sim")
+CHANNELS = ("whatsapp", "sms", "telegram", "sim")
+#: Providers that carry a channel: Twilio (WhatsApp, SMS), a local SMS gateway phone, Telegram's Bot API.
+PROVIDERS = ("twilio", "smsgate", "telegram", "sim")
 
 
 class Contact(Base):
@@ -30,7 +32,12 @@ class Contact(Base):
 
     id = Column(BigId, primary_key=True, autoincrement=True)
     channel = Column(String(20), nullable=False)  # one of CHANNELS
-    address = Column(String(32), nullable=False)  # E.164, e.g. +963912345678
+    address = Column(String(32), nullable=False)  # E.164, e.g. +963912345678; a Telegram chat id
+    # The provider the person wrote on (replies go back on it); NULL for a number Shaml writes to
+    # first (a callback number), which follows the route table (bot.gateway.routes).
+    provider = Column(String(20), nullable=True)
+    # Telegram: the phone number Telegram verified for this account (the person shared their own contact).
+    verified_phone = Column(String(32), nullable=True)
     language = Column(String(2), nullable=False, default="ar")  # ar | en
     opted_out = Column(Boolean, nullable=False, default=False)
     opted_out_at = Column(DateTime(timezone=True), nullable=True)
@@ -59,7 +66,9 @@ class Message(Base):
     direction = Column(String(3), nullable=False)  # in | out
     author = Column(String(10), nullable=False, default="user")  # user | bot | operator | system
     operator_id = Column(BigId, ForeignKey("operators.id"), nullable=True)
-    provider_id = Column(String(64), nullable=True)  # Twilio MessageSid
+    provider_id = Column(String(64), nullable=True)  # Twilio MessageSid, Telegram update, gateway event
+    # out: the provider the message is (being) sent by; moves to the next route when one refuses it.
+    provider = Column(String(20), nullable=True)
     body = Column(Text, nullable=True)
     media = Column(JSON, nullable=True)  # [{"url": ..., "content_type": ...}]
     # in: received | processing | processed | failed ; out: queued | sending | sent | delivered | read | failed
@@ -247,3 +256,18 @@ class AuditEvent(Base):
     subject_id = Column(String(64), nullable=True)
     detail = Column(JSON, nullable=True)
 
+
+
+class GatewayPhone(Base):
+    """An Android SMS gateway phone: its last ping and health, so operators see it is alive."""
+
+    __tablename__ = "gateway_phones"
+    __table_args__ = (UniqueConstraint("device_id", name="uq_gateway_phones_device_id"),)
+
+    id = Column(BigId, primary_key=True, autoincrement=True)
+    device_id = Column(String(64), nullable=False)
+    last_ping_at = Column(DateTime(timezone=True), nullable=True)
+    last_event_at = Column(DateTime(timezone=True), nullable=True)
+    health = Column(JSON, nullable=True)  # the app's health check, as pinged
+    last_error = Column(String(200), nullable=True)  # the last send failure seen on this phone
+    last_error_at = Column(DateTime(timezone=True), nullable=True)

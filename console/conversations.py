@@ -47,6 +47,7 @@ class InboxRow:
     address: str
     language: str
     reason: str
+    provider: str | None
     status: str
     waiting_minutes: int
     operator: str | None
@@ -90,6 +91,7 @@ def inbox(db: Session) -> list[InboxRow]:
                 escalation_id=int(esc.id),
                 contact_id=int(contact.id),
                 channel=contact.channel,
+                provider=contact.provider,
                 address=contact.address,
                 language=contact.language,
                 reason=esc.reason,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.models import Escalation, Match, Message, SearchRequest
+from bot.models import Escalation, GatewayPhone, Match, Message, SearchRequest
 from console.render import aware
 from matching.store import utcnow
 
@@ -53,7 +53,24 @@ def figures(db: Session) -> dict[str, Any]:
             select(Escalation.created_at, Escalation.claimed_at).where(Escalation.claimed_at.is_not(None))
         ).all()
     ]
+    phones = [
+        {
+            "device": p.device_id,
+            "last_ping": aware(p.last_ping_at).isoformat(timespec="seconds") if p.last_ping_at else None,
+            "minutes_since_ping": round((now - aware(p.last_ping_at)).total_seconds() / 60, 1) if p.last_ping_at else None,  # type: ignore[operator]
+            "health": (p.health or {}).get("status") if isinstance(p.health, dict) else None,
+            "last_error": p.last_error,
+        }
+        for p in db.execute(select(GatewayPhone).order_by(GatewayPhone.device_id)).scalars()
+    ]
+    waiting_on_phone = db.execute(
+        select(func.count(Message.id)).where(
+            Message.direction == "out", Message.status == "queued", Message.error_code.in_(("gateway_offline", "gateway_busy", "sim_paced"))
+        )
+    ).scalar_one()
     return {
+        "gateway_phones": phones,
+        "waiting_on_gateway_phone": int(waiting_on_phone),
         "open_searches": int(open_searches),
         "matches": {k: int(v) for k, v in sorted(matches.items())},
         "decisions": {k: int(v) for k, v in sorted(decisions.items())},

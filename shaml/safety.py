@@ -46,8 +46,14 @@ def startup_problems(settings: Settings) -> list[str]:
             problems.append("SHAML_DEMO=true with an https SHAML_PUBLIC_URL: demo mode is for a laptop, never a public "
                             "address; set SHAML_DEMO=false")
         return problems
-    secrets = [("SHAML_RASA_TOKEN", settings.rasa_token, True), ("TWILIO_AUTH_TOKEN", settings.twilio_auth_token, True),
-               ("SHAML_ACTIONS_TOKEN", settings.actions_token, False)]
+    # Twilio's token is required while a route uses Twilio; the other channels' secrets when they are set.
+    secrets = [("SHAML_RASA_TOKEN", settings.rasa_token, True),
+               ("TWILIO_AUTH_TOKEN", settings.twilio_auth_token, "twilio" in settings.sms_routes),
+               ("SHAML_ACTIONS_TOKEN", settings.actions_token, False),
+               ("SHAML_TELEGRAM_BOT_TOKEN", settings.telegram_bot_token, False),
+               ("SHAML_TELEGRAM_WEBHOOK_SECRET", settings.telegram_webhook_secret, bool(settings.telegram_bot_token)),
+               ("SHAML_SMSGATE_PASSWORD", settings.smsgate_password, False),
+               ("SHAML_SMSGATE_SIGNING_KEY", settings.smsgate_signing_key, bool(settings.smsgate_api_url))]
     for name, value, required in secrets:
         if not value:
             if required:

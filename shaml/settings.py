@@ -98,6 +98,16 @@ def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return values
 
 
+def _routes(env: Mapping[str, str], name: str, default: str) -> str:
+    from bot.gateway.routes import RouteError, RouteTable
+
+    value = _str(env, name, default) or default
+    try:
+        return str(RouteTable.parse(value))
+    except RouteError as exc:
+        raise SettingsError(f"{name}: {exc}") from None
+
+
 def _secret(value: str) -> str:
     return "(set)" if value else "(empty)"
 
@@ -146,6 +156,16 @@ class Settings:
     trusted_proxies: tuple[str, ...]
     session_idle_seconds: int
     session_max_seconds: int
+    telegram_bot_token: str = field(repr=False, default="")
+    telegram_webhook_secret: str = field(repr=False, default="")
+    telegram_api_url: str = ""
+    smsgate_api_url: str = ""
+    smsgate_username: str = ""
+    smsgate_password: str = field(repr=False, default="")
+    smsgate_signing_key: str = field(repr=False, default="")
+    smsgate_devices: str = ""
+    smsgate_per_minute: int = 6
+    sms_routes: str = "*=twilio"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -241,11 +261,34 @@ class Settings:
             session_idle_seconds=_int(env, "SHAML_SESSION_IDLE_SECONDS", 3600, minimum=60),
             # Console session: logged out this many seconds after login, however active.
             session_max_seconds=_int(env, "SHAML_SESSION_MAX_SECONDS", 43200, minimum=300),
+            # Telegram bot token from BotFather; it is in every Bot API URL, so it is never logged.
+            telegram_bot_token=_str(env, "SHAML_TELEGRAM_BOT_TOKEN", ""),
+            # Secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token (set by `shaml telegram set-webhook`).
+            telegram_webhook_secret=_str(env, "SHAML_TELEGRAM_WEBHOOK_SECRET", ""),
+            # Bot API server root; empty means Telegram's own. Requests go to {root}/bot{token}/{method}.
+            telegram_api_url=_url(env, "SHAML_TELEGRAM_API_URL", "", ("http", "https")).rstrip("/"),
+            # The SMS gateway phone's API (local mode: http://PHONE:8080; cloud/private: …/3rdparty/v1).
+            smsgate_api_url=_url(env, "SHAML_SMSGATE_API_URL", "", ("http", "https")).rstrip("/"),
+            # The gateway app's API user name (shown on the app's Home tab).
+            smsgate_username=_str(env, "SHAML_SMSGATE_USERNAME", ""),
+            # The gateway app's API password. Never logged.
+            smsgate_password=_str(env, "SHAML_SMSGATE_PASSWORD", ""),
+            # The app's webhook signing key (Settings > Webhooks > Signing Key): checks X-Signature.
+            smsgate_signing_key=_str(env, "SHAML_SMSGATE_SIGNING_KEY", ""),
+            # Gateway phones to send through (device ids, comma-separated); empty means the API's one phone.
+            smsgate_devices=_str(env, "SHAML_SMSGATE_DEVICES", ""),
+            # SMS one SIM sends per minute at most; a burst waits its turn so the carrier does not block the SIM.
+            smsgate_per_minute=_int(env, "SHAML_SMSGATE_PER_MINUTE", 6, minimum=1),
+            # Ordered routes for SMS Shaml starts to a bare number, by prefix: "+963=smsgate,*=twilio".
+            sms_routes=_routes(env, "SHAML_SMS_ROUTES", "*=twilio"),
         )
 
     def describe(self) -> list[tuple[str, str]]:
         """(name, value) pairs for display, with secrets masked."""
-        masked = {"rasa_token", "actions_token", "twilio_auth_token"}
+        masked = {
+            "rasa_token", "actions_token", "twilio_auth_token", "telegram_bot_token", "telegram_webhook_secret",
+            "smsgate_password", "smsgate_signing_key",
+        }
         return [
             (
                 f.name,

@@ -15,13 +15,17 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
-from bot.channels.base import WebRequest
+from bot.channels.base import Ignored, InboundMessage, Ping, StatusUpdate, WebRequest
 from bot.channels.sim import SimChannel
+from bot.channels.smsgate import SmsGateChannel
+from bot.channels.telegram import TelegramChannel
 from bot.channels.twilio import TwilioChannel
 from bot.gateway.context import Gateway, GatewayConfig
 from bot.gateway.dialogue import Dialogue, RasaRestClient
 from bot.gateway.errors import WebhookError
 from bot.gateway.inbound import accept
+from bot.gateway.phones import record_ping
+from bot.gateway.routes import RouteTable
 from bot.gateway.status import apply_status
 from shaml import bodylimit
 from shaml.db import make_engine, session_factory
@@ -60,13 +64,30 @@ def build_gateway(settings: Settings, *, dialogue: Dialogue | None = None, facto
         sms_from=settings.twilio_sms_from,
         whatsapp_from=settings.twilio_whatsapp_from,
     )
+    redis_client = redis.Redis.from_url(settings.redis_url)
+    telegram = TelegramChannel(
+        token=settings.telegram_bot_token, webhook_secret=settings.telegram_webhook_secret, api_url=settings.telegram_api_url
+    )
+    smsgate = SmsGateChannel(
+        api_url=settings.smsgate_api_url,
+        username=settings.smsgate_username,
+        password=settings.smsgate_password,
+        signing_key=settings.smsgate_signing_key,
+        devices=tuple(d.strip() for d in settings.smsgate_devices.split(",") if d.strip()),
+        per_minute=settings.smsgate_per_minute,
+        redis=redis_client,
+        redis_prefix=settings.redis_prefix,
+    )
+    sim = SimChannel()
     return Gateway(
         factory=factory or session_factory(make_engine(settings.database_url)),
-        redis=redis.Redis.from_url(settings.redis_url),
+        redis=redis_client,
         dialogue=dialogue
         or RasaRestClient(settings.rasa_url, token=settings.rasa_token, timeout=settings.rasa_timeout_seconds),
-        channels={"whatsapp": twilio, "sms": twilio, "sim": SimChannel()},
+        channels={"whatsapp": twilio, "sms": twilio, "telegram": telegram, "sim": sim},
         config=gateway_config(settings),
+        providers={"twilio": twilio, "smsgate": smsgate, "telegram": telegram, "sim": sim},
+        routes=RouteTable.parse(settings.sms_routes),
     )
 
 
@@ -119,6 +140,72 @@ def twilio_router() -> APIRouter:
         except WebhookError as exc:
             return _refused(exc, "status callback")
         return Response(EMPTY_TWIML, media_type="application/xml")
+
+    return router
+
+
+def telegram_router() -> APIRouter:
+    """``POST /telegram/webhook``: the secret header is checked before the body is read."""
+    router = APIRouter()
+
+    @router.post("/telegram/webhook")
+    async def telegram_webhook(request: Request) -> Response:
+        gateway = _gateway(request)
+        channel = gateway.provider("telegram")
+        try:
+            channel.check_secret({k.lower(): v for k, v in request.headers.items()})
+        except WebhookError as exc:
+            return _refused(exc, "Telegram webhook")
+        web = await _web_request(request)
+
+        def work() -> None:
+            item = channel.receive(web)
+            if isinstance(item, Ignored):
+                log.info("Telegram update acknowledged and ignored: %s", item.reason)
+                return
+            accept(gateway, item)
+
+        try:
+            await run_in_threadpool(work)
+        except WebhookError as exc:
+            return _refused(exc, "Telegram webhook")
+        return JSONResponse({"ok": True})
+
+    return router
+
+
+def smsgate_router() -> APIRouter:
+    """``POST /smsgate/webhook``: the gateway phone's five events, each signed, each handled once."""
+    router = APIRouter()
+
+    @router.post("/smsgate/webhook")
+    async def smsgate_webhook(request: Request) -> Response:
+        web = await _web_request(request)
+        gateway = _gateway(request)
+        channel = gateway.provider("smsgate")
+
+        def work() -> None:
+            event_id, item = channel.event(web)
+            if isinstance(item, InboundMessage):
+                accept(gateway, item)  # deduped on the event id, like every inbound message
+                return
+            if isinstance(item, Ignored):
+                log.info("gateway event acknowledged and ignored: %s", item.reason)
+                return
+            if not gateway.redis.set(gateway.key("dedupe", f"sg-{event_id}"), "1", nx=True, ex=gateway.config.dedupe_ttl_seconds):
+                log.info("repeat delivery of gateway event ignored")
+                return
+            if isinstance(item, Ping):
+                with gateway.transaction() as session:
+                    record_ping(session, item.device_id, item.health)
+            elif isinstance(item, StatusUpdate):
+                apply_status(gateway, item)
+
+        try:
+            await run_in_threadpool(work)
+        except WebhookError as exc:
+            return _refused(exc, "gateway webhook")
+        return JSONResponse({"ok": True})
 
     return router
 
@@ -180,6 +267,8 @@ def create_app(settings: Settings, *, gateway: Gateway | None = None) -> FastAPI
     app.state.factory = gateway.factory
     app.include_router(health_router())
     app.include_router(twilio_router())
+    app.include_router(telegram_router())
+    app.include_router(smsgate_router())
     if settings.demo:
         app.include_router(sim_router())
     mount_console(app, settings, gateway)
@@ -194,7 +283,10 @@ def body_rules() -> list[bodylimit.Rule]:
 
     webhook = bodylimit.MAX_WEBHOOK_BODY
     console = [bodylimit.Rule(prefix, limit, page) for prefix, limit, page in body_limits()]
-    return [bodylimit.Rule("/twilio/", webhook), bodylimit.Rule("/sim/", webhook), *console]
+    return [
+        bodylimit.Rule("/twilio/", webhook), bodylimit.Rule("/telegram/", webhook), bodylimit.Rule("/smsgate/", webhook),
+        bodylimit.Rule("/sim/", webhook), *console,
+    ]
 
 
 def mount_console(app: FastAPI, settings: Settings, gateway: Gateway) -> None:

@@ -46,11 +46,31 @@ class Media:
 class InboundMessage:
     """A message a person sent, read from a channel's webhook; ``address`` is already E.164 (or a sim id)."""
 
-    channel: str  # whatsapp | sms | sim
-    address: str
+    channel: str  # whatsapp | sms | telegram | sim
+    address: str  # E.164, a Telegram chat id, or a sim id
     provider_id: str
     body: str
     media: tuple[Media, ...] = ()
+    #: The provider that carried it (twilio | smsgate | telegram | sim); replies go back on it.
+    provider: str = ""
+    #: A phone number the provider itself vouches for (Telegram: the sender shared their own contact).
+    verified_phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A genuine webhook that carries nothing for a conversation (a group post, an edit, a service
+    message): acknowledged so the provider stops re-sending it, and not stored."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Ping:
+    """A provider's own heartbeat (an SMS gateway phone's ``system:ping``), with its health report."""
+
+    device_id: str
+    health: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -60,6 +80,11 @@ class StatusUpdate:
     provider_id: str
     status: str  # accepted | sent | delivered | read | failed | undelivered
     error_code: str | None = None
+    #: A failure of the sending phone rather than of the number (no signal, no credit): send again.
+    retry: bool = False
+    #: The gateway phone that reports it, and its reason for a failure (for operators, never personal).
+    device_id: str | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +97,12 @@ class Outgoing:
     template_sid: str | None = None
     template_variables: str | None = None  # a JSON object, as the provider wants it
     status_callback: str | None = None
+    #: The reader's language (ar | en): a channel with buttons labels them in it.
+    language: str = "ar"
+    #: The provider chosen to carry it (the contact's own, or the route table's for a bare number).
+    provider: str = ""
+    #: Our id for this send (the outbox row and attempt); a provider that takes one keys its reports on it.
+    reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,8 +120,11 @@ class Channel(Protocol):
     #: Contact channels this channel serves (e.g. ("whatsapp", "sms") for Twilio).
     serves: tuple[str, ...]
 
-    def receive(self, request: WebRequest) -> InboundMessage:
-        """Verify and read an inbound webhook; raises a ``WebhookError`` when it must be refused."""
+    def receive(self, request: WebRequest) -> InboundMessage | Ignored:
+        """Verify and read an inbound webhook; raises a ``WebhookError`` when it must be refused.
+
+        A genuine webhook with nothing for a conversation is returned as :class:`Ignored` (acked, not stored).
+        """
         ...
 
     def status(self, request: WebRequest) -> StatusUpdate:

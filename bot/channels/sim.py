@@ -26,6 +26,7 @@ class SimChannel:
     """Simulated phones. Sending "delivers" at once; the console reads replies from the messages table."""
 
     serves = ("sim",)
+    provider = "sim"
 
     def receive(self, request: WebRequest) -> InboundMessage:
         """Read ``{"from": id, "body": text, "id": optional message id}`` from a JSON body."""
@@ -50,7 +51,7 @@ class SimChannel:
         provider_id = str(data.get("id") or f"SIM{uuid.uuid4().hex}")
         if not _ID.match(provider_id):
             raise BadWebhook("simulator 'id' must be 1-64 printable ASCII characters without spaces")
-        return InboundMessage(channel="sim", address=address, provider_id=provider_id, body=body)
+        return InboundMessage(channel="sim", address=address, provider_id=provider_id, body=body, provider="sim")
 
     def status(self, request: WebRequest) -> StatusUpdate:
         """The simulator reports ``read`` for a message id: ``{"id": ..., "status": "read"}``."""

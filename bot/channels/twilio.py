@@ -55,6 +55,14 @@ PERMANENT_CODES = {
     "63003": "recipient is not a WhatsApp user",
 }
 
+#: Twilio refusals for geography or permissions: it will never carry this destination (Twilio stopped
+#: delivering to Syria on 15 September 2025). A "route unavailable": the next route is tried, no retries.
+ROUTE_UNAVAILABLE_CODES = {
+    "21408": "Twilio may not send to this region (geographic permission)",
+    "21612": "Twilio cannot reach this number from our sender",
+    "60605": "Twilio does not deliver to this country",
+}
+
 #: The longest body Twilio accepts in one message.
 MAX_BODY = 1600
 
@@ -108,6 +116,7 @@ class TwilioChannel:
     """SMS and WhatsApp through Twilio. Holds the auth token; never logs it or a phone number."""
 
     serves = ("whatsapp", "sms")
+    provider = "twilio"
 
     def __init__(
         self,
@@ -192,7 +201,7 @@ class TwilioChannel:
         # The form was strict UTF-8, so no surrogate can be in it; a NUL is stored as U+FFFD, not lost.
         return InboundMessage(
             channel=channel, address=address, provider_id=sid, body=storable_text(form.get("Body", "")),
-            media=tuple(media),
+            media=tuple(media), provider="twilio",
         )
 
     def status(self, request: WebRequest) -> StatusUpdate:
@@ -257,6 +266,8 @@ def _send_error(exc: TwilioRestException) -> SendError:
     code = str(exc.code) if exc.code is not None else None
     if exc.status == 429 or exc.status >= 500:
         return SendError(f"Twilio answered HTTP {exc.status}", code=code or str(exc.status), retryable=True)
+    if code in ROUTE_UNAVAILABLE_CODES:
+        return SendError(ROUTE_UNAVAILABLE_CODES[code], code=code, retryable=False, route_unavailable=True)
     if code in PERMANENT_CODES:
         return SendError(PERMANENT_CODES[code], code=code, retryable=False, loggable=code not in {"21610"})
     return SendError(f"Twilio refused the message (HTTP {exc.status})", code=code or str(exc.status), retryable=False)

@@ -15,6 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels import CHANNEL_MODULES
 from bot.gateway.dialogue import Dialogue
+from bot.gateway.routes import RouteTable
+
+#: The provider of each contact channel when the contact has none of its own (SMS follows the route table).
+DEFAULT_PROVIDER = {"whatsapp": "twilio", "sms": "twilio", "telegram": "telegram", "sim": "sim"}
 
 #: RQ jobs are JSON (a function name and a contact id), never pickles: whoever can write to Redis
 #: must not be able to run code in a worker by queueing a crafted pickle.
@@ -59,6 +63,10 @@ class Gateway:
     dialogue: Dialogue
     channels: dict[str, Any]  # contact channel -> channel object (see bot.channels)
     config: GatewayConfig = field(default_factory=GatewayConfig)
+    #: provider name (twilio | smsgate | telegram | sim) -> channel object; defaults to the channels'.
+    providers: dict[str, Any] = field(default_factory=dict)
+    #: Which provider carries an SMS Shaml starts to a bare number (SHAML_SMS_ROUTES).
+    routes: RouteTable = field(default_factory=RouteTable)
 
     def key(self, *parts: object) -> str:
         """A Redis key under the configured prefix."""
@@ -88,6 +96,33 @@ class Gateway:
             return self.channels[contact_channel]
         except KeyError:
             raise LookupError(f"no channel configured for {contact_channel!r}") from None
+
+    def provider(self, name: str) -> Any:
+        """The channel object of a provider (``twilio``, ``smsgate``, ``telegram``, ``sim``)."""
+        if name in self.providers:
+            return self.providers[name]
+        for contact_channel, provider in DEFAULT_PROVIDER.items():
+            if provider == name and contact_channel in self.channels:
+                return self.channels[contact_channel]
+        raise LookupError(f"no provider configured named {name!r}")
+
+    def has_provider(self, name: str) -> bool:
+        """Whether ``name`` can be sent through here."""
+        try:
+            self.provider(name)
+        except LookupError:
+            return False
+        return True
+
+    def provider_for(self, channel: str, address: str, preferred: str | None = None) -> str:
+        """The provider to send on: the contact's own when known, else (SMS) the first route for the number."""
+        if preferred and self.has_provider(preferred):
+            return preferred
+        if channel == "sms":
+            for name in self.routes.candidates(address):
+                if self.has_provider(name):
+                    return name
+        return DEFAULT_PROVIDER.get(channel, channel)
 
 
 def channel_module(contact_channel: str) -> Any:

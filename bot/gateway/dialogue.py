@@ -15,19 +15,21 @@ from bot.internal_auth import channel_key, sign
 
 
 class RedactTokens(logging.Filter):
-    """Rewrites ``token=…`` in log records to ``token=***``.
+    """Rewrites ``token=…`` and Telegram's ``/bot<token>/`` in log records to ``***``.
 
-    Rasa takes its API token in the query string, and httpx logs every URL at INFO; this filter,
-    installed on the httpx loggers, keeps the token out of every log.
+    Rasa takes its API token in the query string, Telegram's Bot API takes the bot token in the
+    path, and httpx logs every URL at INFO; this filter, installed on the httpx loggers, keeps both
+    tokens out of every log.
     """
 
     _PATTERN = re.compile(r"(token=)[^&\s\"']+")
+    _BOT_PATH = re.compile(r"(/bot)[^/\s\"']+")
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Redact the formatted message in place; never drops a record."""
         message = record.getMessage()
-        if "token=" in message:
-            record.msg = self._PATTERN.sub(r"\1***", message)
+        if "token=" in message or "/bot" in message:
+            record.msg = self._BOT_PATH.sub(r"\1***", self._PATTERN.sub(r"\1***", message))
             record.args = ()
         return True
 

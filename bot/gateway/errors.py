@@ -31,14 +31,35 @@ class SendError(Exception):
 
     ``loggable`` is False when the failure is an ordinary outcome (the user opted out) rather than a
     fault worth a warning.
+
+    ``wait`` marks a failure that is not the message's (a provider asking us to slow down, a gateway
+    phone offline, a SIM's pace reached): it is retried after ``retry_after`` seconds (or the back-off)
+    for as long as it takes, without using up the message's attempts. ``route_unavailable`` marks a
+    provider that will never carry this destination (Twilio to Syria): the outbox tries the next
+    route. ``opt_out`` marks a person who blocked us (Telegram's 403): no more messages to them.
     """
 
-    def __init__(self, reason: str, *, code: str | None = None, retryable: bool, loggable: bool = True) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        code: str | None = None,
+        retryable: bool,
+        loggable: bool = True,
+        wait: bool = False,
+        retry_after: float | None = None,
+        route_unavailable: bool = False,
+        opt_out: bool = False,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.code = code
-        self.retryable = retryable
+        self.retryable = retryable or wait
         self.loggable = loggable
+        self.wait = wait
+        self.retry_after = retry_after
+        self.route_unavailable = route_unavailable
+        self.opt_out = opt_out
 
 
 class DialogueError(Exception):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.channels.base import InboundMessage
 from bot.contacts import address_hash, get_or_create_contact
 from bot.gateway.context import Gateway
-from bot.gateway.jobs import wake_inbound
+from bot.gateway.schedule import wake_inbound
 from bot.models import Contact, Message
 from matching.store import utcnow
 
@@ -37,23 +37,31 @@ def _stored(gateway: Gateway, provider_id: str) -> Message | None:
         return session.execute(select(Message).where(Message.provider_id == provider_id)).scalar_one_or_none()
 
 
-def _touch_contact(session: Session, channel: str, address: str) -> int:
-    """The contact's id, created on first sight, with ``last_inbound_at`` set to now.
+def _touch_contact(session: Session, message: InboundMessage) -> int:
+    """The contact's id, created on first sight, with ``last_inbound_at`` set to now, the provider it
+    wrote on (replies go back on it) and, when the provider vouches for one, its verified phone.
 
     On PostgreSQL this is one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` (the ack path is
     latency-bound by round trips); elsewhere it is :func:`bot.contacts.get_or_create_contact`.
     """
     now = utcnow()
+    channel, address = message.channel, message.address
+    changes: dict[str, object] = {"last_inbound_at": now}
+    if message.provider:
+        changes["provider"] = message.provider
+    if message.verified_phone:
+        changes["verified_phone"] = message.verified_phone
     if session.get_bind().dialect.name == "postgresql":
         statement = (
             pg_insert(Contact)
-            .values(channel=channel, address=address, language="ar", opted_out=False, escalated=False, created_at=now, last_inbound_at=now)
-            .on_conflict_do_update(constraint="uq_contacts_channel_address", set_={"last_inbound_at": now})
+            .values(channel=channel, address=address, language="ar", opted_out=False, escalated=False, created_at=now, **changes)
+            .on_conflict_do_update(constraint="uq_contacts_channel_address", set_=changes)
             .returning(Contact.id)
         )
         return int(session.execute(statement).scalar_one())
     contact = get_or_create_contact(session, channel, address)
-    contact.last_inbound_at = now
+    for name, value in changes.items():
+        setattr(contact, name, value)
     session.flush()
     return int(contact.id)
 
@@ -89,7 +97,7 @@ def accept(gateway: Gateway, message: InboundMessage) -> Accepted:
     for attempt in (1, 2):
         try:
             with gateway.transaction() as session:
-                contact_id = _touch_contact(session, message.channel, message.address)
+                contact_id = _touch_contact(session, message)
                 result = session.execute(
                     insert(Message).values(
                         contact_id=contact_id,

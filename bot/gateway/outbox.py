@@ -17,7 +17,7 @@ from bot.channels.base import Outgoing, SendResult, StatusUpdate
 from bot.contacts import escalate, opt_out
 from bot.gateway.context import Gateway
 from bot.gateway.errors import SendError
-from bot.gateway.jobs import drain, wake_outbox
+from bot.gateway.schedule import backoff, drain, wake_outbox
 from bot.models import Contact, Message
 from matching.store import utcnow
 
@@ -101,12 +101,6 @@ def queue_message(
     session.add_all(messages)
     session.flush()
     return messages[0]
-
-
-def backoff(gateway: Gateway, attempts: int) -> dt.datetime:
-    """When to try again after ``attempts`` failures: the base doubled each time, at most ``retry_max_ms``."""
-    delay_ms = min(gateway.config.retry_base_ms * 2 ** min(max(attempts - 1, 0), 30), gateway.config.retry_max_ms)
-    return utcnow() + dt.timedelta(milliseconds=delay_ms)
 
 
 def window_open(gateway: Gateway, contact: Contact) -> bool:
@@ -211,13 +205,17 @@ def _prepare(gateway: Gateway, contact_id: int) -> tuple[bool, Outgoing | None, 
             return True, None, None
         message.status = "sending"
         message.attempts = (message.attempts or 0) + 1
+        message.provider = gateway.provider_for(contact.channel, contact.address, message.provider or contact.provider)
         outgoing = Outgoing(
             channel=contact.channel,
             address=contact.address,
             body=message.body or "",
             template_sid=message.template_sid,
             template_variables=gateway.config.template_variables if message.template_sid else None,
-            status_callback=gateway.config.status_callback_url or None,
+            status_callback=(gateway.config.status_callback_url or None) if message.provider == "twilio" else None,
+            language=contact.language or "ar",
+            provider=message.provider,
+            reference=f"shaml-{message.id}-{message.attempts}",
         )
         return True, outgoing, message.id
 
@@ -253,13 +251,25 @@ def _record_failure(gateway: Gateway, message_id: int, error: SendError) -> None
         contact = session.get(Contact, message.contact_id)
         assert contact is not None
         message.error_code = error.code
+        if error.wait:
+            # Not the message's fault (slow down, phone offline, SIM at its pace): wait, however long.
+            message.attempts = max((message.attempts or 1) - 1, 0)
+            message.status = "queued"
+            wait = utcnow() + dt.timedelta(seconds=error.retry_after) if error.retry_after else backoff(gateway, message.attempts + 1)
+            wait = max(wait, utcnow() + dt.timedelta(seconds=1))  # never spin on a provider that is down
+            message.next_attempt_at = wait
+            log.info("message %s: %s; waiting until %s", message.id, error.reason, wait.isoformat(timespec="seconds"))
+            return
+        if error.route_unavailable:
+            reroute(gateway, session, message, contact, error)
+            return
         if error.retryable and message.attempts < gateway.config.max_attempts:
             message.status = "queued"
             message.next_attempt_at = backoff(gateway, message.attempts)
             log.info("message %s: %s; retry %d of %d", message.id, error.reason, message.attempts, gateway.config.max_attempts - 1)
             return
         scrub_code(message, contact)
-        if error.code == "21610":
+        if error.code == "21610" or error.opt_out:
             message.status = "failed"
             opt_out(session, contact.id)
             log.info("message %s: contact %s had unsubscribed; marked opted out", message.id, contact.id)
@@ -273,15 +283,36 @@ def _record_failure(gateway: Gateway, message_id: int, error: SendError) -> None
             log.warning("message %s failed for good after %d attempts: %s (code %s)", message.id, message.attempts, error.reason, error.code)
 
 
+def reroute(gateway: Gateway, session: Session, message: Message, contact: Contact, error: SendError) -> None:
+    """A provider will never carry this destination: try the next route, or fail and tell an operator why."""
+    tried = message.provider or ""
+    following = gateway.routes.after(contact.address, tried) if contact.channel == "sms" else None
+    if following is not None and following != tried and gateway.has_provider(following):
+        message.provider = following
+        message.status = "queued"
+        message.next_attempt_at = None
+        message.attempts = max((message.attempts or 1) - 1, 0)
+        log.warning("message %s: %s refused the destination (%s, code %s); trying %s", message.id, tried, error.reason, error.code, following)
+        return
+    message.status = "failed"
+    escalate(session, contact.id, "route_unavailable")
+    log.warning(
+        "message %s failed: no route reaches this number (%s refused it: %s, code %s); an operator must reach the person another way",
+        message.id, tried, error.reason, error.code,
+    )
+
+
 def send_one(gateway: Gateway, contact_id: int) -> bool:
     """Send the contact's next due message, if any. Returns False when there is nothing due now."""
     go_on, outgoing, message_id = _prepare(gateway, contact_id)
     if outgoing is None or message_id is None:
         return go_on
     try:
-        result = gateway.channel(outgoing.channel).send(outgoing)
+        result = gateway.provider(outgoing.provider).send(outgoing)
     except SendError as error:
         _record_failure(gateway, message_id, error)
+        if error.wait:
+            return False  # the provider asked us to wait: the sweep brings the contact back when due
     else:
         _record_success(gateway, message_id, result)
     return True
@@ -298,4 +329,4 @@ def send_pending(gateway: Gateway, contact_id: int) -> None:
     drain(gateway, "out", contact_id, lambda: send_one(gateway, contact_id), lambda: has_due(gateway, contact_id))
 
 
-__all__ = ["queue_message", "send_pending", "wake_outbox", "release_waiting", "KINDS", "AT_LEAST_ONCE", "AT_MOST_ONCE"]
+__all__ = ["queue_message", "send_pending", "wake_outbox", "release_waiting", "backoff", "KINDS", "AT_LEAST_ONCE", "AT_MOST_ONCE"]

@@ -17,9 +17,9 @@ from sqlalchemy import select, update
 from bot.contacts import escalate, opt_in, opt_out
 from bot.gateway.context import Gateway
 from bot.gateway.errors import DialogueError
-from bot.gateway.jobs import drain, wake_outbox
 from bot.gateway.keywords import match_keyword
 from bot.gateway.outbox import KINDS, _due, backoff, queue_message, release_waiting, send_pending
+from bot.gateway.schedule import drain, wake_outbox
 from bot.gateway.texts import text
 from bot.models import Contact, Message
 from bot.reunion import relay

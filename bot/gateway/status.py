@@ -7,10 +7,11 @@ import logging
 from sqlalchemy import select
 
 from bot.channels.base import StatusUpdate
-from bot.contacts import opt_out
+from bot.contacts import escalate, opt_out
 from bot.gateway.context import Gateway
-from bot.gateway.jobs import wake_outbox
-from bot.gateway.outbox import STATUS_RANK, closed_window
+from bot.gateway.outbox import STATUS_RANK, backoff, closed_window
+from bot.gateway.phones import record_event
+from bot.gateway.schedule import wake_outbox
 from bot.models import Contact, Message
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,8 @@ def apply_status(gateway: Gateway, update: StatusUpdate) -> bool:
     """
     wake = None
     with gateway.transaction() as session:
+        if update.device_id:
+            record_event(session, update.device_id, error=update.reason if update.status == "failed" else None)
         message = session.execute(
             select(Message).where(Message.provider_id == update.provider_id, Message.direction == "out")
         ).scalar_one_or_none()
@@ -41,7 +44,16 @@ def apply_status(gateway: Gateway, update: StatusUpdate) -> bool:
         if update.status in ("failed", "undelivered"):
             contact = session.get(Contact, message.contact_id)
             assert contact is not None
-            if update.error_code == "21610":
+            if update.retry and (message.attempts or 0) < gateway.config.max_attempts:
+                # The phone could not send it (no signal, no credit): it goes out again after the back-off.
+                message.status = "queued"
+                message.next_attempt_at = backoff(gateway, message.attempts or 1)
+                log.warning("message %s: the gateway phone could not send it; retry %d", message.id, message.attempts)
+                wake = contact.id
+            elif update.retry:
+                escalate(session, contact.id, "delivery_failed")
+                log.warning("message %s failed for good on the gateway phone after %d attempts", message.id, message.attempts)
+            elif update.error_code == "21610":
                 opt_out(session, contact.id)
                 log.info("message %s: contact %s had unsubscribed; marked opted out", message.id, contact.id)
             elif update.error_code == "63016" and message.kind != "template":

@@ -227,6 +227,14 @@ def to_notify(session: Session, now: dt.datetime | None = None, list_delay_secon
     return sorted(ids)
 
 
+def phone_of(contact: Contact) -> str | None:
+    """The phone number a person can be called on: a Telegram chat id is not one (only the number
+    Telegram verified for the account is)."""
+    if contact.channel == "telegram":
+        return contact.verified_phone  # type: ignore[no-any-return]
+    return contact.address  # type: ignore[no-any-return]
+
+
 def notify(session: Session, match_id: int) -> list[int]:
     """Tell each side exactly what the decision allows, audit every disclosure; returns contacts written to."""
     match = session.get(Match, match_id)
@@ -251,14 +259,21 @@ def notify(session: Session, match_id: int) -> list[int]:
             if send(session, p.family, "family_shared_reviewed", kind="disclosure", name=name):
                 audit.disclosure(session, match_id=match.id, what="safe", to=p.family, decided_by="detainee", operator_id=match.decided_by)
                 woken.append(p.family.id)
-            if send(session, p.detainee, "consent_done_share_reviewed", kind="disclosure", searcher=searcher, number=p.family.address):
+            if phone_of(p.family) is None:
+                if send(session, p.detainee, "consent_done_share_no_number", kind="disclosure", searcher=searcher):
+                    woken.append(p.detainee.id)
+            elif send(session, p.detainee, "consent_done_share_reviewed", kind="disclosure", searcher=searcher, number=phone_of(p.family)):
                 audit.disclosure(session, match_id=match.id, what="searcher_number", to=p.detainee, decided_by="detainee", operator_id=match.decided_by)
                 woken.append(p.detainee.id)
         else:
             if send(session, p.family, "family_shared", kind="disclosure", name=name, number=p.registration.callback_address):
                 audit.disclosure(session, match_id=match.id, what="callback_number", to=p.family, decided_by="detainee")
                 woken.append(p.family.id)
-            if send(session, p.detainee, "consent_done_share", kind="disclosure", searcher=searcher, number=p.family.address):
+            family_phone = phone_of(p.family)
+            if family_phone is None:
+                if send(session, p.detainee, "consent_done_share_no_number", kind="disclosure", searcher=searcher):
+                    woken.append(p.detainee.id)
+            elif send(session, p.detainee, "consent_done_share", kind="disclosure", searcher=searcher, number=family_phone):
                 audit.disclosure(session, match_id=match.id, what="searcher_number", to=p.detainee, decided_by="detainee")
                 woken.append(p.detainee.id)
         p.search.status = "matched"

@@ -72,6 +72,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Please reply 1, 2 or 3.",
     ),
     # To the released person, after the choice.
+    "consent_done_share_no_number": (
+        "شكراً. أرسلنا رقمك إلى {searcher}. كتب لنا عبر تيليغرام دون رقم هاتف، فسيتصل بك هو.",
+        "Thank you. We sent your number to {searcher}. They wrote to us on Telegram without a phone number, so they will call you.",
+    ),
     "consent_done_share": (
         "أرسلنا رقمك إلى {searcher}. رقمه: {number}. شمل لا يطلب المال أبداً.",
         "Thank you. We sent your number to {searcher}. You can reach them on {number}. Shaml never asks for money.",

@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.contacts import AddressError, escalate, get_or_create_contact, normalise_address
+from bot.contacts import (
+    AddressError,
+    contact_for_number,
+    escalate,
+    get_or_create_contact,
+    normalise_address,
+)
 from bot.gateway.outbox import queue_message
 from bot.models import AuditEvent, Contact, Registration
 from bot.reunion import audit, trust
@@ -67,6 +73,10 @@ class RegistrationError(ValueError):
 def _callback(contact: Contact, raw: str | None) -> str:
     text = (raw or "").strip()
     if not text or text.casefold() in {"same", "this", "نفس الرقم", "هذا الرقم", "رقمي"}:
+        if contact.channel == "telegram":  # a chat id is not a phone number: only the one Telegram verified
+            if contact.verified_phone:
+                return str(contact.verified_phone)
+            raise AddressError("a Telegram chat has no phone number of its own; share the contact or type a number")
         return contact.address
     try:
         return normalise_address(text)
@@ -128,6 +138,8 @@ def register(
     audit.record(session, "registration_created", subject_type="registration", subject_id=registration.id)
     if hold(session, registration, contact, config or ReunionConfig()):
         return Registered(registration, render("registration_held", contact.language or "ar"), None)
+    if verified_by_telegram(session, registration, contact):
+        return Registered(registration, render("verified", contact.language or "ar"), None)
     code_contact = send_code(session, registration, contact)
     reply = render("verification_sent", contact.language or "ar", number=address)
     return Registered(registration, reply, code_contact)
@@ -152,6 +164,18 @@ def hold(session: Session, registration: Registration, registrant: Contact, conf
     return True
 
 
+def verified_by_telegram(session: Session, registration: Registration, registrant: Contact) -> bool:
+    """Activate without a code when the callback number is the one Telegram verified for the
+    registrant's own account (they shared their own contact). This proves only that the number is
+    theirs and reachable, nothing about who they are."""
+    if registrant.channel != "telegram" or not registrant.verified_phone:
+        return False
+    if registration.callback_address != registrant.verified_phone:
+        return False
+    activate(session, registration, by="telegram_contact")
+    return True
+
+
 def send_code(session: Session, registration: Registration, registrant: Contact) -> int | None:
     """Issue a fresh code for ``registration`` and queue it to the callback number; returns that contact's id.
 
@@ -163,9 +187,10 @@ def send_code(session: Session, registration: Registration, registrant: Contact)
     registration.verification_sent_at = utcnow()
     if registration.callback_address == registrant.address:
         target = registrant
+    elif registrant.channel == "sim":
+        target = get_or_create_contact(session, "sim", registration.callback_address)
     else:
-        channel = "sim" if registrant.channel == "sim" else "sms"
-        target = get_or_create_contact(session, channel, registration.callback_address)
+        target = contact_for_number(session, registration.callback_address)
     if target.opted_out or target.erased_at is not None:
         escalate(session, registrant.id, "delivery_failed")
         return None
@@ -199,6 +224,10 @@ def send_missing_codes(session: Session, config: ReunionConfig | None = None) ->
             registration.verification_sent_at = utcnow()
             queue_message(session, registrant.id, render("registration_held", registrant.language or "ar"),
                           kind="notice", author="bot")
+            woken.append(registrant.id)
+            continue
+        if verified_by_telegram(session, registration, registrant):
+            queue_message(session, registrant.id, render("verified", registrant.language or "ar"), kind="notice", author="bot")
             woken.append(registrant.id)
             continue
         target = send_code(session, registration, registrant)
@@ -279,7 +308,7 @@ def _guesses(session: Session, contact_id: int) -> int:
     ).scalar_one())
 
 
-def activate(session: Session, registration: Registration, *, operator_id: int | None = None) -> None:
+def activate(session: Session, registration: Registration, *, operator_id: int | None = None, by: str | None = None) -> None:
     """Make the registration active (the match worker picks it up within seconds); the code is spent."""
     if registration.status == "active":
         return
@@ -290,4 +319,4 @@ def activate(session: Session, registration: Registration, *, operator_id: int |
     registration.verified_by = operator_id
     registration.updated_at = now
     audit.record(session, "registration_verified", subject_type="registration", subject_id=registration.id,
-                 operator_id=operator_id, detail={"by": "operator" if operator_id else "code"})
+                 operator_id=operator_id, detail={"by": by or ("operator" if operator_id else "code")})

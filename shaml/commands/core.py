@@ -90,7 +90,7 @@ def register(cli: click.Group, bench: click.Group) -> None:
     @click.option("--baseline-rows", type=click.IntRange(1), default=2000, show_default=True)
     def bench_import(records: int, postgres: str, baseline_rows: int) -> None:
         """Import speed into PostgreSQL (rows/s), beside a row-at-a-time baseline in the same run."""
-        from shaml.bench_import import run
+        from shaml.bench.imports import run
 
         run(records, postgres, baseline_rows, click.echo)
 

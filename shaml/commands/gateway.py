@@ -140,7 +140,7 @@ def register(cli: click.Group, bench: click.Group) -> None:
         senders: int, messages: int, turns: int, workers: int, web_processes: int, postgres: str, interval: float, rasa_url: str, database: str
     ) -> None:
         """Ack latency and throughput under concurrent signed webhooks; reply latency and the gateway's overhead."""
-        from shaml.bench_gateway import run
+        from shaml.bench.gateway import run
 
         run(
             senders=senders,

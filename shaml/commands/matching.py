@@ -42,8 +42,8 @@ def register(cli: click.Group, bench: click.Group) -> None:
         """Index build time and peak RSS, query latency, and exhaustive scoring side by side."""
         import time
 
-        from matching.bench import run_bench
         from matching.synth import generate_rows
+        from shaml.bench.matching import run_bench
 
         started = time.perf_counter()
         click.echo(f"generating and indexing {n_records:,} synthetic records (seed {seed})", err=True)

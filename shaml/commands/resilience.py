@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-#: The scenarios (methods of shaml.bench_resilience.Run) in the order they run, except that those in
-#: bench_resilience.WHILE_RASA_LOADS run first, while Rasa loads its model; the privacy scan follows.
+#: The scenarios (methods of shaml.bench.resilience.Run) in the order they run, except that those in
+#: shaml.bench.resilience.WHILE_RASA_LOADS run first, while Rasa loads its model; the privacy scan follows.
 STEPS = ("sustained", "burst", "kill_workers", "restart_redis", "drop_postgres", "stop_rasa", "twilio_500s",
-         "forged", "replayed", "enumeration", "prober", "fake_survivor", "hostile_bodies", "hostile_csv")
+         "forged", "forged_channels", "replayed", "enumeration", "prober", "fake_survivor", "hostile_bodies", "hostile_csv")
 
 
 def register(cli: click.Group, bench: click.Group) -> None:
@@ -29,7 +29,7 @@ def register(cli: click.Group, bench: click.Group) -> None:
     @click.option("--only", multiple=True, type=click.Choice(STEPS), help="Run only these scenarios (repeatable); the privacy scan always runs.")
     def bench_resilience(quick: bool, postgres: str, logs: Path | None, only: tuple[str, ...]) -> None:
         """The whole stack under load, faults and abuse; exits 1 on any lost message or leaked secret."""
-        from shaml.bench_resilience import ROOT, run
+        from shaml.bench.resilience import ROOT, run
 
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         logdir = logs or ROOT / "var" / "bench" / f"resilience-{stamp}"

@@ -91,6 +91,6 @@ def register(cli: click.Group, bench: click.Group) -> None:
                   help="Server to create a throwaway benchmark database on.")
     def bench_reunion(searches: int, registrations: int, postgres: str) -> None:
         """Re-matching after one registration: incremental step beside rescanning every open search."""
-        from shaml.bench_reunion import run
+        from shaml.bench.reunion import run
 
         run(searches, registrations, postgres, click.echo)

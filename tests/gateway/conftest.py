@@ -18,6 +18,8 @@ from shaml.settings import Settings
 from shaml.web import build_gateway, create_app
 from tests.conftest import REDIS_URL
 from tests.fakes.rasa import FakeRasa
+from tests.fakes.smsgate import PASSWORD, SIGNING_KEY, USERNAME, FakeSmsGate
+from tests.fakes.telegram import BOT_TOKEN, WEBHOOK_SECRET, FakeTelegram
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
 PUBLIC_URL = "http://127.0.0.1:8000"
@@ -29,6 +31,34 @@ def fake_twilio() -> Iterator[FakeTwilio]:
     """A fake Twilio REST API on a free port."""
     with FakeTwilio() as fake:
         yield fake  # type: ignore[misc]
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    """A fake Telegram Bot API on a free port."""
+    with FakeTelegram() as fake:
+        yield fake  # type: ignore[misc]
+
+
+@pytest.fixture
+def fake_smsgate() -> Iterator[FakeSmsGate]:
+    """A fake SMS gateway phone's API on a free port."""
+    with FakeSmsGate() as fake:
+        yield fake  # type: ignore[misc]
+
+
+def channel_env(telegram_url: str, smsgate_url: str) -> dict[str, str]:
+    """The Telegram and SMS gateway settings pointing at the fakes, with Syria routed to the gateway."""
+    return {
+        "SHAML_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+        "SHAML_TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "SHAML_TELEGRAM_API_URL": telegram_url,
+        "SHAML_SMSGATE_API_URL": smsgate_url,
+        "SHAML_SMSGATE_USERNAME": USERNAME,
+        "SHAML_SMSGATE_PASSWORD": PASSWORD,
+        "SHAML_SMSGATE_SIGNING_KEY": SIGNING_KEY,
+        "SHAML_SMS_ROUTES": "+963=smsgate,*=twilio",
+    }
 
 
 @pytest.fixture
@@ -63,6 +93,35 @@ def gateway_env(db_url: str, redis_prefix: str, twilio_url: str, rasa_url: str, 
 def settings(db_url: str, redis_prefix: str, fake_twilio: FakeTwilio, fake_rasa: FakeRasa) -> Settings:
     """Settings for one test: its database, its Redis prefix, the fakes, no back-off delay."""
     return Settings.from_env(gateway_env(db_url, redis_prefix, fake_twilio.url, fake_rasa.url))
+
+
+@pytest.fixture
+def channel_settings(  # type: ignore[no-untyped-def]
+    db_url: str, redis_prefix: str, fake_twilio: FakeTwilio, fake_rasa: FakeRasa, fake_telegram, fake_smsgate
+) -> Settings:
+    """Settings with Telegram and the SMS gateway on their fakes and +963 routed to the gateway."""
+    env = gateway_env(db_url, redis_prefix, fake_twilio.url, fake_rasa.url, **channel_env(fake_telegram.url, fake_smsgate.url))
+    return Settings.from_env(env)
+
+
+@pytest.fixture
+def channel_gateway(channel_settings: Settings, factory) -> Iterator[Gateway]:  # type: ignore[no-untyped-def]
+    """The gateway wired from :func:`channel_settings`, registered for in-process RQ jobs."""
+    gw = build_gateway(channel_settings, factory=factory)
+    jobs.configure(gw)
+    yield gw
+    for name in ("inbound", "outbox"):
+        gw.queue(name).delete(delete_jobs=True)
+    assert isinstance(gw.dialogue, RasaRestClient)
+    gw.dialogue.close()
+    gw.redis.close()
+
+
+@pytest.fixture
+def channel_client(channel_settings: Settings, channel_gateway: Gateway) -> Iterator[TestClient]:
+    """The web service on the channel gateway."""
+    with TestClient(create_app(channel_settings, gateway=channel_gateway)) as c:
+        yield c
 
 
 @pytest.fixture
@@ -112,9 +171,9 @@ def logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]
 
 
 def assert_no_secrets(text: str) -> None:
-    """The Twilio auth token and the Rasa token never reach a log."""
-    assert AUTH_TOKEN not in text
-    assert RASA_TOKEN not in text
+    """The Twilio auth token, the Rasa token, and the Telegram and gateway secrets never reach a log."""
+    for secret in (AUTH_TOKEN, RASA_TOKEN, BOT_TOKEN, BOT_TOKEN.split(":")[1], WEBHOOK_SECRET, PASSWORD, SIGNING_KEY):
+        assert secret not in text
 
 
 def redis_client() -> redis.Redis:

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from bot.models import AuditEvent, Contact, Match, Message, Registration, SearchRequest
 from bot.reunion import review
 from matching.store import RegistryRow, RegistrySource, utcnow
-from shaml.bench_resilience import info_lines
+from shaml.bench.resilience import info_lines
 from shaml.db import make_engine, session_factory, upgrade
 from tests.conftest import POSTGRES_ADMIN_URL, REDIS_URL
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, inbound_form, signed_webhook
@@ -100,11 +100,16 @@ def _up(url: str, params: dict[str, str] | None = None) -> bool:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """A fresh PostgreSQL database and every Shaml process, started once for the module."""
-    yield from run_stack(tmp_path_factory)
+    yield from running_stack(tmp_path_factory)
 
 
 def run_stack(tmp_path_factory: pytest.TempPathFactory, **extra_env: str) -> Iterator[Stack]:
     """Start the whole stack (``extra_env`` overrides settings), yield it, stop it and check its logs."""
+    yield from running_stack(tmp_path_factory, extra_env)
+
+
+def running_stack(tmp_path_factory: pytest.TempPathFactory, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """Create the database, start every process with ``extra_env`` added, yield the stack, clean up."""
     name = f"shaml_e2e_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = make_url(POSTGRES_ADMIN_URL)
     conn = psycopg2.connect(host=admin.host, port=admin.port or 5432, user=admin.username, password=admin.password, dbname=admin.database)
@@ -141,7 +146,7 @@ def run_stack(tmp_path_factory: pytest.TempPathFactory, **extra_env: str) -> Ite
         "SHAML_LIST_NEWS_DELAY_SECONDS": "0",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "RASA_TELEMETRY_ENABLED": "false",
-        **extra_env,
+        **(extra_env or {}),
     }
     s = Stack(url, twilio, env, tmp_path_factory.mktemp("e2e-logs"))
     try:

@@ -261,7 +261,7 @@ def test_a_registration_finds_sparse_searches_among_many(factory, worker, config
     import random
 
     from matching.synth import load_pools
-    from shaml.bench_reunion import _person
+    from shaml.bench.reunion import _person
 
     rng, pools = random.Random(3), load_pools()
     crowd = contact(factory, "+963944000990")

@@ -14,7 +14,7 @@ from sqlalchemy import insert
 from bot.contacts import address_hash
 from bot.models import AuditEvent, Contact, Message
 from matching.store import utcnow
-from shaml.bench_resilience import Delivery, FakeTwilioAPI, Ledger, Sent, info_lines
+from shaml.bench.resilience import Delivery, FakeTwilioAPI, Ledger, Sent, info_lines
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """trust: corroborated registrations, partner contacts, operators' vetting, relayed conversations
 
 Revision ID: 0007_trust
-Revises: 0005
+Revises: 0006_channels
 Create Date: 2026-12-02 06:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_trust"
-down_revision = "0005"
+down_revision = "0006_channels"
 branch_labels = None
 depends_on = None
 

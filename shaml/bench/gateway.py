@@ -187,6 +187,26 @@ def inbound_form(sid: str, number: str, body: str) -> dict[str, str]:
     }
 
 
+def telegram_update(secret: str, s: int, i: int) -> tuple[str, str, bytes | None, dict[str, str]]:
+    """A private Telegram text update from chat ``s`` (its ``i``-th), with the webhook secret."""
+    update = {"update_id": 10_000_000 + s * 10_000 + i, "message": {
+        "message_id": i, "from": {"id": 500_000 + s, "is_bot": False, "first_name": "x"},
+        "chat": {"id": 500_000 + s, "type": "private"}, "date": int(time.time()), "text": f"رسالة رقم {i}"}}
+    body = json.dumps(update, ensure_ascii=False).encode()
+    return "POST", "/telegram/webhook", body, {"content-type": "application/json", "x-telegram-bot-api-secret-token": secret}
+
+
+def smsgate_event(key: str, s: int, i: int) -> tuple[str, str, bytes | None, dict[str, str]]:
+    """An ``sms:received`` event from sender ``s`` (its ``i``-th), signed as the gateway app signs it."""
+    from bot.channels.smsgate import signature
+
+    data = {"deviceId": "bench-phone", "event": "sms:received", "id": f"bench-{s}-{i}-{uuid.uuid4().hex[:8]}",
+            "payload": {"messageId": "m", "message": f"رسالة رقم {i}", "phoneNumber": f"+9639443{s:05d}"}}
+    body = json.dumps(data, ensure_ascii=False).encode()
+    stamp = str(int(time.time()))
+    return "POST", "/smsgate/webhook", body, {"content-type": "application/json", "x-signature": signature(key, body, stamp), "x-timestamp": stamp}
+
+
 def _signed(validator: RequestValidator, number: str, body: str) -> tuple[bytes, dict[str, str]]:
     form = inbound_form("SM" + uuid.uuid4().hex, number, body)
     headers = {
@@ -355,6 +375,7 @@ def run(
     settings = get_settings()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would swamp the table
     auth_token = secrets.token_hex(16)
+    tg_secret, sg_key = secrets.token_hex(16), secrets.token_hex(16)
     validator = RequestValidator(auth_token)
     prefix = f"shaml-bench:{uuid.uuid4().hex[:8]}:"
     per_sender = max(1, messages // senders)
@@ -378,6 +399,8 @@ def run(
             "SHAML_RATE_LIMIT_PER_MINUTE": "1000000",
             "SHAML_LOG_LEVEL": "WARNING",
             "SHAML_SWEEP_SECONDS": "60",
+            "SHAML_TELEGRAM_WEBHOOK_SECRET": tg_secret,
+            "SHAML_SMSGATE_SIGNING_KEY": sg_key,
         }
         procs = Processes(env, logdir)
         port = _free_port()
@@ -395,6 +418,8 @@ def run(
 
             health, _, _ = asyncio.run(_load(base, senders, per_sender, lambda s, i: ("GET", "/healthz", None, {}), interval))
             acks, ack_s, ack_errors = asyncio.run(_load(base, senders, per_sender, webhook, interval))
+            tg_acks, tg_s, tg_errors = asyncio.run(_load(base, senders, per_sender, lambda s, i: telegram_update(tg_secret, s, i), interval))
+            sg_acks, sg_s, sg_errors = asyncio.run(_load(base, senders, per_sender, lambda s, i: smsgate_event(sg_key, s, i), interval))
             sat, sat_s, sat_errors = asyncio.run(_load(base, senders, per_sender, webhook))
             sat_health, sat_health_s, _ = asyncio.run(_load(base, senders, per_sender, lambda s, i: ("GET", "/healthz", None, {})))
             # The ack phase leaves thousands of wake-ups; clear them so replies are measured on an idle queue.
@@ -436,11 +461,13 @@ def run(
     echo(f"{'':50} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'per s':>8}")
     echo(f"paced: each sender posts every {interval:g} s ({n} webhooks, {senders / interval:.0f}/s offered)")
     echo(f"{'  ack POST /twilio/inbound (verify, dedupe, store)':50} {_pct(acks, .5):8.1f} {_pct(acks, .95):8.1f} {_pct(acks, .99):8.1f} {n / ack_s:8.0f}")
+    echo(f"{'  ack POST /telegram/webhook (secret, store)':50} {_pct(tg_acks, .5):8.1f} {_pct(tg_acks, .95):8.1f} {_pct(tg_acks, .99):8.1f} {len(tg_acks) / tg_s:8.0f}")
+    echo(f"{'  ack POST /smsgate/webhook (HMAC, store)':50} {_pct(sg_acks, .5):8.1f} {_pct(sg_acks, .95):8.1f} {_pct(sg_acks, .99):8.1f} {len(sg_acks) / sg_s:8.0f}")
     echo(f"{'  baseline GET /healthz, same pacing':50} {_pct(health, .5):8.1f} {_pct(health, .95):8.1f} {_pct(health, .99):8.1f}")
     echo(f"saturation: each sender posts again as soon as it is answered ({len(sat)} webhooks)")
     echo(f"{'  ack POST /twilio/inbound':50} {_pct(sat, .5):8.1f} {_pct(sat, .95):8.1f} {_pct(sat, .99):8.1f} {len(sat) / sat_s:8.0f}")
     echo(f"{'  baseline GET /healthz, same load':50} {_pct(sat_health, .5):8.1f} {_pct(sat_health, .95):8.1f} {_pct(sat_health, .99):8.1f} {len(sat_health) / sat_health_s:8.0f}")
-    echo(f"  non-200 acks: {ack_errors + sat_errors}; inbound rows stored: {stored} (expected {n + len(sat) + 50})")
+    echo(f"  non-200 acks: {ack_errors + sat_errors + tg_errors + sg_errors}; inbound rows stored: {stored} (expected {n + len(sat) + len(tg_acks) + len(sg_acks) + 50})")
     echo(f"reply latency, webhook to Twilio send, {turns} sequential turns:")
     echo(f"{'  through the gateway, echo Rasa':50} {_pct(stub_e2e, .5):8.1f} {_pct(stub_e2e, .95):8.1f} {_pct(stub_e2e, .99):8.1f}")
     echo(f"{'  echo Rasa webhook called directly':50} {_pct(stub_direct, .5):8.1f} {_pct(stub_direct, .95):8.1f} {_pct(stub_direct, .99):8.1f}")

@@ -1,15 +1,15 @@
 """raw answers: the words a family typed, kept beside the values read from them, for operators
 
-Revision ID: 0010_raw_answers
-Revises: 0005
+Revision ID: 0008_raw_answers
+Revises: 0007_trust
 Create Date: 2026-12-02 06:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_raw_answers"
-down_revision = "0005"
+revision = "0008_raw_answers"
+down_revision = "0007_trust"
 branch_labels = None
 depends_on = None
 

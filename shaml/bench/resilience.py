@@ -58,11 +58,11 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
-from shaml.bench_gateway import ACCOUNT_SID, inbound_form, throwaway_database
+from shaml.bench.gateway import ACCOUNT_SID, inbound_form, throwaway_database
 from shaml.commands.resilience import STEPS
 from shaml.db import make_engine, session_factory
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample" / "registry.csv"
 #: Replies whose delivery the outbox guarantees (bot.gateway.outbox.AT_LEAST_ONCE).
 DELIVERED = ("accepted", "sent", "delivered", "read")
@@ -212,6 +212,7 @@ class Stack:
         self.echo = echo
         self.auth_token = secrets.token_hex(16)
         self.rasa_token = secrets.token_urlsafe(24)
+        self.telegram_secret, self.smsgate_key = secrets.token_hex(16), secrets.token_hex(16)
         self.redis_port, self.rasa_port, self.actions_port, self.web_port = (_free_port() for _ in range(4))
         self.web = f"http://127.0.0.1:{self.web_port}"
         self.env = {
@@ -223,6 +224,11 @@ class Stack:
             "SHAML_TWILIO_API_URL": twilio.url,
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
             "TWILIO_AUTH_TOKEN": self.auth_token,
+            "SHAML_TELEGRAM_WEBHOOK_SECRET": self.telegram_secret,
+            "SHAML_SMSGATE_SIGNING_KEY": self.smsgate_key,
+            # Replies to these channels go to the fake API, which refuses them: the step counts storage only.
+            "SHAML_TELEGRAM_API_URL": twilio.url,
+            "SHAML_SMSGATE_API_URL": twilio.url,
             "SHAML_RASA_URL": f"http://127.0.0.1:{self.rasa_port}",
             "SHAML_RASA_TOKEN": self.rasa_token,
             "SHAML_ACTIONS_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
@@ -774,6 +780,56 @@ class Run:
         self.check("forged signatures", stored == 0 and set(statuses) == {403},
                    f"{len(attempts)} posts (unsigned, wrong key, altered body): HTTP {dict(statuses)}, {stored} stored")
 
+    def forged_channels(self) -> None:
+        """Forged and replayed Telegram updates and SMS gateway events: forged ones store nothing,
+        a replayed one is stored once."""
+        from bot.channels.smsgate import signature
+
+        web, n = self.stack.web, self.plan.replayed
+        token = secrets.token_hex(4)
+
+        def update(i: int) -> bytes:
+            return json.dumps({"update_id": 700_000_000 + i, "message": {
+                "message_id": i, "from": {"id": 800_000 + i, "is_bot": False, "first_name": "x"},
+                "chat": {"id": 800_000 + i, "type": "private"}, "date": int(time.time()), "text": "مرحبا"}}).encode()
+
+        def event(i: int, kind: str = "sms:received") -> bytes:
+            return json.dumps({"deviceId": "resilience", "event": kind, "id": f"res-{token}-{i}",
+                               "payload": {"messageId": "1", "message": "1", "phoneNumber": f"+9639447{i:05d}"}}).encode()
+
+        def gate_headers(body: bytes, key: str, at: float) -> dict[str, str]:
+            stamp = str(int(at))
+            return {"Content-Type": "application/json", "X-Signature": signature(key, body, stamp), "X-Timestamp": stamp}
+
+        forged: list[tuple[str, bytes, dict[str, str]]] = []
+        for i in range(n):
+            forged.append(("/telegram/webhook", update(i), {"Content-Type": "application/json"}))
+            forged.append(("/telegram/webhook", update(i), {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "guess"}))
+            forged.append(("/smsgate/webhook", event(i), {"Content-Type": "application/json"}))
+            forged.append(("/smsgate/webhook", event(i), gate_headers(event(i), secrets.token_hex(16), time.time())))
+            forged.append(("/smsgate/webhook", event(i), gate_headers(event(i), self.stack.smsgate_key, time.time() - 600)))
+            altered = gate_headers(event(i), self.stack.smsgate_key, time.time())
+            forged.append(("/smsgate/webhook", event(i).replace(b"+9639447", b"+9639448"), altered))
+        statuses = Counter(httpx.post(web + path, content=b, headers=h, timeout=10).status_code for path, b, h in forged)
+        ids = [f"tg-{700_000_000 + i}" for i in range(n)] + [f"sg-res-{token}-{i}" for i in range(n)]
+        stored = len(self.ledger._inbound(ids))
+        self.check("forged Telegram and SMS gateway webhooks", stored == 0 and set(statuses) == {403},
+                   f"{len(forged)} posts (no or wrong secret; unsigned, wrong key, stale, altered): HTTP {dict(statuses)}, {stored} stored")
+
+        async def replay() -> Counter:
+            async with httpx.AsyncClient(timeout=30) as client:
+                posts = [client.post(web + "/telegram/webhook", content=update(i),
+                                     headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": self.stack.telegram_secret})
+                         for i in range(n) for _ in range(3)]
+                posts += [client.post(web + "/smsgate/webhook", content=event(i), headers=gate_headers(event(i), self.stack.smsgate_key, time.time()))
+                          for i in range(n) for _ in range(3)]
+                return Counter(r.status_code for r in await asyncio.gather(*posts))
+
+        replayed = asyncio.run(replay())
+        stored = len(self.ledger._inbound(ids))
+        self.check("replayed Telegram updates and gateway events", stored == 2 * n and set(replayed) == {200},
+                   f"{2 * n} updates and events posted 3 times each: HTTP {dict(replayed)}, {stored} stored (expected {2 * n})")
+
     def replayed(self) -> None:
         phones = self.phones()
 
@@ -1004,7 +1060,7 @@ def _load_registry(url: str) -> int:
 
 
 #: Steps that need only the web service and the database: they run while Rasa loads.
-WHILE_RASA_LOADS = frozenset({"forged", "hostile_bodies", "hostile_csv"})
+WHILE_RASA_LOADS = frozenset({"forged", "forged_channels", "hostile_bodies", "hostile_csv"})
 
 
 @contextmanager
