@@ -129,6 +129,9 @@ class Settings:
     code_ttl_seconds: int
     code_max_attempts: int
     reunion_poll_seconds: int
+    data_keys: str = field(repr=False)
+    blind_index_key: str = field(repr=False)
+    keys_file: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -214,11 +217,17 @@ class Settings:
             code_max_attempts=_int(env, "SHAML_CODE_MAX_ATTEMPTS", 5, minimum=1),
             # Longest pause (seconds) between two steps of the match worker when nothing wakes it.
             reunion_poll_seconds=_int(env, "SHAML_REUNION_POLL_SECONDS", 1, minimum=1),
+            # Data keys as kid:base64,kid:base64 (the first seals, every one opens); never in the database.
+            data_keys=_str(env, "SHAML_DATA_KEYS", ""),
+            # Key of the blind indexes and keyed hashes (HMAC-SHA256), base64; separate from the data keys.
+            blind_index_key=_str(env, "SHAML_BLIND_INDEX_KEY", ""),
+            # File (a secret mount) with SHAML_DATA_KEYS= and SHAML_BLIND_INDEX_KEY= lines, used when those are unset.
+            keys_file=_str(env, "SHAML_KEYS_FILE", ""),
         )
 
     def describe(self) -> list[tuple[str, str]]:
         """(name, value) pairs for display, with secrets masked."""
-        masked = {"rasa_token", "twilio_auth_token"}
+        masked = {"rasa_token", "twilio_auth_token", "data_keys", "blind_index_key"}
         return [
             (
                 f.name,

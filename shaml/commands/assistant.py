@@ -159,13 +159,17 @@ def _redis_lock_store(settings: Settings) -> dict[str, object]:
     return store
 
 
+#: Rasa's SQL tracker store with each event's data sealed under the data key (docs/privacy.md).
+TRACKER_STORE = "bot.crypto.tracker_store.EncryptedSQLTrackerStore"
+
+
 def _sql_tracker_store(settings: Settings) -> dict[str, object]:
     parts = urlsplit(settings.database_url)
     if parts.scheme.startswith("sqlite"):
         # Rasa keeps its own SQLite file beside ours: two writers on one SQLite file contend.
-        return {"type": "SQL", "dialect": "sqlite", "db": str(settings.var_dir / "rasa-trackers.sqlite3")}
+        return {"type": TRACKER_STORE, "dialect": "sqlite", "db": str(settings.var_dir / "rasa-trackers.sqlite3")}
     store: dict[str, object] = {
-        "type": "SQL",
+        "type": TRACKER_STORE,
         "dialect": "postgresql",
         "url": parts.hostname or "127.0.0.1",
         "port": parts.port or 5432,
@@ -179,7 +183,11 @@ def _sql_tracker_store(settings: Settings) -> dict[str, object]:
 
 
 def endpoints_yaml(settings: Settings) -> str:
-    """Rasa's endpoints from the settings: action server, SQL tracker store, Redis lock store."""
+    """Rasa's endpoints from the settings: action server, encrypted SQL tracker store, Redis lock store.
+
+    The lock store's keys are the prefix and the conversation id (a contact's number in the
+    database, never a phone number), so Redis holds no personal data for Rasa.
+    """
     import yaml
 
     data = {
@@ -373,6 +381,9 @@ def register(cli: click.Group, bench: click.Group) -> None:
     def rasa_cmd(endpoints: Path | None, host: str, port: int | None) -> None:
         """Start the Rasa server with its HTTP API behind SHAML_RASA_TOKEN and the REST channel."""
         settings = get_settings()
+        from shaml.keys import start_or_exit
+
+        start_or_exit(settings)  # the tracker store seals events with the data key
         if not settings.rasa_token:
             raise click.ClickException("SHAML_RASA_TOKEN is empty: Rasa's API would be open to anyone. Set a token.")
         if not model_path().exists():
@@ -411,9 +422,12 @@ def register(cli: click.Group, bench: click.Group) -> None:
 
         from bot.actions import deps
         from shaml.db import make_engine, session_factory
+        from shaml.keys import start_or_exit
 
         settings = get_settings()
-        factory = session_factory(make_engine(settings.database_url))
+        engine = make_engine(settings.database_url)
+        start_or_exit(settings, engine)
+        factory = session_factory(engine)
         deps.configure(factory, _matcher(factory, settings))
         # The reunion workflow's actions (issue 6) take their limits from the same settings.
         from bot.actions import reunion as reunion_actions

@@ -19,10 +19,12 @@ def run_worker(*, burst: bool = False, sweep: bool = True) -> None:
     from rq import Queue, SimpleWorker
 
     from bot.gateway import jobs
+    from shaml.keys import start_or_exit
     from shaml.web import build_gateway
 
     settings = get_settings()
     gateway = build_gateway(settings)
+    start_or_exit(settings, gateway.factory.kw["bind"])
     jobs.configure(gateway)
     try:
         woken = jobs.sweep(gateway)  # recovery: anything persisted but not finished before a crash
