@@ -957,6 +957,26 @@ class Run:
         # the database and out of the logs (Rasa's own debug events included, see shaml rasa).
         self.check("no message text in any log", not typed_lines,
                    f"{len(self.typed)} texts looked for" + (": " + " | ".join(typed_lines[:3]) if typed_lines else ""))
+        self.leaked_dump()
+
+    def leaked_dump(self) -> None:
+        """As a leaked dump would be read: every table and every Redis key, for numbers and typed text,
+        plain, JSON-escaped or in base64 (docs/privacy.md)."""
+        import redis as redis_client
+
+        from shaml.privacy_scan import needles, scan_database, scan_redis
+
+        wanted = needles({"phone number": sorted(self.numbers), "typed text": sorted(self.typed)})
+        tables, in_db = scan_database(self.ledger.engine, wanted)
+        client = redis_client.Redis.from_url(self.stack.env["SHAML_REDIS_URL"])
+        try:
+            keys, in_redis = scan_redis(client, ["*"], wanted)
+        finally:
+            client.close()
+        found = [f"{f.what} ({f.form}) in {f.place}" for f in in_db + in_redis]
+        self.check("no number or typed text readable in the database or Redis", not found,
+                   f"{len(self.numbers)} numbers and {len(self.typed)} texts in {len(wanted)} forms looked for in "
+                   f"{tables} tables and {keys} Redis keys" + (": " + "; ".join(sorted(set(found))[:4]) if found else ""))
 
     # -- the report --
 
@@ -1013,8 +1033,10 @@ def _stack(plan: Plan, admin_url: str, logdir: Path, echo: Callable[[str], None]
 def run(*, quick: bool, admin_url: str, logdir: Path, echo: Callable[[str], None], only: Iterable[str] = ()) -> int:
     """Run every scenario; print the tables; return 0 when nothing was lost or leaked, else 1."""
     from shaml.demo import stop_on_signals, train_model
+    from shaml.keys import bench_keys
 
     stop_on_signals()  # Ctrl-C or SIGTERM still stops every process and drops the database
+    bench_keys()  # the stack's processes inherit them
     plan = Plan.make(quick)
     logdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()

@@ -8,7 +8,7 @@ import sys
 import click
 
 #: Modules under shaml.commands that add commands; each defines register(cli, bench).
-COMMAND_MODULES = ("core", "matching", "devset", "assistant", "gateway", "console", "reunion", "demo", "resilience", "keys")
+COMMAND_MODULES = ("core", "matching", "devset", "assistant", "gateway", "console", "reunion", "demo", "resilience", "keys", "retention")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -90,7 +90,11 @@ def demo_keys(settings: Settings) -> bool:
 
 def install_keys(settings: Settings | None = None) -> Keyring:
     """Load the keyring from the settings and make it the process's."""
-    keyring = keyring_from_settings(settings or get_settings())
+    settings = settings or get_settings()
+    keyring = keyring_from_settings(settings)
+    if settings.bench_plaintext:
+        keyring.sealing = False
+        log.warning("SHAML_BENCH_PLAINTEXT is on: new values are written IN PLAIN TEXT (benchmarks only)")
     crypto.install(keyring)
     return keyring
 
@@ -128,7 +132,7 @@ def require_keys(settings: Settings, engine: Engine | None = None) -> Keyring:
 
 
 def _load_on_first_use() -> Keyring:
-    return keyring_from_settings(get_settings())
+    return install_keys(get_settings())
 
 
 crypto.set_loader(_load_on_first_use)
@@ -143,3 +147,14 @@ def start_or_exit(settings: Settings, engine: Engine | None = None) -> Keyring:
     except KeyringError as exc:
         sys.stderr.write(f"shaml: data keys: {exc}\n")
         raise SystemExit(2) from None
+
+
+def bench_keys() -> None:
+    """Benchmarks on a throwaway database: fresh keys when none are configured, for this process and its children."""
+    settings = Settings.from_env()
+    if settings.data_keys or settings.blind_index_key or settings.keys_file:
+        install_keys(settings)
+        return
+    os.environ["SHAML_DATA_KEYS"] = f"bench:{crypto.new_key()}"
+    os.environ["SHAML_BLIND_INDEX_KEY"] = crypto.new_key()
+    install_keys(Settings.from_env())

@@ -132,6 +132,13 @@ class Settings:
     data_keys: str = field(repr=False)
     blind_index_key: str = field(repr=False)
     keys_file: str
+    bench_plaintext: bool
+    retain_message_days: int
+    retain_media_days: int
+    retain_tracker_days: int
+    retain_verification_days: int
+    retain_closed_request_days: int
+    retain_rate_key_seconds: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -223,6 +230,20 @@ class Settings:
             blind_index_key=_str(env, "SHAML_BLIND_INDEX_KEY", ""),
             # File (a secret mount) with SHAML_DATA_KEYS= and SHAML_BLIND_INDEX_KEY= lines, used when those are unset.
             keys_file=_str(env, "SHAML_KEYS_FILE", ""),
+            # Benchmarks only: new values are written in plain, to measure what encryption costs. Never in service.
+            bench_plaintext=_bool(env, "SHAML_BENCH_PLAINTEXT", False),
+            # Days a message's text is kept once its conversation is not with an operator (shaml purge).
+            retain_message_days=_int(env, "SHAML_RETAIN_MESSAGE_DAYS", 30, minimum=1),
+            # Days a media link (a photo's URL at the provider) is kept.
+            retain_media_days=_int(env, "SHAML_RETAIN_MEDIA_DAYS", 7, minimum=1),
+            # Days a silent Rasa conversation's events (texts, slots) are kept.
+            retain_tracker_days=_int(env, "SHAML_RETAIN_TRACKER_DAYS", 30, minimum=1),
+            # Days a callback verification's code hash and wrong-attempt count are kept after it was sent.
+            retain_verification_days=_int(env, "SHAML_RETAIN_VERIFICATION_DAYS", 7, minimum=1),
+            # Days a matched/closed search or withdrawn registration is kept before it is deleted.
+            retain_closed_request_days=_int(env, "SHAML_RETAIN_CLOSED_REQUEST_DAYS", 90, minimum=1),
+            # Longest life (seconds) of a rate-limit key in Redis; a purge deletes any left without expiry.
+            retain_rate_key_seconds=_int(env, "SHAML_RETAIN_RATE_KEY_SECONDS", 600, minimum=120),
         )
 
     def describe(self) -> list[tuple[str, str]]:

@@ -39,6 +39,10 @@ def run_worker(*, burst: bool = False, sweep: bool = True) -> None:
                 jobs.sweep_if_leader(gateway)
             except Exception:  # noqa: BLE001 - a failed sweep must not end the worker; the next one retries
                 log.exception("sweep failed")
+            try:
+                daily_purge(gateway, settings)
+            except Exception:  # noqa: BLE001 - the next sweep tries again
+                log.exception("retention purge failed")
 
     if sweep and not burst:
         threading.Thread(target=sweeper, name="sweeper", daemon=True).start()
@@ -71,6 +75,21 @@ def run_worker(*, burst: bool = False, sweep: bool = True) -> None:
                 pause = min(pause * 2, 5.0)
     finally:
         stop.set()
+
+
+#: Seconds between two retention purges; one worker of all does it (a Redis key elects it).
+PURGE_PERIOD = 86400
+
+
+def daily_purge(gateway, settings) -> bool:  # type: ignore[no-untyped-def]
+    """Run ``shaml purge`` if no worker has in the last day; returns whether this one did."""
+    if not gateway.redis.set(gateway.key("purge"), "1", nx=True, ex=PURGE_PERIOD):
+        return False
+    from shaml.commands.retention import run_purge
+
+    counts = run_purge(settings, gateway.factory, gateway.redis)
+    log.info("retention purge: %s", ", ".join(f"{kind} {count}" for kind, count in counts.items()))
+    return True
 
 
 def register(cli: click.Group, bench: click.Group) -> None:
