@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 
 from bot.crypto import EncryptedInt, EncryptedJSON, EncryptedText, keep_blind_index
+from bot.crypto.columns import blind_index_default
 from matching.store import Base, BigId, utcnow
 
 #: Channels a contact can write on. ``sim`` is the phone simulator used in the demo and tests.
@@ -33,7 +34,8 @@ class Contact(Base):
     channel = Column(String(20), nullable=False)  # one of CHANNELS
     # E.164, e.g. +963912345678; sealed. ``Contact.address == x`` compares address_bidx.
     address = Column(EncryptedText(blind_index="address_bidx", purpose="address"), nullable=False)
-    address_bidx = Column(String(32), nullable=False)  # keyed HMAC of the address, kept by keep_blind_index
+    # Keyed HMAC of the address: kept by keep_blind_index (ORM) and the default (a Core INSERT).
+    address_bidx = Column(String(32), nullable=False, default=blind_index_default("address", "address"))
     language = Column(String(2), nullable=False, default="ar")  # ar | en
     opted_out = Column(Boolean, nullable=False, default=False)
     opted_out_at = Column(DateTime(timezone=True), nullable=True)

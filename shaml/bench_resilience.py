@@ -58,6 +58,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
+from bot.crypto import blind, open_value
 from shaml.bench_gateway import ACCOUNT_SID, inbound_form, throwaway_database
 from shaml.commands.resilience import STEPS
 from shaml.db import make_engine, session_factory
@@ -478,6 +479,11 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
+def _opened(value: str | None) -> str | None:
+    """A sealed value read with plain SQL, opened (docs/privacy.md)."""
+    return None if value is None else open_value(value)
+
+
 class Ledger:
     """Reads what became of a scenario's messages from the database and the fake Twilio."""
 
@@ -506,7 +512,8 @@ class Ledger:
         with self.engine.connect() as conn:
             for chunk in range(0, len(ids), 2000):
                 if ids[chunk:chunk + 2000]:
-                    out.extend(tuple(r) for r in conn.execute(query, {"ids": ids[chunk:chunk + 2000]}))
+                    # body and address are sealed at rest (docs/privacy.md): opened here to compare them
+                    out.extend((*r[:5], _opened(r[5]), _opened(r[6])) for r in conn.execute(query, {"ids": ids[chunk:chunk + 2000]}))
         return out
 
     def pending(self, sent: list[Sent]) -> int:
@@ -815,14 +822,15 @@ class Run:
         self.finish(f"enumeration: one contact, {len(people)} names", phones, note=f"{turns} turns")
         number = phones.number(0)
         with self.ledger.engine.connect() as conn:
-            contact = conn.execute(text("SELECT id FROM contacts WHERE address = :a"), {"a": number}).scalar_one()
+            contact = conn.execute(text("SELECT id FROM contacts WHERE address_bidx = :a"), {"a": blind("address", number)}).scalar_one()
             searches = conn.execute(text("SELECT count(*) FROM search_requests WHERE contact_id = :c"), {"c": contact}).scalar_one()
             disclosed = conn.execute(text(
                 "SELECT count(*) FROM messages WHERE contact_id = :c AND direction = 'out' AND kind IN ('disclosure', 'consent')"), {"c": contact}).scalar_one()
             audited = conn.execute(text("SELECT count(*) FROM audit_events WHERE action LIKE 'disclos%%' AND detail::text LIKE :c"),
                                    {"c": f"%{contact}%"}).scalar_one()
             reasons = conn.execute(text("SELECT reason FROM escalations WHERE contact_id = :c"), {"c": contact}).scalars().all()
-            bodies = conn.execute(text("SELECT body FROM messages WHERE contact_id = :c AND direction = 'out'"), {"c": contact}).scalars().all()
+            bodies = [_opened(b) for b in conn.execute(
+                text("SELECT body FROM messages WHERE contact_id = :c AND direction = 'out'"), {"c": contact}).scalars()]
         typed = {str(v) for p in people for v in p if v}
         leaked = [b for b in bodies if any(str(p[3]) in (b or "") and str(p[3]) not in typed for p in people)]
         limit = int(self.stack.env.get("SHAML_SEARCH_LIMIT_PER_DAY", "5"))

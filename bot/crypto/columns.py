@@ -100,6 +100,16 @@ class EncryptedJSON(_Sealed):
         return json.loads(text)
 
 
+def blind_index_default(source_column: str, purpose: str) -> Any:
+    """A column default computing the blind index of ``source_column`` on a Core ``INSERT`` that omits it."""
+
+    def _default(context: Any) -> str | None:
+        value = context.get_current_parameters().get(source_column)
+        return None if value is None else blind(purpose, str(value))
+
+    return _default
+
+
 def keep_blind_index(attribute: Any, index_attribute: str, purpose: str) -> None:
     """Whenever ``attribute`` (e.g. ``Contact.address``) is set, set ``index_attribute`` to its blind index."""
 

@@ -97,3 +97,15 @@ def _b64_index(keyring: Keyring) -> str:
     import base64
 
     return base64.b64encode(keyring.index_key).decode()
+
+
+def test_a_core_insert_gets_the_blind_index_too(factory) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import insert
+
+    with transaction(factory) as session:
+        new_id = session.execute(insert(Contact).values(channel="sms", address="+963944100005", language="ar",
+                                                        opted_out=False, escalated=False)).inserted_primary_key[0]
+    with factory() as session:
+        assert session.execute(select(Contact.id).where(Contact.address == "+963944100005")).scalar_one() == new_id
+        raw = session.execute(text("SELECT address FROM contacts")).scalar_one()
+        assert is_sealed(raw)
