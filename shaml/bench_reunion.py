@@ -34,6 +34,7 @@ def run(searches: int, registrations: int, postgres: str, echo: Callable[[str], 
     from shaml.keys import bench_keys
 
     bench_keys()
+    _run(200, 2, postgres, lambda _line: None)  # warm-up (imports, name pools, caches), not reported
     echo("== encryption on (every search and registration field sealed, docs/privacy.md)")
     sealed = _run(searches, registrations, postgres, echo)
     echo("== encryption off (SHAML_BENCH_PLAINTEXT: the same work in plain text)")
