@@ -128,3 +128,25 @@ def test_the_command_reports_counts(pg_only_url, redis_prefix, shaml_env) -> Non
     assert first.exit_code == 0, first.output
     assert first.output.startswith("purged: message_bodies 0, media_references 0, verification_attempts 0")
     assert "redis_keys 0" in first.output
+
+
+def test_the_worker_purges_once_a_day_whichever_worker_comes_first(pg_factory, redis_prefix, shaml_env) -> None:  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    from shaml.commands.gateway import daily_purge
+    from shaml.settings import Settings
+
+    ids = _world(pg_factory)
+    client = redis.Redis.from_url(REDIS_URL)
+    gateway = SimpleNamespace(redis=client, factory=pg_factory,
+                              key=lambda *parts: redis_prefix + ":".join(str(p) for p in parts))
+    settings = Settings.from_env({"SHAML_REDIS_PREFIX": redis_prefix})
+    try:
+        assert daily_purge(gateway, settings) is True
+        assert daily_purge(gateway, settings) is False  # another worker, the same day
+        assert 86000 < client.ttl(f"{redis_prefix}purge") <= 86400
+    finally:
+        client.close()
+    with pg_factory() as session:
+        assert session.get(Message, ids["old"]).body is None
+        assert session.get(Message, ids["recent"]).body == "نص recent"
