@@ -113,3 +113,20 @@ def test_demo_generates_a_private_key_file_once_and_says_so(tmp_path, caplog) ->
     assert second.open(first.seal("kept")) == "kept"
     data, index = read_keys_file(path)
     assert data.startswith("demo1:") and index
+
+
+def test_a_process_without_keys_stops_with_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHAML_")}
+    env["SHAML_VAR_DIR"] = str(tmp_path)
+    for extra, expected in [({}, "shaml: data keys: no data keys: set SHAML_DATA_KEYS and SHAML_BLIND_INDEX_KEY"),
+                            ({"SHAML_DATA_KEYS": "k1:short", "SHAML_BLIND_INDEX_KEY": IDX},
+                             "shaml: data keys: SHAML_DATA_KEYS key 'k1' is not base64")]:
+        done = subprocess.run([sys.executable, "-m", "shaml", "keys", "check"], env=env | extra,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2
+        assert done.stderr.strip().startswith(expected) and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert IDX not in done.stderr + done.stdout
