@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Column, DateTime, String, Text, inspect, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from bot import crypto
 from bot.crypto import Keyring, KeyringError
@@ -109,18 +110,22 @@ def check_database(engine: Engine, keyring: Keyring | None = None) -> None:
         return  # not migrated yet: the migration records the first check
     with engine.begin() as conn:
         rows = dict(conn.execute(select(DataKeyCheck.kid, DataKeyCheck.sealed)).all())
-        for kid, sealed in rows.items():
-            if kid not in keyring.data_keys:
-                continue
-            try:
-                ok = keyring.open(sealed) == CHECK_TEXT
-            except KeyringError:
-                ok = False
-            if not ok:
-                raise KeyringError(f"SHAML_DATA_KEYS key {kid!r} is not the key this database was sealed with: refusing to start")
-        if keyring.current not in rows:
-            conn.execute(DataKeyCheck.__table__.insert().values(
-                kid=keyring.current, sealed=keyring.seal(CHECK_TEXT), created_at=utcnow()))
+    for kid, sealed in rows.items():
+        if kid not in keyring.data_keys:
+            continue
+        try:
+            ok = keyring.open(sealed) == CHECK_TEXT
+        except KeyringError:
+            ok = False
+        if not ok:
+            raise KeyringError(f"SHAML_DATA_KEYS key {kid!r} is not the key this database was sealed with: refusing to start")
+    if keyring.current not in rows:
+        try:
+            with engine.begin() as conn:
+                conn.execute(DataKeyCheck.__table__.insert().values(
+                    kid=keyring.current, sealed=keyring.seal(CHECK_TEXT), created_at=utcnow()))
+        except IntegrityError:
+            check_database(engine, keyring)  # another process started with the same new key at once
 
 
 def require_keys(settings: Settings, engine: Engine | None = None) -> Keyring:

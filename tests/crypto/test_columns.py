@@ -109,3 +109,31 @@ def test_a_core_insert_gets_the_blind_index_too(factory) -> None:  # type: ignor
         assert session.execute(select(Contact.id).where(Contact.address == "+963944100005")).scalar_one() == new_id
         raw = session.execute(text("SELECT address FROM contacts")).scalar_one()
         assert is_sealed(raw)
+
+
+def test_processes_starting_together_with_a_new_key_all_start(pg_only_url) -> None:  # type: ignore[no-untyped-def]
+    import base64
+    import threading
+
+    good = active()
+    b64 = lambda raw: base64.b64encode(raw).decode()  # noqa: E731
+    rotated = Keyring.parse(f"together:{new_key()},{good.current}:{b64(good.data_keys[good.current])}", b64(good.index_key))
+    engines = [make_engine(pg_only_url) for _ in range(6)]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(engines))
+
+    def start(engine) -> None:  # type: ignore[no-untyped-def]
+        barrier.wait()
+        try:
+            check_database(engine, rotated)
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for engine in engines:
+        engine.dispose()
+    assert errors == []
