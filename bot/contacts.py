@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.crypto import blind
 from bot.models import CHANNELS, AuditEvent, Contact, Escalation
 from matching.store import utcnow
 
@@ -59,14 +58,19 @@ def normalise_address(raw: str, region: str = DEFAULT_REGION) -> str:
 
 
 def address_hash(address: str) -> str:
-    """A short stable hash of an address, for logs and the audit trail (never the number itself)."""
-    return hashlib.sha256(address.encode()).hexdigest()[:16]
+    """A stable keyed hash of an address for logs, Redis keys and the audit trail (never the number itself).
+
+    HMAC-SHA256 under the blind-index key: without that key nobody can test the ~10^8 Syrian
+    numbers against it, as anyone could against an unkeyed hash.
+    """
+    return blind("address-hash", address)
 
 
 def get_or_create_contact(session: Session, channel: str, address: str) -> Contact:
     """The contact for (channel, E.164 address), created on first sight. ``address`` must be E.164.
 
-    The ``sim`` channel accepts any short id instead of a phone number.
+    The ``sim`` channel accepts any short id instead of a phone number. The address is sealed in
+    the database; the look-up goes through its blind index (``Contact.address == x`` does that).
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")

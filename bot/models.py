@@ -12,10 +12,11 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 
+from bot.crypto import EncryptedInt, EncryptedJSON, EncryptedText, keep_blind_index
+from bot.crypto.columns import blind_index_default
 from matching.store import Base, BigId, utcnow
 
 #: Channels a contact can write on. ``sim`` is the phone simulator used in the demo and tests.
@@ -28,16 +29,20 @@ class Contact(Base):
     """A phone on one channel: the family's, the survivor's, or a volunteer's."""
 
     __tablename__ = "contacts"
-    __table_args__ = (UniqueConstraint("channel", "address", name="uq_contacts_channel_address"),)
+    # Unique by the address's blind index: the address itself is sealed (docs/privacy.md).
+    __table_args__ = (UniqueConstraint("channel", "address_bidx", name="uq_contacts_channel_address_bidx"),)
 
     id = Column(BigId, primary_key=True, autoincrement=True)
     channel = Column(String(20), nullable=False)  # one of CHANNELS
-    address = Column(String(32), nullable=False)  # E.164, e.g. +963912345678; a Telegram chat id
+    # E.164, e.g. +963912345678; sealed. ``Contact.address == x`` compares address_bidx.
+    address = Column(EncryptedText(blind_index="address_bidx", purpose="address"), nullable=False)
+    # Keyed HMAC of the address: kept by keep_blind_index (ORM) and the default (a Core INSERT).
+    address_bidx = Column(String(32), nullable=False, default=blind_index_default("address", "address"))
     # The provider the person wrote on (replies go back on it); NULL for a number Shaml writes to
     # first (a callback number), which follows the route table (bot.gateway.routes).
     provider = Column(String(20), nullable=True)
-    # Telegram: the phone number Telegram verified for this account (the person shared their own contact).
-    verified_phone = Column(String(32), nullable=True)
+    # Telegram: the phone number Telegram verified for this account (the person shared their own contact); sealed.
+    verified_phone = Column(EncryptedText(), nullable=True)
     language = Column(String(2), nullable=False, default="ar")  # ar | en
     opted_out = Column(Boolean, nullable=False, default=False)
     opted_out_at = Column(DateTime(timezone=True), nullable=True)
@@ -69,8 +74,8 @@ class Message(Base):
     provider_id = Column(String(64), nullable=True)  # Twilio MessageSid, Telegram update, gateway event
     # out: the provider the message is (being) sent by; moves to the next route when one refuses it.
     provider = Column(String(20), nullable=True)
-    body = Column(Text, nullable=True)
-    media = Column(JSON, nullable=True)  # [{"url": ..., "content_type": ...}]
+    body = Column(EncryptedText(), nullable=True)
+    media = Column(EncryptedJSON(), nullable=True)  # [{"url": ..., "content_type": ...}]
     # in: received | processing | processed | failed ; out: queued | sending | sent | delivered | read | failed
     status = Column(String(20), nullable=False)
     error_code = Column(String(20), nullable=True)
@@ -98,17 +103,17 @@ class SearchRequest(Base):
     id = Column(BigId, primary_key=True, autoincrement=True)
     contact_id = Column(BigId, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False, index=True)
     status = Column(String(20), nullable=False, default="open")  # open | matched | closed
-    full_name = Column(String(200), nullable=False)
-    father_name = Column(String(200), nullable=True)
-    mother_name = Column(String(200), nullable=True)
-    birth_year = Column(Integer, nullable=True)
-    governorate = Column(String(200), nullable=True)
-    detention_place = Column(String(200), nullable=True)
-    detention_date = Column(String(50), nullable=True)
-    searcher_name = Column(String(200), nullable=True)
-    relationship = Column(String(100), nullable=True)
-    # The words typed where they differ from the value read ({"father_name": "ابوه عبدالقادر الله يرحمو"}).
-    raw_answers = Column(JSON, nullable=True)
+    full_name = Column(EncryptedText(), nullable=False)
+    father_name = Column(EncryptedText(), nullable=True)
+    mother_name = Column(EncryptedText(), nullable=True)
+    birth_year = Column(EncryptedInt(), nullable=True)
+    governorate = Column(EncryptedText(), nullable=True)
+    detention_place = Column(EncryptedText(), nullable=True)
+    detention_date = Column(EncryptedText(), nullable=True)
+    searcher_name = Column(EncryptedText(), nullable=True)
+    relationship = Column(EncryptedText(), nullable=True)
+    # The words typed where they differ from the value read ({"father_name": "ابوه عبدالقادر الله يرحمو"}); sealed.
+    raw_answers = Column(EncryptedJSON(), nullable=True)
     consent_at = Column(DateTime(timezone=True), nullable=True)
     # Last time the match worker matched this search; NULL means "not yet" (bot.reunion.worker).
     matched_at = Column(DateTime(timezone=True), nullable=True)
@@ -125,20 +130,20 @@ class Registration(Base):
     contact_id = Column(BigId, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False, index=True)
     # pending_verification | held (an operator must release it) | active | withdrawn
     status = Column(String(24), nullable=False, default="pending_verification")
-    full_name = Column(String(200), nullable=False)
-    father_name = Column(String(200), nullable=True)
-    mother_name = Column(String(200), nullable=True)
-    birth_year = Column(Integer, nullable=True)
-    governorate = Column(String(200), nullable=True)
-    callback_address = Column(String(32), nullable=False)  # E.164
-    # The words typed where they differ from the value read, for operators.
-    raw_answers = Column(JSON, nullable=True)
+    full_name = Column(EncryptedText(), nullable=False)
+    father_name = Column(EncryptedText(), nullable=True)
+    mother_name = Column(EncryptedText(), nullable=True)
+    birth_year = Column(EncryptedInt(), nullable=True)
+    governorate = Column(EncryptedText(), nullable=True)
+    callback_address = Column(EncryptedText(), nullable=False)  # E.164, sealed
+    # The words typed where they differ from the value read, for operators; sealed.
+    raw_answers = Column(EncryptedJSON(), nullable=True)
     callback_verified_at = Column(DateTime(timezone=True), nullable=True)
     verification_code_hash = Column(String(128), nullable=True)
     verification_sent_at = Column(DateTime(timezone=True), nullable=True)
     verification_attempts = Column(Integer, nullable=False, default=0, server_default="0")  # wrong codes
     verified_by = Column(BigId, ForeignKey("operators.id"), nullable=True)  # hand verification
-    share_policy = Column(String(20), nullable=False, default="nobody")  # share_number | safe_only | nobody
+    share_policy = Column(EncryptedText(), nullable=False, default="nobody")  # share_number | safe_only | nobody
     # Who vouched that the registrant is the person (bot/reunion/trust.py): partner | operators |
     # family; NULL until then, and nothing naming a searcher reaches the registrant meanwhile.
     corroboration = Column(String(20), nullable=True)
@@ -168,9 +173,9 @@ class Match(Base):
     # (the consent state machine: bot/reunion/consent.py, docs/reunion.md)
     status = Column(String(20), nullable=False, index=True)
     score = Column(Float, nullable=False)
-    explanation = Column(JSON, nullable=True)  # per-field scores, read by operators
+    explanation = Column(EncryptedJSON(), nullable=True)  # per-field scores, read by operators
     decided_by = Column(BigId, ForeignKey("operators.id"), nullable=True)
-    note = Column(Text, nullable=True)
+    note = Column(EncryptedText(), nullable=True)
     consent_requested_at = Column(DateTime(timezone=True), nullable=True)  # detainee asked
     reminded_at = Column(DateTime(timezone=True), nullable=True)  # the one reminder
     consent_escalated_at = Column(DateTime(timezone=True), nullable=True)  # no answer: an operator
@@ -256,6 +261,9 @@ class AuditEvent(Base):
     subject_id = Column(String(64), nullable=True)
     detail = Column(JSON, nullable=True)
 
+
+
+keep_blind_index(Contact.address, "address_bidx", "address")
 
 
 class GatewayPhone(Base):

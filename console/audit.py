@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.crypto import blind
 from bot.models import AuditEvent
 from bot.reunion import audit as workflow_audit
 
 
 def digest(text: str) -> str:
-    """A short stable hash of personal text (a searched name), so the trail shows repeats without the text."""
-    return hashlib.sha256(text.strip().casefold().encode()).hexdigest()[:16]
+    """A stable keyed hash of personal text (a searched name), so the trail shows repeats without the text.
+
+    HMAC under the blind-index key: a list of common names cannot be hashed to find it.
+    """
+    return blind("audit-text", text.strip().casefold())
 
 
 def record(

@@ -8,7 +8,8 @@ import sys
 import click
 
 #: Modules under shaml.commands that add commands; each defines register(cli, bench).
-COMMAND_MODULES = ("core", "matching", "devset", "assistant", "gateway", "console", "reunion", "demo", "resilience", "channels")
+COMMAND_MODULES = ("core", "matching", "devset", "assistant", "gateway", "console", "reunion", "demo", "resilience", "channels",
+                   "keys", "retention")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,6 +28,7 @@ for _name in COMMAND_MODULES:
 
 def main() -> None:
     """Console-script entry point: a bad setting stops the program with one clear line."""
+    from bot.crypto import KeyringError
     from shaml.settings import SettingsError, configure_logging, get_settings
 
     try:
@@ -34,4 +36,8 @@ def main() -> None:
     except SettingsError as exc:
         sys.stderr.write(f"shaml: configuration error: {exc}\n")
         raise SystemExit(2) from None
-    cli()
+    try:
+        cli()
+    except KeyringError as exc:  # keys are loaded on first use by commands that read or write personal data
+        sys.stderr.write(f"shaml: data keys: {exc}\n")
+        raise SystemExit(2) from None

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine, create_engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 import bot.models  # noqa: F401  (registers every table on the shared metadata)
+import shaml.keys  # noqa: F401  (the key-check table, and the keyring loaded from settings on first use)
 from matching.store import Base
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"

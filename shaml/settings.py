@@ -156,6 +156,16 @@ class Settings:
     trusted_proxies: tuple[str, ...]
     session_idle_seconds: int
     session_max_seconds: int
+    data_keys: str = field(repr=False)
+    blind_index_key: str = field(repr=False)
+    keys_file: str
+    bench_plaintext: bool
+    retain_message_days: int
+    retain_media_days: int
+    retain_tracker_days: int
+    retain_verification_days: int
+    retain_closed_request_days: int
+    retain_rate_key_seconds: int
     telegram_bot_token: str = field(repr=False, default="")
     telegram_webhook_secret: str = field(repr=False, default="")
     telegram_api_url: str = ""
@@ -281,13 +291,33 @@ class Settings:
             smsgate_per_minute=_int(env, "SHAML_SMSGATE_PER_MINUTE", 6, minimum=1),
             # Ordered routes for SMS Shaml starts to a bare number, by prefix: "+963=smsgate,*=twilio".
             sms_routes=_routes(env, "SHAML_SMS_ROUTES", "*=twilio"),
+            # Data keys as kid:base64,kid:base64 (the first seals, every one opens); never in the database.
+            data_keys=_str(env, "SHAML_DATA_KEYS", ""),
+            # Key of the blind indexes and keyed hashes (HMAC-SHA256), base64; separate from the data keys.
+            blind_index_key=_str(env, "SHAML_BLIND_INDEX_KEY", ""),
+            # File (a secret mount) with SHAML_DATA_KEYS= and SHAML_BLIND_INDEX_KEY= lines, used when those are unset.
+            keys_file=_str(env, "SHAML_KEYS_FILE", ""),
+            # Benchmarks only: new values are written in plain, to measure what encryption costs. Never in service.
+            bench_plaintext=_bool(env, "SHAML_BENCH_PLAINTEXT", False),
+            # Days a message's text is kept once its conversation is not with an operator (shaml purge).
+            retain_message_days=_int(env, "SHAML_RETAIN_MESSAGE_DAYS", 30, minimum=1),
+            # Days a media link (a photo's URL at the provider) is kept.
+            retain_media_days=_int(env, "SHAML_RETAIN_MEDIA_DAYS", 7, minimum=1),
+            # Days a silent Rasa conversation's events (texts, slots) are kept.
+            retain_tracker_days=_int(env, "SHAML_RETAIN_TRACKER_DAYS", 30, minimum=1),
+            # Days a callback verification's code hash and wrong-attempt count are kept after it was sent.
+            retain_verification_days=_int(env, "SHAML_RETAIN_VERIFICATION_DAYS", 7, minimum=1),
+            # Days a matched/closed search or withdrawn registration is kept before it is deleted.
+            retain_closed_request_days=_int(env, "SHAML_RETAIN_CLOSED_REQUEST_DAYS", 90, minimum=1),
+            # Longest life (seconds) of a rate-limit key in Redis; a purge deletes any left without expiry.
+            retain_rate_key_seconds=_int(env, "SHAML_RETAIN_RATE_KEY_SECONDS", 600, minimum=120),
         )
 
     def describe(self) -> list[tuple[str, str]]:
         """(name, value) pairs for display, with secrets masked."""
         masked = {
             "rasa_token", "actions_token", "twilio_auth_token", "telegram_bot_token", "telegram_webhook_secret",
-            "smsgate_password", "smsgate_signing_key",
+            "smsgate_password", "smsgate_signing_key", "data_keys", "blind_index_key",
         }
         return [
             (

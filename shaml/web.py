@@ -311,8 +311,12 @@ def mount_console(app: FastAPI, settings: Settings, gateway: Gateway) -> None:
 
 def app_from_env() -> FastAPI:
     """The app for ``uvicorn --factory``: settings from the environment, logging configured."""
+    from shaml.keys import start_or_exit
     from shaml.settings import configure_logging, get_settings
 
     settings = get_settings()
     configure_logging(settings)
+    engine = make_engine(settings.database_url)
+    start_or_exit(settings, engine)  # a missing or wrong data key stops the service here, not mid-request
+    engine.dispose()
     return create_app(settings)

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
+from bot.crypto import new_key
 from shaml.db import make_engine, metadata, session_factory, upgrade
 from shaml.settings import reset_settings
 
@@ -30,6 +31,10 @@ hypothesis_settings.load_profile(os.environ.get("SHAML_HYPOTHESIS_PROFILE", "sha
 #: Server the test databases are created on; tests never touch an existing database.
 POSTGRES_ADMIN_URL = os.environ.get("SHAML_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("SHAML_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+#: Data keys of this test session (fresh random keys), inherited by every process a test starts.
+KEY_SETTINGS = ("SHAML_DATA_KEYS", "SHAML_BLIND_INDEX_KEY")
+os.environ.setdefault("SHAML_DATA_KEYS", f"test1:{new_key()}")
+os.environ.setdefault("SHAML_BLIND_INDEX_KEY", new_key())
 
 
 def _admin_connection():  # type: ignore[no-untyped-def]
@@ -131,7 +136,7 @@ def redis_prefix() -> Iterator[str]:
 def shaml_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[pytest.MonkeyPatch]:
     """A clean SHAML_ environment for CLI tests, with settings re-read on each use."""
     for key in list(os.environ):
-        if key.startswith("SHAML_") or key.startswith("TWILIO_"):
+        if (key.startswith("SHAML_") or key.startswith("TWILIO_")) and key not in KEY_SETTINGS:
             monkeypatch.delenv(key)
     monkeypatch.setenv("SHAML_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("SHAML_REDIS_URL", REDIS_URL)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.channels.base import InboundMessage
 from bot.contacts import address_hash, get_or_create_contact
+from bot.crypto import blind
 from bot.gateway.context import Gateway
 from bot.gateway.schedule import wake_inbound
 from bot.models import Contact, Message
@@ -54,8 +55,9 @@ def _touch_contact(session: Session, message: InboundMessage) -> int:
     if session.get_bind().dialect.name == "postgresql":
         statement = (
             pg_insert(Contact)
-            .values(channel=channel, address=address, language="ar", opted_out=False, escalated=False, created_at=now, **changes)
-            .on_conflict_do_update(constraint="uq_contacts_channel_address", set_=changes)
+            .values(channel=channel, address=address, address_bidx=blind("address", address), language="ar",
+                    opted_out=False, escalated=False, created_at=now, **changes)
+            .on_conflict_do_update(constraint="uq_contacts_channel_address_bidx", set_=changes)
             .returning(Contact.id)
         )
         return int(session.execute(statement).scalar_one())

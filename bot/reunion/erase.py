@@ -141,7 +141,7 @@ def finish_erasure(session: Session, contact_id: int) -> Erased:
     counts["rasa_events"] = _erase_sql_tracker(session, str(contact_id))
     contact = session.get(Contact, contact_id)
     assert contact is not None
-    contact.address = f"erased:{hashed}:{contact_id}"[:32]
+    contact.address = f"erased:{hashed}:{contact_id}"
     contact.erased_at = utcnow()
     contact.escalated = False
     contact.cooldown_until = None

@@ -161,9 +161,10 @@ class Processes:
         self.logdir = logdir
         self.procs: list[subprocess.Popen] = []
 
-    def start(self, *args: str) -> subprocess.Popen:
+    def start(self, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
         log = (self.logdir / f"{args[0]}-{len(self.procs)}.log").open("wb")
-        proc = subprocess.Popen([sys.executable, "-m", "shaml", *args], env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        env = {**self.env, **(extra_env or {})}
+        proc = subprocess.Popen([sys.executable, "-m", "shaml", *args], env=env, stdout=log, stderr=subprocess.STDOUT)
         self.procs.append(proc)
         return proc
 
@@ -365,13 +366,31 @@ def _direct(url: str, token: str, turns: int, text_of: Callable[[int], str]) -> 
     return out
 
 
+def _ack_crypto_us(rounds: int = 5000) -> float:
+    """Microseconds of the encryption work one inbound webhook does, measured alone (no I/O, no load)."""
+    from bot.crypto import active
+
+    keyring = active()
+    started = time.perf_counter()
+    for i in range(rounds):
+        number, body = f"+9639442{i:05d}", f"رسالة رقم {i}"
+        keyring.seal(number)
+        keyring.seal(body)
+        keyring.blind("address", number)
+        keyring.blind("address-hash", number)
+    return (time.perf_counter() - started) / rounds * 1e6
+
+
 def run(
     *, senders: int, messages: int, turns: int, workers: int, postgres: str, rasa_url: str, echo: Callable[[str], None], interval: float = 1.0,
     web_processes: int = 1,
     database: str = "",
 ) -> None:
     """Run the benchmark and print its table."""
+    from shaml.keys import bench_keys
+
     load_before = os.getloadavg()[0]
+    bench_keys()  # the web and worker processes inherit them
     settings = get_settings()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would swamp the table
     auth_token = secrets.token_hex(16)
@@ -407,7 +426,13 @@ def run(
         base = f"http://127.0.0.1:{port}"
         try:
             procs.start("serve", "--port", str(port), "--workers", str(web_processes))
+            # The same service with encryption switched off, to measure what it costs in the same run.
+            plain_port = _free_port()
+            plain_base = f"http://127.0.0.1:{plain_port}"
+            procs.start("serve", "--port", str(plain_port), "--workers", str(web_processes),
+                        extra_env={"SHAML_BENCH_PLAINTEXT": "true"})
             _wait_up(base + "/readyz")
+            _wait_up(plain_base + "/readyz")
             engine = make_engine(db_url)
             with engine.begin() as db:
                 before = db.execute(text("SELECT count(*) FROM messages WHERE direction = 'in'")).scalar_one()
@@ -416,8 +441,21 @@ def run(
             def webhook(s: int, i: int) -> tuple[str, str, bytes | None, dict[str, str]]:
                 return ("POST", "/twilio/inbound", *_signed(validator, f"+9639442{s:05d}", f"رسالة رقم {i}"))
 
+            def webhook_plain(s: int, i: int) -> tuple[str, str, bytes | None, dict[str, str]]:
+                return ("POST", "/twilio/inbound", *_signed(validator, f"+9639443{s:05d}", f"رسالة رقم {i}"))
+
+            asyncio.run(_load(plain_base, 10, 5, lambda s, i: ("POST", "/twilio/inbound", *_signed(validator, f"+9639444{s:05d}", "warm"))))
             health, _, _ = asyncio.run(_load(base, senders, per_sender, lambda s, i: ("GET", "/healthz", None, {}), interval))
-            acks, ack_s, ack_errors = asyncio.run(_load(base, senders, per_sender, webhook, interval))
+            # Encryption on and off in alternating rounds, so a change in the machine's load (shared
+            # cores) falls on both alike.
+            acks, plain_acks, ack_s, plain_s, ack_errors, plain_errors = [], [], 0.0, 0.0, 0, 0
+            rounds = max(1, min(4, per_sender))
+            for r in range(rounds):
+                part = per_sender // rounds + (1 if r < per_sender % rounds else 0)
+                got, took, errors = asyncio.run(_load(base, senders, part, webhook, interval))
+                acks, ack_s, ack_errors = acks + got, ack_s + took, ack_errors + errors
+                got, took, errors = asyncio.run(_load(plain_base, senders, part, webhook_plain, interval))
+                plain_acks, plain_s, plain_errors = plain_acks + got, plain_s + took, plain_errors + errors
             tg_acks, tg_s, tg_errors = asyncio.run(_load(base, senders, per_sender, lambda s, i: telegram_update(tg_secret, s, i), interval))
             sg_acks, sg_s, sg_errors = asyncio.run(_load(base, senders, per_sender, lambda s, i: smsgate_event(sg_key, s, i), interval))
             sat, sat_s, sat_errors = asyncio.run(_load(base, senders, per_sender, webhook))
@@ -429,7 +467,7 @@ def run(
             for name in ("inbound", "outbox"):
                 Queue(prefix + name, connection=conn).delete(delete_jobs=True)
             with engine.begin() as db:
-                stored = db.execute(text("SELECT count(*) FROM messages WHERE direction = 'in'")).scalar_one() - before
+                stored = db.execute(text("SELECT count(*) FROM messages WHERE direction = 'in'")).scalar_one() - before - len(plain_acks) - 50
                 db.execute(text("UPDATE messages SET status = 'processed', route = 'bench' WHERE direction = 'in'"))
             engine.dispose()
             worker_procs = [procs.start("worker") for _ in range(workers)]
@@ -464,6 +502,10 @@ def run(
     echo(f"{'  ack POST /telegram/webhook (secret, store)':50} {_pct(tg_acks, .5):8.1f} {_pct(tg_acks, .95):8.1f} {_pct(tg_acks, .99):8.1f} {len(tg_acks) / tg_s:8.0f}")
     echo(f"{'  ack POST /smsgate/webhook (HMAC, store)':50} {_pct(sg_acks, .5):8.1f} {_pct(sg_acks, .95):8.1f} {_pct(sg_acks, .99):8.1f} {len(sg_acks) / sg_s:8.0f}")
     echo(f"{'  baseline GET /healthz, same pacing':50} {_pct(health, .5):8.1f} {_pct(health, .95):8.1f} {_pct(health, .99):8.1f}")
+    echo(f"{'  ack with encryption off (SHAML_BENCH_PLAINTEXT)':50} {_pct(plain_acks, .5):8.1f} {_pct(plain_acks, .95):8.1f} {_pct(plain_acks, .99):8.1f} {len(plain_acks) / plain_s:8.0f}")
+    echo(f"{'  cost of encryption (on minus off)':50} {_pct(acks, .5) - _pct(plain_acks, .5):8.1f} {_pct(acks, .95) - _pct(plain_acks, .95):8.1f} {_pct(acks, .99) - _pct(plain_acks, .99):8.1f}"
+         f"   (target: p99 +5 ms at most; non-200 with encryption off: {plain_errors})")
+    echo(f"  the ack's own crypto (seal number and text, 2 blind indexes), in this process: {_ack_crypto_us():.1f} µs a webhook")
     echo(f"saturation: each sender posts again as soon as it is answered ({len(sat)} webhooks)")
     echo(f"{'  ack POST /twilio/inbound':50} {_pct(sat, .5):8.1f} {_pct(sat, .95):8.1f} {_pct(sat, .99):8.1f} {len(sat) / sat_s:8.0f}")
     echo(f"{'  baseline GET /healthz, same load':50} {_pct(sat_health, .5):8.1f} {_pct(sat_health, .95):8.1f} {_pct(sat_health, .99):8.1f} {len(sat_health) / sat_health_s:8.0f}")

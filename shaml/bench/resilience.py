@@ -58,6 +58,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
+from bot.crypto import blind, open_value
 from shaml.bench.gateway import ACCOUNT_SID, inbound_form, throwaway_database
 from shaml.commands.resilience import STEPS
 from shaml.db import make_engine, session_factory
@@ -484,6 +485,11 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
+def _opened(value: str | None) -> str | None:
+    """A sealed value read with plain SQL, opened (docs/privacy.md)."""
+    return None if value is None else open_value(value)
+
+
 class Ledger:
     """Reads what became of a scenario's messages from the database and the fake Twilio."""
 
@@ -512,7 +518,8 @@ class Ledger:
         with self.engine.connect() as conn:
             for chunk in range(0, len(ids), 2000):
                 if ids[chunk:chunk + 2000]:
-                    out.extend(tuple(r) for r in conn.execute(query, {"ids": ids[chunk:chunk + 2000]}))
+                    # body and address are sealed at rest (docs/privacy.md): opened here to compare them
+                    out.extend((*r[:5], _opened(r[5]), _opened(r[6])) for r in conn.execute(query, {"ids": ids[chunk:chunk + 2000]}))
         return out
 
     def pending(self, sent: list[Sent]) -> int:
@@ -871,14 +878,15 @@ class Run:
         self.finish(f"enumeration: one contact, {len(people)} names", phones, note=f"{turns} turns")
         number = phones.number(0)
         with self.ledger.engine.connect() as conn:
-            contact = conn.execute(text("SELECT id FROM contacts WHERE address = :a"), {"a": number}).scalar_one()
+            contact = conn.execute(text("SELECT id FROM contacts WHERE address_bidx = :a"), {"a": blind("address", number)}).scalar_one()
             searches = conn.execute(text("SELECT count(*) FROM search_requests WHERE contact_id = :c"), {"c": contact}).scalar_one()
             disclosed = conn.execute(text(
                 "SELECT count(*) FROM messages WHERE contact_id = :c AND direction = 'out' AND kind IN ('disclosure', 'consent')"), {"c": contact}).scalar_one()
             audited = conn.execute(text("SELECT count(*) FROM audit_events WHERE action LIKE 'disclos%%' AND detail::text LIKE :c"),
                                    {"c": f"%{contact}%"}).scalar_one()
             reasons = conn.execute(text("SELECT reason FROM escalations WHERE contact_id = :c"), {"c": contact}).scalars().all()
-            bodies = conn.execute(text("SELECT body FROM messages WHERE contact_id = :c AND direction = 'out'"), {"c": contact}).scalars().all()
+            bodies = [_opened(b) for b in conn.execute(
+                text("SELECT body FROM messages WHERE contact_id = :c AND direction = 'out'"), {"c": contact}).scalars()]
         typed = {str(v) for p in people for v in p if v}
         leaked = [b for b in bodies if any(str(p[3]) in (b or "") and str(p[3]) not in typed for p in people)]
         limit = int(self.stack.env.get("SHAML_SEARCH_LIMIT_PER_DAY", "5"))
@@ -888,14 +896,14 @@ class Run:
                    f"{audited} audited disclosures, escalations {sorted(set(reasons))}")
 
     def prober(self) -> None:
-        """Name-only searches from several numbers: the same reply whatever the registry holds (shaml/bench_trust.py)."""
-        from shaml.bench_trust import prober
+        """Name-only searches from several numbers: the same reply whatever the registry holds (shaml/bench/trust.py)."""
+        from shaml.bench.trust import prober
 
         prober(self)
 
     def fake_survivor(self) -> None:
-        """One phone registering many names: caps, holds and what it was told (shaml/bench_trust.py)."""
-        from shaml.bench_trust import fake_survivor
+        """One phone registering many names: caps, holds and what it was told (shaml/bench/trust.py)."""
+        from shaml.bench.trust import fake_survivor
 
         fake_survivor(self)
 
@@ -1025,6 +1033,26 @@ class Run:
         # the database and out of the logs (Rasa's own debug events included, see shaml rasa).
         self.check("no message text in any log", not typed_lines,
                    f"{len(self.typed)} texts looked for" + (": " + " | ".join(typed_lines[:3]) if typed_lines else ""))
+        self.leaked_dump()
+
+    def leaked_dump(self) -> None:
+        """As a leaked dump would be read: every table and every Redis key, for numbers and typed text,
+        plain, JSON-escaped or in base64 (docs/privacy.md)."""
+        import redis as redis_client
+
+        from shaml.privacy_scan import needles, scan_database, scan_redis
+
+        wanted = needles({"phone number": sorted(self.numbers), "typed text": sorted(self.typed)})
+        tables, in_db = scan_database(self.ledger.engine, wanted)
+        client = redis_client.Redis.from_url(self.stack.env["SHAML_REDIS_URL"])
+        try:
+            keys, in_redis = scan_redis(client, ["*"], wanted)
+        finally:
+            client.close()
+        found = [f"{f.what} ({f.form}) in {f.place}" for f in in_db + in_redis]
+        self.check("no number or typed text readable in the database or Redis", not found,
+                   f"{len(self.numbers)} numbers and {len(self.typed)} texts in {len(wanted)} forms looked for in "
+                   f"{tables} tables and {keys} Redis keys" + (": " + "; ".join(sorted(set(found))[:4]) if found else ""))
 
     # -- the report --
 
@@ -1081,8 +1109,10 @@ def _stack(plan: Plan, admin_url: str, logdir: Path, echo: Callable[[str], None]
 def run(*, quick: bool, admin_url: str, logdir: Path, echo: Callable[[str], None], only: Iterable[str] = ()) -> int:
     """Run every scenario; print the tables; return 0 when nothing was lost or leaked, else 1."""
     from shaml.demo import stop_on_signals, train_model
+    from shaml.keys import bench_keys
 
     stop_on_signals()  # Ctrl-C or SIGTERM still stops every process and drops the database
+    bench_keys()  # the stack's processes inherit them
     plan = Plan.make(quick)
     logdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()

@@ -29,6 +29,25 @@ def _person(rng: random.Random, pools) -> dict[str, object]:  # type: ignore[no-
 
 
 def run(searches: int, registrations: int, postgres: str, echo: Callable[[str], None]) -> None:
+    """The benchmark twice in one run: with encryption at rest, then with new values written in plain."""
+    from bot.crypto import sealing_off
+    from shaml.keys import bench_keys
+
+    bench_keys()
+    _run(200, 2, postgres, lambda _line: None)  # warm-up (imports, name pools, caches), not reported
+    echo("== encryption on (every search and registration field sealed, docs/privacy.md)")
+    sealed = _run(searches, registrations, postgres, echo)
+    echo("== encryption off (SHAML_BENCH_PLAINTEXT: the same work in plain text)")
+    with sealing_off():
+        plain = _run(searches, registrations, postgres, echo)
+    echo("cost of encryption, same run:")
+    for label, on, off in [("first step (all open searches loaded and matched)", sealed[0], plain[0]),
+                           ("incremental step, median", sealed[1], plain[1]),
+                           ("rescan baseline, median", sealed[2], plain[2])]:
+        echo(f"  {label:52} on {on * 1000:8.1f} ms   off {off * 1000:8.1f} ms   +{(on - off) * 1000:7.1f} ms")
+
+
+def _run(searches: int, registrations: int, postgres: str, echo: Callable[[str], None]) -> tuple[float, float, float]:
     """Open ``searches`` searches, then activate ``registrations`` registrations one at a time.
 
     Each activation is timed twice: the worker's incremental step (reverse lookup among the
@@ -64,7 +83,8 @@ def run(searches: int, registrations: int, postgres: str, echo: Callable[[str], 
         worker = ReunionWorker(factory, Matcher(), ReunionConfig())
         started = time.perf_counter()
         worker.step()
-        echo(f"first step: {searches} open searches matched in {time.perf_counter() - started:.2f} s")
+        first = time.perf_counter() - started
+        echo(f"first step: {searches} open searches matched in {first:.2f} s")
         incremental, rescan, touched = [], [], []
         for i in range(registrations):
             person = people[rng.randrange(len(people))] if i % 2 == 0 else _person(rng, pools)
@@ -86,6 +106,7 @@ def run(searches: int, registrations: int, postgres: str, echo: Callable[[str], 
              f"max {max(incremental) * 1000:8.1f} ms   searches re-matched per registration: median {statistics.median(touched):.0f}, max {max(touched)}")
         echo(f"  rescan baseline   median {statistics.median(rescan) * 1000:8.1f} ms   "
              f"max {max(rescan) * 1000:8.1f} ms   searches re-matched per registration: {searches}")
+        return first, statistics.median(incremental), statistics.median(rescan)
     finally:
         engine.dispose()
         with conn.cursor() as cur:

@@ -161,13 +161,17 @@ def _redis_lock_store(settings: Settings) -> dict[str, object]:
     return store
 
 
+#: Rasa's SQL tracker store with each event's data sealed under the data key (docs/privacy.md).
+TRACKER_STORE = "bot.crypto.tracker_store.EncryptedSQLTrackerStore"
+
+
 def _sql_tracker_store(settings: Settings) -> dict[str, object]:
     parts = urlsplit(settings.database_url)
     if parts.scheme.startswith("sqlite"):
         # Rasa keeps its own SQLite file beside ours: two writers on one SQLite file contend.
-        return {"type": "SQL", "dialect": "sqlite", "db": str(settings.var_dir / "rasa-trackers.sqlite3")}
+        return {"type": TRACKER_STORE, "dialect": "sqlite", "db": str(settings.var_dir / "rasa-trackers.sqlite3")}
     store: dict[str, object] = {
-        "type": "SQL",
+        "type": TRACKER_STORE,
         "dialect": "postgresql",
         "url": parts.hostname or "127.0.0.1",
         "port": parts.port or 5432,
@@ -181,7 +185,11 @@ def _sql_tracker_store(settings: Settings) -> dict[str, object]:
 
 
 def endpoints_yaml(settings: Settings) -> str:
-    """Rasa's endpoints from the settings: action server, SQL tracker store, Redis lock store."""
+    """Rasa's endpoints from the settings: action server, encrypted SQL tracker store, Redis lock store.
+
+    The lock store's keys are the prefix and the conversation id (a contact's number in the
+    database, never a phone number), so Redis holds no personal data for Rasa.
+    """
     import yaml
 
     from bot.internal_auth import ACTIONS_HEADER, actions_token
@@ -444,6 +452,9 @@ def register(cli: click.Group, bench: click.Group) -> None:
     def rasa_cmd(endpoints: Path | None, host: str, port: int | None) -> None:
         """Start the Rasa server with its HTTP API behind SHAML_RASA_TOKEN and the REST channel."""
         settings = get_settings()
+        from shaml.keys import start_or_exit
+
+        start_or_exit(settings)  # the tracker store seals events with the data key
         if not settings.rasa_token:
             raise click.ClickException("SHAML_RASA_TOKEN is empty: Rasa's API would be open to anyone. Set a token.")
         from shaml.safety import guard
@@ -486,6 +497,7 @@ def register(cli: click.Group, bench: click.Group) -> None:
         from bot.actions.server import serve
         from bot.internal_auth import actions_token
         from shaml.db import make_engine, session_factory
+        from shaml.keys import start_or_exit
 
         settings = get_settings()
         token = actions_token(settings.rasa_token, settings.actions_token)
@@ -495,7 +507,9 @@ def register(cli: click.Group, bench: click.Group) -> None:
         from shaml.safety import guard
 
         guard(settings)
-        factory = session_factory(make_engine(settings.database_url))
+        engine = make_engine(settings.database_url)
+        start_or_exit(settings, engine)
+        factory = session_factory(engine)
         deps.configure(factory, _matcher(factory, settings))
         # The reunion workflow's actions (issue 6) take their limits from the same settings.
         from bot.actions import reunion as reunion_actions

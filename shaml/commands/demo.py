@@ -18,8 +18,12 @@ def register(cli: click.Group, bench: click.Group) -> None:
     def demo(script: bool) -> None:
         """Run the demo: database, synthetic registry, Rasa, actions, web service, worker."""
         from shaml.demo import DemoError, run
+        from shaml.keys import DEMO_KEYS, demo_keys
 
         settings = get_settings()
+        if demo_keys(settings):  # no keys configured: the demo's own, kept under var/
+            click.echo(f"demo: data keys generated or reused in {settings.var_dir / DEMO_KEYS} "
+                       "(production sets SHAML_DATA_KEYS; docs/privacy.md)")
         try:
             code = run_script(settings) if script else run(settings, click.echo)
         except DemoError as exc:

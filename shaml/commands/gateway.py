@@ -19,10 +19,12 @@ def run_worker(*, burst: bool = False, sweep: bool = True) -> None:
     from rq import Queue, SimpleWorker
 
     from bot.gateway import jobs
+    from shaml.keys import start_or_exit
     from shaml.web import build_gateway
 
     settings = get_settings()
     gateway = build_gateway(settings)
+    start_or_exit(settings, gateway.factory.kw["bind"])
     jobs.configure(gateway)
     try:
         woken = jobs.sweep(gateway)  # recovery: anything persisted but not finished before a crash
@@ -37,6 +39,10 @@ def run_worker(*, burst: bool = False, sweep: bool = True) -> None:
                 jobs.sweep_if_leader(gateway)
             except Exception:  # noqa: BLE001 - a failed sweep must not end the worker; the next one retries
                 log.exception("sweep failed")
+            try:
+                daily_purge(gateway, settings)
+            except Exception:  # noqa: BLE001 - the next sweep tries again
+                log.exception("retention purge failed")
 
     if sweep and not burst:
         threading.Thread(target=sweeper, name="sweeper", daemon=True).start()
@@ -72,6 +78,21 @@ def run_worker(*, burst: bool = False, sweep: bool = True) -> None:
                 pause = min(pause * 2, 5.0)
     finally:
         stop.set()
+
+
+#: Seconds between two retention purges; one worker of all does it (a Redis key elects it).
+PURGE_PERIOD = 86400
+
+
+def daily_purge(gateway, settings) -> bool:  # type: ignore[no-untyped-def]
+    """Run ``shaml purge`` if no worker has in the last day; returns whether this one did."""
+    if not gateway.redis.set(gateway.key("purge"), "1", nx=True, ex=PURGE_PERIOD):
+        return False
+    from shaml.commands.retention import run_purge
+
+    counts = run_purge(settings, gateway.factory, gateway.redis)
+    log.info("retention purge: %s", ", ".join(f"{kind} {count}" for kind, count in counts.items()))
+    return True
 
 
 def register(cli: click.Group, bench: click.Group) -> None:

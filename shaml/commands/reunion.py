@@ -71,7 +71,10 @@ def register(cli: click.Group, bench: click.Group) -> None:
     @click.option("--once", is_flag=True, help="Run one step and stop (for scripts and tests).")
     def reunion_worker(once: bool) -> None:
         """The match worker alone: re-matching on every change, consent flow, reminders, erasures."""
+        from shaml.keys import start_or_exit
+
         settings = get_settings()
+        start_or_exit(settings)
         worker = build_reunion_worker(settings)
         if once:
             report = worker.step()

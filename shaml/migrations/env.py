@@ -13,6 +13,11 @@ def run_migrations() -> None:
     """Run migrations online, in one transaction (SQLite uses batch mode for ALTERs)."""
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            # Batch mode copies a table and drops the original; with foreign keys on, dropping
+            # contacts would cascade into messages, searches and registrations (data lost).
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # end the implicit transaction, so Alembic's own one commits
         context.configure(
             connection=connection,
             target_metadata=metadata,

@@ -56,7 +56,11 @@ def test_search_needs_a_reason_and_is_audited(app, accounts, factory) -> None:  
     assert events[0].detail["reason"] == "متابعة محادثة العائلة رقم 12"
     assert events[0].operator_id == accounts.operator.id
     assert "محمد" not in str(events[0].detail)  # the searched name is kept only as a hash
-    assert len(events[0].detail["query_hash"]) == 16 and events[0].detail["query_hash"] != events[1].detail["query_hash"]
+    assert len(events[0].detail["query_hash"]) == 32 and events[0].detail["query_hash"] != events[1].detail["query_hash"]
+    # Keyed (HMAC under the blind-index key): not the plain SHA-256 anyone could compute from a list of names.
+    import hashlib
+
+    assert events[0].detail["query_hash"] not in hashlib.sha256("محمد الحلبي".encode()).hexdigest()
 
 
 @pytest.mark.parametrize(

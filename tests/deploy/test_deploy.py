@@ -73,7 +73,7 @@ def test_rasa_uses_shared_stores_for_replicas():
         {"SHAML_DATABASE_URL": "postgresql://shaml:pw@postgres:5432/shaml", "SHAML_REDIS_URL": "redis://redis:6379/0"}
     )
     endpoints = yaml.safe_load(endpoints_yaml(settings))
-    assert endpoints["tracker_store"]["type"] == "SQL" and endpoints["tracker_store"]["url"] == "postgres"
+    assert endpoints["tracker_store"]["type"] == "bot.crypto.tracker_store.EncryptedSQLTrackerStore" and endpoints["tracker_store"]["url"] == "postgres"
     assert endpoints["lock_store"]["type"] == "redis" and endpoints["lock_store"]["url"] == "redis"
 
 

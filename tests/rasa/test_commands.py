@@ -28,7 +28,7 @@ def test_endpoints_for_postgres_and_redis(tmp_path):
     token = actions_token("rasa-token-for-the-endpoints-test")
     assert data["action_endpoint"] == {"url": "http://actions:5055/webhook", "headers": {ACTIONS_HEADER: token}}
     assert token and "rasa-token-for-the-endpoints-test" not in token
-    assert data["tracker_store"] == {"type": "SQL", "dialect": "postgresql", "url": "db.internal", "port": 6543,
+    assert data["tracker_store"] == {"type": "bot.crypto.tracker_store.EncryptedSQLTrackerStore", "dialect": "postgresql", "url": "db.internal", "port": 6543,
                                      "db": "shaml", "username": "shaml", "password": "s3cret"}
     assert data["lock_store"] == {"type": "redis", "url": "cache.internal", "port": 6380, "db": 2,
                                   "key_prefix": "shamlrasa", "username": "shaml", "password": "pw"}
@@ -36,7 +36,7 @@ def test_endpoints_for_postgres_and_redis(tmp_path):
 
 def test_sqlite_demo_keeps_rasa_trackers_in_their_own_file(tmp_path):
     data = yaml.safe_load(endpoints_yaml(_settings(tmp_path)))
-    assert data["tracker_store"] == {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "rasa-trackers.sqlite3")}
+    assert data["tracker_store"] == {"type": "bot.crypto.tracker_store.EncryptedSQLTrackerStore", "dialect": "sqlite", "db": str(tmp_path / "rasa-trackers.sqlite3")}
     assert data["action_endpoint"]["url"] == "http://127.0.0.1:5055/webhook"
 
 
