@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -86,7 +87,10 @@ class RasaRestClient:
     def turn(self, sender: str, text: str, metadata: dict[str, Any]) -> list[Reply]:
         """One turn. Timeouts, refused connections and 5xx are retryable; other failures are not."""
         try:
-            body = json.dumps({"sender": sender, "message": text, "metadata": metadata}).encode()
+            # A fresh nonce makes every turn's signature unique: the channel refuses a signature it has
+            # seen (a replay), and a person may well send the same text twice in one second.
+            body = json.dumps({"sender": sender, "message": text, "metadata": metadata,
+                               "nonce": secrets.token_hex(12)}).encode()
             headers = {"Content-Type": "application/json", **sign(self._key, body)}
             response = self._http.post(self.base_url + self.WEBHOOK, content=body, headers=headers)
         except httpx.TimeoutException:

@@ -137,6 +137,30 @@ def test_the_gateway_signs_what_the_channel_accepts(rasa_env):
     assert [m.sender_id for m in agent.messages] == ["12"]
 
 
+def test_the_same_words_twice_in_one_second_are_two_turns_not_a_replay(rasa_env):
+    """A mother who taps send twice ("1", "1") is heard twice: each turn carries its own nonce."""
+    from bot.gateway.dialogue import RasaRestClient
+
+    captured: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        captured.append(request)
+        return httpx.Response(200, json=[])
+
+    client = RasaRestClient("http://rasa", token=RASA_TOKEN)
+    client._http = httpx.Client(transport=httpx.MockTransport(handler))
+    client.turn("12", "1", {"channel": "sms"})
+    client.turn("12", "1", {"channel": "sms"})
+    first, second = captured
+    assert first.content != second.content
+    agent = RecordingAgent()
+    results = asyncio.run(_post_all(_rasa_app(agent), [(r.url.path, r.content, dict(r.headers)) for r in captured]
+                                    + [(first.url.path, first.content, dict(first.headers))]))
+    # Both turns reach the dialogue; the first request sent again byte for byte is still a replay.
+    assert [r.status_code for r in results] == [200, 200, 401]
+    assert [(m.sender_id, m.text) for m in agent.messages] == [("12", "1"), ("12", "1")]
+
+
 def test_rasa_will_not_start_its_channel_without_a_token(shaml_env):
     from rasa.core.run import create_http_input_channels
     from rasa.shared.exceptions import RasaException
