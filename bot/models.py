@@ -41,8 +41,11 @@ class Contact(Base):
     # The provider the person wrote on (replies go back on it); NULL for a number Shaml writes to
     # first (a callback number), which follows the route table (bot.gateway.routes).
     provider = Column(String(20), nullable=True)
-    # Telegram: the phone number Telegram verified for this account (the person shared their own contact); sealed.
-    verified_phone = Column(EncryptedText(), nullable=True)
+    # Telegram: the phone number Telegram verified for this account (the person shared their own contact);
+    # sealed, found through its blind index (the same purpose as ``address``: the same number, the same index).
+    verified_phone = Column(EncryptedText(blind_index="verified_phone_bidx", purpose="address"), nullable=True)
+    verified_phone_bidx = Column(String(32), nullable=True, index=True,
+                                 default=blind_index_default("verified_phone", "address"))
     language = Column(String(2), nullable=False, default="ar")  # ar | en
     opted_out = Column(Boolean, nullable=False, default=False)
     opted_out_at = Column(DateTime(timezone=True), nullable=True)
@@ -264,6 +267,7 @@ class AuditEvent(Base):
 
 
 keep_blind_index(Contact.address, "address_bidx", "address")
+keep_blind_index(Contact.verified_phone, "verified_phone_bidx", "address")
 
 
 class GatewayPhone(Base):

@@ -52,6 +52,8 @@ def _touch_contact(session: Session, message: InboundMessage) -> int:
         changes["provider"] = message.provider
     if message.verified_phone:
         changes["verified_phone"] = message.verified_phone
+        # A Core upsert fires no ORM event: the blind index is set beside the sealed number.
+        changes["verified_phone_bidx"] = blind("address", message.verified_phone)
     if session.get_bind().dialect.name == "postgresql":
         statement = (
             pg_insert(Contact)

@@ -23,7 +23,16 @@ from sqlalchemy import delete, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.contacts import address_hash
-from bot.models import AuditEvent, Contact, Escalation, Match, Message, Registration, SearchRequest
+from bot.models import (
+    AuditEvent,
+    Contact,
+    Escalation,
+    Match,
+    Message,
+    Registration,
+    RelayThread,
+    SearchRequest,
+)
 from bot.reunion import audit
 from bot.reunion.records import aware
 from bot.reunion.texts import render
@@ -156,9 +165,10 @@ MASK = "•••"
 def forget_numbers(session: Session, contact: Contact) -> dict[str, int]:
     """Remove the contact's numbers from what others were sent, and the contacts made only to receive its codes.
 
-    - every message to or from another contact that carries the contact's own number or one of
-      its callback numbers (a family's "his number: …", a survivor's "their number: …") has the
-      number replaced by :data:`MASK`;
+    - every message of a family matched with one of its registrations, or of a relayed conversation
+      it took part in, that carries the contact's own number or one of its callback numbers (a
+      family's "his number: …", a survivor's "their number: …") has the number replaced by
+      :data:`MASK`;
     - a contact created only to receive a verification code for one of its registrations (it never
       wrote to us and has nothing of its own) is deleted with its messages.
     """
@@ -166,13 +176,31 @@ def forget_numbers(session: Session, contact: Contact) -> dict[str, int]:
     numbers = {contact.address} | {r.callback_address for r in registrations if r.callback_address}
     numbers = {n for n in numbers if n and not n.startswith("erased:") and len(n) >= 6}
     scrubbed = 0
-    for number in sorted(numbers):
-        rows = session.execute(
-            select(Message).where(Message.contact_id != contact.id, Message.body.contains(number))
-        ).scalars().all()
-        for message in rows:
-            message.body = (message.body or "").replace(number, MASK)
-            scrubbed += 1
+    # Bodies are sealed (docs/privacy.md), so SQL cannot search them: the conversations that can hold
+    # the person's numbers are read instead, those of the families matched with one of the person's
+    # registrations and of every relayed conversation the person took part in.
+    registration_ids = [r.id for r in registrations]
+    linked: set[int] = set()
+    if registration_ids:
+        linked |= set(session.execute(
+            select(SearchRequest.contact_id).join(Match, Match.search_id == SearchRequest.id)
+            .where(Match.registration_id.in_(registration_ids))
+        ).scalars())
+    for family_id, registrant_id in session.execute(
+        select(RelayThread.family_contact_id, RelayThread.registrant_contact_id).where(
+            (RelayThread.family_contact_id == contact.id) | (RelayThread.registrant_contact_id == contact.id))
+    ):
+        linked |= {family_id, registrant_id}
+    linked.discard(contact.id)
+    if numbers and linked:
+        for message in session.execute(select(Message).where(Message.contact_id.in_(sorted(linked)))).scalars():
+            body = message.body or ""
+            cleaned = body
+            for number in sorted(numbers):
+                cleaned = cleaned.replace(number, MASK)
+            if cleaned != body:
+                message.body = cleaned
+                scrubbed += 1
     code_contacts = 0
     for number in sorted({r.callback_address for r in registrations} - {contact.address}):
         for other in session.execute(select(Contact).where(Contact.address == number, Contact.id != contact.id)).scalars().all():

@@ -14,7 +14,7 @@ from bot.channels.smsgate import signature
 from tests.fakes._server import FakeServer, QuietHandler
 
 USERNAME = "sms"
-PASSWORD = "gate-password-" + "5" * 10
+PASSWORD = "gate-pass-" + "5" * 12
 SIGNING_KEY = "gate-signing-key-" + "3" * 15
 
 

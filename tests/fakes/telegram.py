@@ -11,7 +11,7 @@ from typing import Any
 
 from tests.fakes._server import FakeServer, QuietHandler
 
-BOT_TOKEN = "123456789:AAF-fake_telegram_bot_token_" + "x" * 8
+BOT_TOKEN = "123456789:AAF-fake_telegram_bot_token_" + "q7" * 4
 WEBHOOK_SECRET = "tg-webhook-secret-" + "7" * 14
 
 

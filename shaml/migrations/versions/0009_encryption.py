@@ -46,6 +46,8 @@ SEALED = (
     ("matches", "explanation", "json"),
     ("matches", "note", "text"),
 )
+#: Sealed columns found by equality, and the column holding each one's blind index (purpose "address").
+BLIND_INDEXES = {("contacts", "address"): "address_bidx", ("contacts", "verified_phone"): "verified_phone_bidx"}
 BATCH = 500
 
 
@@ -65,6 +67,8 @@ def _schema_before() -> None:
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         if "address_bidx" not in columns:
             batch_op.add_column(sa.Column("address_bidx", sa.String(length=32), nullable=True))
+        if "verified_phone_bidx" not in columns:
+            batch_op.add_column(sa.Column("verified_phone_bidx", sa.String(length=32), nullable=True))
         if "uq_contacts_channel_address" in uniques:
             batch_op.drop_constraint("uq_contacts_channel_address", type_="unique")
     # Ciphertext is longer than the plain value, and is text whatever the value was.
@@ -86,7 +90,7 @@ def _seal_existing() -> None:
     with op.get_context().autocommit_block():
         bind = op.get_bind()
         for table, column, _old in SEALED:
-            bidx = "address_bidx" if (table, column) == ("contacts", "address") else None
+            bidx = BLIND_INDEXES.get((table, column))
             target = Target(table, column, blind_index=bidx, purpose="address" if bidx else None)
             reseal(bind, target, batch_size=BATCH, keyring=keyring)
 
@@ -95,11 +99,15 @@ def _schema_after() -> None:
     from bot.crypto import active
 
     keyring = active()
-    uniques = {u["name"] for u in sa.inspect(op.get_bind()).get_unique_constraints("contacts")}
+    inspector = sa.inspect(op.get_bind())
+    uniques = {u["name"] for u in inspector.get_unique_constraints("contacts")}
+    indexes = {i["name"] for i in inspector.get_indexes("contacts")}
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.alter_column("address_bidx", existing_type=sa.String(length=32), nullable=False)
         if "uq_contacts_channel_address_bidx" not in uniques:
             batch_op.create_unique_constraint("uq_contacts_channel_address_bidx", ["channel", "address_bidx"])
+        if "ix_contacts_verified_phone_bidx" not in indexes:
+            batch_op.create_index("ix_contacts_verified_phone_bidx", ["verified_phone_bidx"])
     checks = sa.table("data_key_checks", sa.column("kid"), sa.column("sealed"), sa.column("created_at"))
     present = op.get_bind().execute(sa.select(checks.c.kid).where(checks.c.kid == keyring.current)).first()
     if present is None:
