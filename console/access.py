@@ -43,12 +43,18 @@ def conversation_visible(db: Session, role: str, operator_id: int, contact_id: i
 
 
 def registration_visible(db: Session, role: str, registration_id: int) -> bool:
-    """Supervisors and admins: any. An operator: only a registration behind a match waiting for review."""
+    """Supervisors and admins: any. An operator: only a registration an operator must act on: behind a
+    match waiting for review or for an operator's call (vetting), or held for an operator."""
     if sees_all(role):
         return True
+    registration = db.get(Registration, registration_id)
+    if registration is None:
+        return False
+    if registration.status == "held":
+        return True
     return db.execute(
-        select(Match.id).where(Match.registration_id == registration_id, Match.status == "review").limit(1)
-    ).first() is not None and db.get(Registration, registration_id) is not None
+        select(Match.id).where(Match.registration_id == registration_id, Match.status.in_(("review", "vetting"))).limit(1)
+    ).first() is not None
 
 
 def _hide(digits: str, keep_front: int) -> str:

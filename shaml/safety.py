@@ -53,7 +53,10 @@ def startup_problems(settings: Settings) -> list[str]:
                ("SHAML_TELEGRAM_BOT_TOKEN", settings.telegram_bot_token, False),
                ("SHAML_TELEGRAM_WEBHOOK_SECRET", settings.telegram_webhook_secret, bool(settings.telegram_bot_token)),
                ("SHAML_SMSGATE_PASSWORD", settings.smsgate_password, False),
-               ("SHAML_SMSGATE_SIGNING_KEY", settings.smsgate_signing_key, bool(settings.smsgate_api_url))]
+               ("SHAML_SMSGATE_SIGNING_KEY", settings.smsgate_signing_key, bool(settings.smsgate_api_url)),
+               # The data keys are checked for form and fit by shaml.keys; here only for a copied placeholder.
+               ("SHAML_DATA_KEYS", settings.data_keys, False),
+               ("SHAML_BLIND_INDEX_KEY", settings.blind_index_key, False)]
     for name, value, required in secrets:
         if not value:
             if required:

@@ -269,7 +269,9 @@ async def vet(request: Request, registration_id: int, how: str = Form("call"), a
     def work() -> str | None:
         try:
             with deps.factory() as db, db.begin():
-                if db.get(Registration, registration_id) is None:
+                # One the operator may not see is as missing as one that does not exist.
+                if db.get(Registration, registration_id) is None or not access.registration_visible(
+                        db, actor.role, registration_id):
                     return "missing"
                 trust.vet(db, registration_id, actor.id, how)
         except trust.TrustError as exc:

@@ -462,13 +462,12 @@ def register(cli: click.Group, bench: click.Group) -> None:
         """Start the Rasa server with its HTTP API behind SHAML_RASA_TOKEN and the REST channel."""
         settings = get_settings()
         from shaml.keys import start_or_exit
-
-        start_or_exit(settings)  # the tracker store seals events with the data key
-        if not settings.rasa_token:
-            raise click.ClickException("SHAML_RASA_TOKEN is empty: Rasa's API would be open to anyone. Set a token.")
         from shaml.safety import guard
 
-        guard(settings)
+        if not settings.rasa_token:
+            raise click.ClickException("SHAML_RASA_TOKEN is empty: Rasa's API would be open to anyone. Set a token.")
+        guard(settings)  # every unsafe setting in one line, before the keys are even read
+        start_or_exit(settings)  # the tracker store seals events with the data key
         if not model_path().exists():
             raise click.ClickException("no trained model: run `shaml train` first")
         if endpoints is None:

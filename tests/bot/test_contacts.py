@@ -47,7 +47,7 @@ def test_contact_is_created_once_per_channel_and_address(factory):
         assert a.id == b.id != c.id
     with pytest.raises(ValueError):
         with factory() as session:
-            get_or_create_contact(session, "telegram", "+963944123456")
+            get_or_create_contact(session, "fax", "+963944123456")  # not a channel of ours
 
 
 def test_opt_out_and_in_are_audited(factory):

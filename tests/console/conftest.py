@@ -220,8 +220,10 @@ def review_case(factory: sessionmaker, *, name: str = "محمد أحمد الح�
         return ReviewCase(int(match.id), int(search.id), int(row.id), int(family.id))
 
 
-def registration(factory: sessionmaker, *, callback: str = "+963933000111") -> int:
-    """A released person's registration waiting for its callback number to be verified."""
+def registration(factory: sessionmaker, *, callback: str = "+963933000111", awaiting_call: bool = False) -> int:
+    """A released person's registration waiting for its callback number to be verified; with
+    ``awaiting_call``, a family's search matched it and he asked for an operator's call first (the
+    match waits in ``vetting``, so any operator may see the registration)."""
     with factory() as db, db.begin():
         contact = get_or_create_contact(db, "sim", "survivor-reg")
         reg = Registration(contact_id=contact.id, status="pending_verification", full_name="خالد عمر السيد",
@@ -229,4 +231,10 @@ def registration(factory: sessionmaker, *, callback: str = "+963933000111") -> i
                            share_policy="safe_only")
         db.add(reg)
         db.flush()
+        if awaiting_call:
+            family = get_or_create_contact(db, "sim", "family-vetting")
+            search = SearchRequest(contact_id=family.id, status="open", full_name="خالد عمر السيد", consent_at=utcnow())
+            db.add(search)
+            db.flush()
+            db.add(Match(search_id=search.id, registration_id=reg.id, decision="match", status="vetting", score=0.9))
         return int(reg.id)

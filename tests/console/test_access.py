@@ -41,6 +41,7 @@ ROUTES: list[tuple[str, str, str]] = [
     ("POST", "/reviews/{match_id}/reject", "operator"),
     ("GET", "/registrations/{registration_id}", "operator"),
     ("POST", "/registrations/{registration_id}/verify", "operator"),
+    ("POST", "/registrations/{registration_id}/vet", "operator"),
     ("POST", "/registrations/{registration_id}/reveal", "supervisor"),
     ("GET", "/registry", "operator"),
     ("POST", "/registry/search", "operator"),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.contacts import ESCALATION_REASONS
-from bot.models import CHANNELS
+from bot.models import CHANNELS, PROVIDERS
 from console.auth import ROLES
 from console.conversations import OUTCOMES
 from console.i18n import STRINGS, row_problem, translator
@@ -21,6 +21,7 @@ SOURCES = Path(__file__).resolve().parents[2] / "console"
 DYNAMIC = {
     "reason_": ESCALATION_REASONS,
     "ch_": CHANNELS,
+    "prov_": PROVIDERS,
     "outcome_": OUTCOMES,
     "role_": ROLES,
     "reads_": ("ar", "en"),

@@ -116,7 +116,11 @@ def test_conversation_links_the_contacts_cases(app, accounts, factory) -> None: 
 
 
 def test_two_distinct_operators_who_spoke_with_the_person_corroborate_the_registration(app, accounts, factory) -> None:  # type: ignore[no-untyped-def]
-    reg = registration(factory)
+    hidden = registration(factory, callback="+963933000222")  # no match waits on it: not an operator's business
+    rania = logged_in(app, "rania")
+    assert rania.get(f"/console/registrations/{hidden}").status_code == 404
+    assert post(rania, f"/console/registrations/{hidden}/vet", {"how": "call"}, page="/console/").status_code == 404
+    reg = registration(factory, awaiting_call=True)
     rania, omar = logged_in(app, "rania"), logged_in(app, "omar")
     page = rania.get(f"/console/registrations/{reg}").text
     assert 'id="vet-call"' in page and "لم يؤكدها أحد بعد" in page
@@ -132,7 +136,11 @@ def test_two_distinct_operators_who_spoke_with_the_person_corroborate_the_regist
         acts = list(db.execute(select(AuditEvent.action, AuditEvent.operator_id).order_by(AuditEvent.id)))
     assert [a for a in acts if a[0] == "registration_vetted"] == [("registration_vetted", accounts.operator.id),
                                                                   ("registration_vetted", accounts.other.id)]
-    after = omar.get(f"/console/registrations/{reg}").text
+    # Vouched for, nothing waits on an operator any more: the registration leaves their view; an admin
+    # still sees who vouched.
+    assert omar.get(f"/console/registrations/{reg}").status_code == 404
+    samir = logged_in(app, "samir")
+    after = samir.get(f"/console/registrations/{reg}").text
     assert 'id="vet-call"' not in after and "متطوعان تحدثا معه" in after
-    assert post(omar, f"/console/registrations/{reg}/vet", {"how": "shout"}, page=f"/console/registrations/{reg}").status_code == 409
+    assert post(samir, f"/console/registrations/{reg}/vet", {"how": "shout"}, page=f"/console/registrations/{reg}").status_code == 409
     assert post(omar, "/console/registrations/9999/vet", {"how": "call"}).status_code == 404

@@ -130,9 +130,18 @@ def test_form_year_out_of_range_is_refused(year, script):
 @settings(max_examples=150)
 @given(st.integers(0, 999), digit_scripts, st.sampled_from(["{}", "عمره {}", "{} سنة", "age {}", "{} years"]))
 def test_form_age_becomes_a_birth_year_within_10_to_110(age, script, template):
-    """An age of 10-110 (bare, or with عمره/سنة/age/years) gives this year minus the age; others nothing."""
+    """An age of 10-110 with عمره/سنة/age/years gives this year minus the age; others nothing. A bare
+    number is read as people write it (issue 17): 10-39 an age, 40-99 a year of the 1900s ("مواليد ٨٢"
+    is written "82"; 40-59 is confirmed by the form), anything else no answer (a kind re-ask)."""
     answer = parse_birth_year(template.format(digits_in(script, str(age))), today=TODAY)
-    assert answer == (TODAY.year - age if 10 <= age <= 110 else None)
+    if template != "{}":
+        assert answer == (TODAY.year - age if 10 <= age <= 110 else None)
+    elif 10 <= age <= 39:
+        assert answer == TODAY.year - age
+    elif 40 <= age <= 99:
+        assert answer == 1900 + age
+    else:
+        assert answer is None
 
 
 @settings(max_examples=150)
