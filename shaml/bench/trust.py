@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bot.crypto import blind, open_value
+
 #: A name-only search, typed as a prober would: everything but the name is "don't know".
 PROBE = ("بدي دور على أخي", "{name}", "لا أعرف", "لا أعرف", "لا أعرف", "لا أعرف", "لا أعرف", "سامر", "أخوه", "نعم", "نعم",
          "لا أعرف", "لا أعرف")
@@ -75,7 +77,8 @@ def prober(run: Any) -> None:
     disclosed = 0
     with run.ledger.engine.connect() as conn:
         for c, names in plan.items():
-            contact = conn.execute(text("SELECT id FROM contacts WHERE address = :a"), {"a": phones.number(c)}).scalar_one()
+            contact = conn.execute(text("SELECT id FROM contacts WHERE address_bidx = :a"),
+                                   {"a": blind("address", phones.number(c))}).scalar_one()
             inbound = conn.execute(text("SELECT id, body, created_at FROM messages WHERE contact_id = :c AND direction = 'in' ORDER BY id"),
                                    {"c": contact}).all()
             out = conn.execute(text("SELECT reply_to_id, body, created_at FROM messages WHERE contact_id = :c AND direction = 'out' ORDER BY id"),
@@ -86,7 +89,7 @@ def prober(run: Any) -> None:
             for k, (name, is_listed) in enumerate(names):
                 consent = inbound[k * len(PROBE) + 10]
                 answer = [r for r in out if r[0] == consent[0]]
-                replies[is_listed].append(tuple(str(r[1]).replace(name, "<name>") for r in answer))
+                replies[is_listed].append(tuple(str(_opened(r[1])).replace(name, "<name>") for r in answer))
                 if answer:
                     delays[is_listed].append((answer[0][2] - consent[2]).total_seconds() * 1000)
     distinct = set(replies[True]) | set(replies[False])
@@ -118,12 +121,15 @@ def fake_survivor(run: Any) -> None:
             break
     run.finish(f"fake survivor: {len(people)} registrations from one phone", phones)
     with run.ledger.engine.connect() as conn:
-        contact = conn.execute(text("SELECT id FROM contacts WHERE address = :a"), {"a": phones.number(0)}).scalar_one()
+        contact = conn.execute(text("SELECT id FROM contacts WHERE address_bidx = :a"),
+                               {"a": blind("address", phones.number(0))}).scalar_one()
         statuses = conn.execute(text("SELECT status FROM registrations WHERE contact_id = :c"), {"c": contact}).scalars().all()
         codes = conn.execute(text("SELECT count(*) FROM messages WHERE contact_id = :c AND kind = 'verification'"), {"c": contact}).scalar_one()
         reasons = conn.execute(text("SELECT reason FROM escalations WHERE contact_id = :c"), {"c": contact}).scalars().all()
-        named = conn.execute(text("SELECT count(*) FROM messages WHERE contact_id = :c AND direction = 'out' "
-                                  "AND (body LIKE '%%يبحث عنك%%' OR kind = 'disclosure')"), {"c": contact}).scalar_one()
+        # Bodies are sealed: opened here, as an operator's page would.
+        sent = conn.execute(text("SELECT body, kind FROM messages WHERE contact_id = :c AND direction = 'out'"),
+                            {"c": contact}).all()
+        named = sum(1 for body, kind in sent if kind == "disclosure" or "بحث عنك" in (_opened(body) or ""))
     active, held = statuses.count("active"), statuses.count("held")
     run.check("fake survivor contained", active <= 2 and held >= 1 and named == 0 and silenced and "registration_held" in reasons,
               f"{attempts} of {len(people)} registrations typed before a person took the conversation ({', '.join(sorted(set(reasons)))}): "
@@ -133,14 +139,15 @@ def fake_survivor(run: Any) -> None:
 
 def _escalated(run: Any, number: str) -> bool:
     with run.ledger.engine.connect() as conn:
-        return bool(conn.execute(text("SELECT escalated FROM contacts WHERE address = :a"), {"a": number}).scalar_one_or_none())
+        return bool(conn.execute(text("SELECT escalated FROM contacts WHERE address_bidx = :a"),
+                                 {"a": blind("address", number)}).scalar_one_or_none())
 
 
 def _codes(run: Any, number: str) -> list[str]:
-    with run.ledger.engine.connect() as conn:
-        bodies = conn.execute(text(
-            "SELECT m.body FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE c.address = :a AND m.kind = 'verification' "
-            "ORDER BY m.id"), {"a": number}).scalars().all()
+    # What the phone received, from the fake Twilio: a sent code's stored text is scrubbed (issue 15).
+    with run.twilio.lock:
+        deliveries = list(run.twilio.deliveries.values())
+    bodies = [d.body for d in sorted(deliveries, key=lambda d: d.at) if d.to.removeprefix("whatsapp:") == number]
     return [found.group(1) for found in map(_CODE.search, bodies) if found]
 
 
@@ -153,3 +160,8 @@ def _new_code(run: Any, number: str, before: list[str], wait: float = 8.0) -> st
             return codes[-1]
         time.sleep(0.2)
     return None
+
+
+def _opened(value: str | None) -> str | None:
+    """A sealed value read with plain SQL, opened (docs/privacy.md)."""
+    return None if value is None else open_value(value)
