@@ -145,8 +145,8 @@ def _escalated(run: Any, number: str) -> bool:
 
 def _codes(run: Any, number: str) -> list[str]:
     # What the phone received, from the fake Twilio: a sent code's stored text is scrubbed (issue 15).
-    with run.twilio.lock:
-        deliveries = list(run.twilio.deliveries.values())
+    with run.stack.twilio.lock:
+        deliveries = list(run.stack.twilio.deliveries.values())
     bodies = [d.body for d in sorted(deliveries, key=lambda d: d.at) if d.to.removeprefix("whatsapp:") == number]
     return [found.group(1) for found in map(_CODE.search, bodies) if found]
 
