@@ -153,8 +153,11 @@ def exchange(port: int, head: str, chunks: Iterable[bytes] = (), *, timeout: flo
     sent = 0
     try:
         sock.sendall(head.encode("latin-1"))
+        # poll, not select: a long test session may hold more than select's 1,024 descriptors.
+        readable = select.poll()
+        readable.register(sock, select.POLLIN)
         for chunk in chunks:
-            if select.select([sock], [], [], 0)[0]:
+            if readable.poll(0):
                 break  # the server answered already: stop sending, as a good client does
             try:
                 sock.sendall(chunk)

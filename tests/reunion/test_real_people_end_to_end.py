@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.models import Contact, SearchRequest
 from matching.store import RegistryRow, RegistrySource, utcnow
-from tests.reunion.test_end_to_end import Phone, register_as, rows, search_for, stack, verify, wait  # noqa: F401 - stack is a fixture
+from tests.reunion.test_end_to_end import Phone, register_as, rows, search_for, stack, verify, vouch, wait  # noqa: F401 - stack is a fixture
 
 #: R0000156 of data/sample/registry.csv: محمود خليل الحمصي, father خليل, mother خديجة الأحمد, 1985, Homs.
 SON = {"record_id": "R0000156", "full_name": "محمود خليل الحمصي", "father_name": "خليل", "mother_name": "خديجة الأحمد",
@@ -72,6 +72,7 @@ def test_a_cancel_question_keeps_the_family_subscribed_and_the_news_still_arrive
     with stack.factory() as session:
         assert session.execute(select(Contact.opted_out).where(Contact.address == "+963944170002")).scalar_one() is False
     register_as(detainee, **person)
+    vouch(stack, detainee)  # two operators spoke with him (the trust rules)
     verify(detainee)
     detainee.wait_for("طلب بحث عنك", timeout=60)
     detainee.send("1")
