@@ -129,7 +129,8 @@ def fake_survivor(run: Any) -> None:
         # Bodies are sealed: opened here, as an operator's page would.
         sent = conn.execute(text("SELECT body, kind FROM messages WHERE contact_id = :c AND direction = 'out'"),
                             {"c": contact}).all()
-        named = sum(1 for body, kind in sent if kind == "disclosure" or "بحث عنك" in (_opened(body) or ""))
+        # The consent question names the searcher ("وصلنا طلب بحث عنك من …"); the anonymous one does not.
+        named = sum(1 for body, kind in sent if kind == "disclosure" or "طلب بحث عنك" in (_opened(body) or ""))
     active, held = statuses.count("active"), statuses.count("held")
     run.check("fake survivor contained", active <= 2 and held >= 1 and named == 0 and silenced and "registration_held" in reasons,
               f"{attempts} of {len(people)} registrations typed before a person took the conversation ({', '.join(sorted(set(reasons)))}): "

@@ -12,7 +12,16 @@ from sqlalchemy import select
 
 from bot.models import Contact, SearchRequest
 from matching.store import RegistryRow, RegistrySource, utcnow
-from tests.reunion.test_end_to_end import Phone, register_as, rows, search_for, stack, verify, vouch, wait  # noqa: F401 - stack is a fixture
+from tests.reunion.test_end_to_end import (  # noqa: F401 - stack is a fixture
+    Phone,
+    register_as,
+    rows,
+    search_for,
+    stack,
+    verify,
+    vouch,
+    wait,
+)
 
 #: R0000156 of data/sample/registry.csv: محمود خليل الحمصي, father خليل, mother خديجة الأحمد, 1985, Homs.
 SON = {"record_id": "R0000156", "full_name": "محمود خليل الحمصي", "father_name": "خليل", "mother_name": "خديجة الأحمد",
