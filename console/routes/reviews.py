@@ -6,6 +6,7 @@ callback number by hand on the registration view.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -23,6 +24,7 @@ from console.security import Actor, Forbidden, NotFound, csrf_protect, deps_of, 
 from console.summary import field_state, plain_summary
 from matching.store import RegistryRow
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 
 #: Fields compared side by side: (label key, search attribute, candidate attribute, explanation key).
@@ -248,11 +250,15 @@ async def verify(request: Request, registration_id: int, actor: Actor = Depends(
             return "err_same_person"
         return None
 
-    error = await run_in_threadpool(work)
+    return await _registration_outcome(request, registration_id, actor, await run_in_threadpool(work))
+
+
+async def _registration_outcome(request: Request, registration_id: int, actor: Actor, error: str | None) -> Response:
+    """After an action on a registration: back to its page, or the page again with what stopped it."""
     if error == "missing":
         raise NotFound()
     if error:
-        data = await run_in_threadpool(_registration, deps, registration_id, actor)
+        data = await run_in_threadpool(_registration, deps_of(request), registration_id, actor)
         if data is None:
             raise NotFound()
         if error == REQUESTED:
@@ -275,15 +281,8 @@ async def vet(request: Request, registration_id: int, how: str = Form("call"), a
                     return "missing"
                 trust.vet(db, registration_id, actor.id, how)
         except trust.TrustError as exc:
-            return exc.reason
+            log.info("registration %s: vetting refused: %s", registration_id, exc.reason)
+            return "err_unknown"
         return None
 
-    error = await run_in_threadpool(work)
-    if error == "missing":
-        raise NotFound()
-    if error:
-        data = await run_in_threadpool(_registration, deps, registration_id, actor)
-        if data is None:
-            raise NotFound()
-        return _registration_page(request, data, error_key="err_unknown", status_code=409)
-    return RedirectResponse(f"/console/registrations/{registration_id}", status_code=303)
+    return await _registration_outcome(request, registration_id, actor, await run_in_threadpool(work))
