@@ -105,8 +105,10 @@ def fake_survivor(run: Any) -> None:
     count = 3 if run.plan.quick else 20
     phones = run.phones()
     with run.ledger.engine.connect() as conn:
+        # Names from the sample lists, not the hostile CSV's rows (formula cells are not names a form takes).
         people = conn.execute(text("SELECT full_name, father_name FROM registry_records WHERE father_name IS NOT NULL "
-                                   "AND deleted_at IS NULL ORDER BY id DESC LIMIT :n"), {"n": count}).all()
+                                   "AND deleted_at IS NULL AND source <> 'hostile' ORDER BY id DESC LIMIT :n"),
+                              {"n": count}).all()
     seq, attempts, silenced = 0, 0, False
     for name, father in people:
         before = _codes(run, phones.number(0))
@@ -152,7 +154,7 @@ def _codes(run: Any, number: str) -> list[str]:
     return [found.group(1) for found in map(_CODE.search, bodies) if found]
 
 
-def _new_code(run: Any, number: str, before: list[str], wait: float = 8.0) -> str | None:
+def _new_code(run: Any, number: str, before: list[str], wait: float = 20.0) -> str | None:
     """The code sent after ``before`` (the worker sends it within a step or two), or None when none came."""
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
