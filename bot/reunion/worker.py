@@ -465,8 +465,12 @@ class ReunionWorker:
                 log.exception("reunion step failed; retrying")
                 time.sleep(poll_seconds)
             if self.redis is not None:
-                if self.redis.blpop(self.wake_key, timeout=max(1, int(poll_seconds))):
-                    self.redis.delete(self.wake_key)
+                try:
+                    if self.redis.blpop(self.wake_key, timeout=max(1, int(poll_seconds))):
+                        self.redis.delete(self.wake_key)
+                except Exception:  # Redis down or restarting: wait and step again; the thread must live on
+                    log.warning("reunion worker: cannot wait on Redis; stepping again in %s s", poll_seconds)
+                    self._stop.wait(poll_seconds)
             else:
                 self._stop.wait(poll_seconds)
 

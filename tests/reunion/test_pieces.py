@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from sqlalchemy import select, text
@@ -279,3 +280,20 @@ def test_delete_data_removes_rasa_sql_tracker_rows(pg_only_url):
         with engine.begin() as conn:
             conn.execute(text("DROP TABLE events"))
         engine.dispose()
+
+
+def test_the_worker_thread_outlives_a_redis_outage(worker):
+    """Redis gone (a restart): the wait between steps fails too, and the thread must step on anyway
+    (it used to die there, and no code or consent question went out until a restart)."""
+    import redis as redis_client
+
+    worker.redis = redis_client.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)  # nothing listens
+    thread = worker.start_thread(poll_seconds=0.2)
+    try:
+        time.sleep(1.5)
+        assert thread.is_alive()
+    finally:
+        worker.redis = None  # stop() wakes the loop through Redis, which is gone
+        worker.stop()
+        thread.join(timeout=5)
+    assert not thread.is_alive()
