@@ -225,6 +225,17 @@ class _Connection:
         self.host, self.port = host, port
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        #: When the last answer was read (monotonic): an idle connection the server may have closed.
+        self.used = 0.0
+
+    async def fresh(self, idle: float = 2.0) -> None:
+        """Open the connection now (outside any timing), anew if it has been idle ``idle`` s: the
+        server closes idle keep-alive connections after 5 s, and a request racing that close fails."""
+        if self.writer is not None and time.monotonic() - self.used > idle:
+            await self.close()
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+            self.used = time.monotonic()
 
     async def request(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> int:
         """Send one request and read the whole answer; returns the HTTP status."""
@@ -250,6 +261,7 @@ class _Connection:
                 close = True
         if length:
             await self.reader.readexactly(length)
+        self.used = time.monotonic()
         if close:
             await self.close()
         return int(status_line.split()[1])
@@ -333,6 +345,11 @@ async def _ab_rounds(
     async def one(arm: int, s: int, i: int, at: float) -> None:
         await asyncio.sleep(max(0.0, at - time.perf_counter()))
         method, path, content, headers = makes[arm](s, i)
+        try:
+            await conns[arm][s].fresh()
+        except OSError:
+            errors[arm] += 1
+            return
         started = time.perf_counter()
         try:
             status = await conns[arm][s].request(method, path, content, headers)
