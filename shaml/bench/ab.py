@@ -73,7 +73,7 @@ def compare(a_rounds: Sequence[Sequence[float]], b_rounds: Sequence[Sequence[flo
 
 
 def report(c: Compared, *, a_label: str, b_label: str, unit: float = 1000.0, unit_name: str = "ms",
-           target: tuple[float, float] | None = None) -> list[str]:
+           target: tuple[float, float] | None = None, diff_label: str = "difference (A minus B)") -> list[str]:
     """Lines: each arm's percentiles, the difference with its 95 % interval, the per-round spread, a verdict.
 
     ``target``: (quantile, largest acceptable difference in ``unit_name``), e.g. (0.99, 5.0).
@@ -82,7 +82,7 @@ def report(c: Compared, *, a_label: str, b_label: str, unit: float = 1000.0, uni
         return f"  {label:48}" + "".join(f" {values[q] * unit:9.1f}" for q in c.quantiles)
 
     head = "".join(f" {'p' + format(q * 100, 'g') + ' ' + unit_name:>9}" for q in c.quantiles)
-    lines = [f"  {'':48}{head}", row(a_label, c.a), row(b_label, c.b), row("difference (A minus B)", c.diff)]
+    lines = [f"  {'':48}{head}", row(a_label, c.a), row(b_label, c.b), row(diff_label, c.diff)]
     lines.append(f"  {'95 % interval of the difference (bootstrap)':48}"
                  + "".join(f" {format(c.low[q] * unit, '+.1f') + '…' + format(c.high[q] * unit, '+.1f'):>9}" for q in c.quantiles))
     lines.append(f"  {'per-round difference, 10th / 50th / 90th pct':48}"

@@ -550,7 +550,7 @@ def run(
             for name in ("inbound", "outbox"):
                 Queue(prefix + name, connection=conn).delete(delete_jobs=True)
             with engine.begin() as db:
-                stored = db.execute(text("SELECT count(*) FROM messages WHERE direction = 'in'")).scalar_one() - before - len(plain_acks) - len(twin_acks) - 100 - 6 * senders
+                stored = db.execute(text("SELECT count(*) FROM messages WHERE direction = 'in'")).scalar_one() - before - len(plain_acks) - len(twin_acks) - 100 - 9 * senders
                 db.execute(text("UPDATE messages SET status = 'processed', route = 'bench' WHERE direction = 'in'"))
             engine.dispose()
             worker_procs = [procs.start("worker") for _ in range(workers)]
@@ -596,8 +596,11 @@ def run(
     for line in report(compared, a_label="ack, encryption on (A)", b_label="ack, encryption off (B)", target=(0.99, 5.0)):
         echo(line)
     echo("control: two identical servers, both with encryption on (A minus A'): the difference noise alone makes")
-    for line in report(control, a_label="ack, encryption on (A)", b_label="ack, encryption on (A')")[2:-1]:
+    for line in report(control, a_label="ack, encryption on (A)", b_label="ack, encryption on (A')", diff_label="difference (A minus A')")[2:-1]:
         echo(line)
+    inside = [f"p{q * 100:g} {'yes' if control.low[q] <= compared.diff[q] <= control.high[q] else 'no'}" for q in compared.quantiles]
+    echo(f"  is the on/off difference inside the on/on control's 95 % interval? {', '.join(inside)} "
+         "(yes: this run cannot tell encryption's cost from two identical servers' noise)")
     echo(f"  non-200: {ack_errors} on, {plain_errors} off, {twin_errors} control")
     echo(f"  the ack's own crypto measured directly (seal number and text, blind index, rate-limit hash), in this "
          f"process: {crypto_median:.1f} µs a webhook (median of 7 runs; fastest {crypto_fastest:.1f} µs), "

@@ -56,7 +56,7 @@ def run(searches: int, registrations: int, postgres: str, echo: Callable[[str], 
          f"encryption on (A: every search and registration field sealed) and off (B: SHAML_BENCH_PLAINTEXT) "
          f"interleaved; load average {load_before:.1f} before, {load_after:.1f} after, on {os.cpu_count()} CPUs")
     echo(f"  first step (all open searches loaded and matched): on {sealed.first * 1000:8.1f} ms   off {plain.first * 1000:8.1f} ms"
-         f"   +{(sealed.first - plain.first) * 1000:.1f} ms (one each: no interval)")
+         f"   {(sealed.first - plain.first) * 1000:+.1f} ms (one each: no interval)")
     for label, a, b in [("incremental step", sealed.incremental, plain.incremental),
                         ("rescan baseline (every open search matched again)", sealed.rescan, plain.rescan)]:
         echo(f"{label}:")
