@@ -4,7 +4,10 @@ Keys come from ``SHAML_DATA_KEYS`` and ``SHAML_BLIND_INDEX_KEY``, or from the fi
 ``SHAML_KEYS_FILE`` (a secret mount holding those two lines). Demo mode without keys generates
 them once under the var directory and says so. A database remembers, per key id, a small value
 sealed under that key (``data_key_checks``), so a process started with the wrong key stops at
-once with one clear line instead of failing on the first message it reads.
+once with one clear line instead of failing on the first message it reads. Index keys are checked
+the same way (rows ``ix:<kid>`` holding a keyed hash of a known text) and against the data itself:
+a contact indexed under each key held must be found again by it, and no contact may be indexed
+under a key the process lacks (it would not be found, and would be created a second time).
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ import logging
 import os
 from pathlib import Path
 
-from sqlalchemy import Column, DateTime, String, Text, inspect, select
+from sqlalchemy import Column, DateTime, String, Text, inspect, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot import crypto
-from bot.crypto import Keyring, KeyringError
+from bot.crypto import Keyring, KeyringError, index_kid
+from bot.crypto.keyring import LEGACY
 from matching.store import Base, utcnow
 from shaml.settings import Settings, get_settings
 
@@ -119,13 +123,59 @@ def check_database(engine: Engine, keyring: Keyring | None = None) -> None:
             ok = False
         if not ok:
             raise KeyringError(f"SHAML_DATA_KEYS key {kid!r} is not the key this database was sealed with: refusing to start")
-    if keyring.current not in rows:
+    missing = {kid: keyring.seal(CHECK_TEXT) for kid in [keyring.current] if kid not in rows}
+    missing.update(check_index_keys(engine, keyring, rows))
+    if missing:
         try:
             with engine.begin() as conn:
-                conn.execute(DataKeyCheck.__table__.insert().values(
-                    kid=keyring.current, sealed=keyring.seal(CHECK_TEXT), created_at=utcnow()))
+                conn.execute(DataKeyCheck.__table__.insert(),
+                             [{"kid": kid, "sealed": value, "created_at": utcnow()} for kid, value in missing.items()])
         except IntegrityError:
             check_database(engine, keyring)  # another process started with the same new key at once
+
+
+def _index_row(kid: str) -> str:
+    return f"ix:{kid or '-'}"
+
+
+def _index_label(kid: str) -> str:
+    return f"SHAML_BLIND_INDEX_KEY key {kid!r}" if kid else "SHAML_BLIND_INDEX_KEY's key without an id"
+
+
+def check_index_keys(engine: Engine, keyring: Keyring, rows: dict[str, str]) -> dict[str, str]:
+    """Refuse a wrong or missing blind-index key; return the check rows to record for keys not seen before.
+
+    - a key with a check row must compute the same keyed hash of :data:`CHECK_TEXT`;
+    - a key some contact is indexed under must find that contact again (from its opened address);
+    - no contact may be indexed under a key the keyring lacks: it would not be found by its
+      number, and the next message from it would make a second contact.
+    """
+    from bot.models import Contact
+
+    to_record = {}
+    for kid in keyring.index_ids:
+        check = keyring.blind_under(kid, "key-check", CHECK_TEXT)
+        stored = rows.get(_index_row(kid))
+        if stored is None:
+            to_record[_index_row(kid)] = check
+        elif stored != check:
+            raise KeyringError(f"{_index_label(kid)} is not the index key this database was indexed with: refusing to start")
+    bidx, address = Contact.__table__.c.address_bidx, Contact.__table__.c.address
+    held = [bidx.startswith(f"{kid}:", autoescape=True) if kid else ~bidx.contains(":") for kid in keyring.index_ids]
+    with engine.begin() as conn:
+        for kid, under in zip(keyring.index_ids, held, strict=True):
+            sample = conn.execute(select(address, bidx).where(under).limit(1)).first()
+            if sample is not None:
+                opened = keyring.open(sample[0]) if crypto.is_sealed(sample[0]) else sample[0]
+                if keyring.blind_under(kid, "address", opened) != sample[1]:
+                    raise KeyringError(f"{_index_label(kid)} does not find this database's contacts: wrong key; refusing to start")
+        stray = conn.execute(select(bidx).where(~or_(*held)).limit(1)).scalar_one_or_none()
+    if stray is not None:
+        found = index_kid(stray)
+        what = "a key without an id" if found == LEGACY else (f"index key {found!r}" if found else "an unknown index key")
+        raise KeyringError(f"contacts are still indexed under {what}, which SHAML_BLIND_INDEX_KEY does not hold: "
+                           "keep it listed until `shaml keys rotate` finishes; refusing to start")
+    return to_record
 
 
 def require_keys(settings: Settings, engine: Engine | None = None) -> Keyring:

@@ -4,7 +4,8 @@
   ORM objects and ``select(Model.column)`` see plain values while the database holds ciphertext.
 - ``EncryptedText(blind_index="address_bidx", purpose="address")`` also compares through a keyed
   blind index: ``Model.address == x`` and ``Model.address.in_([...])`` become comparisons of the
-  sibling column ``address_bidx`` with ``blind(purpose, x)``. :func:`keep_blind_index` fills that
+  sibling column ``address_bidx`` with ``x``'s blind index under every index key held (one value
+  outside an index key rotation, so the SQL is the same ``=`` as before). :func:`keep_blind_index` fills that
   column whenever the attribute is set.
 
 Ordering, ``LIKE`` and ranges cannot work on ciphertext; a column that needs them stays plain or
@@ -20,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.sql import operators
 from sqlalchemy.types import Text, TypeDecorator
 
-from bot.crypto.keyring import blind, open_value, seal
+from bot.crypto.keyring import blind, blinds, open_value, seal
 
 
 class _Sealed(TypeDecorator):
@@ -60,12 +61,16 @@ class _Sealed(TypeDecorator):
                 column = self.expr.table.c[bidx]
                 purpose = sealed_type.purpose
                 if op in (operators.in_op, operators.not_in_op):
-                    values = [blind(purpose, str(v)) for v in other[0]]
+                    values = [b for v in other[0] for b in blinds(purpose, str(v))]
                     return column.in_(values) if op is operators.in_op else column.not_in(values)
                 value = other[0]
                 if value is None:
                     return column.is_(None) if op is operators.eq else column.is_not(None)
-                return op(column, blind(purpose, str(value)))
+                # Under every index key held: during a rotation a row may still carry an older key's index.
+                found = blinds(purpose, str(value))
+                if len(found) == 1:
+                    return op(column, found[0])
+                return column.in_(found) if op is operators.eq else column.not_in(found)
             if op in (operators.eq, operators.ne, operators.in_op, operators.not_in_op) and not (
                 other and other[0] is None
             ):

@@ -6,6 +6,14 @@ and only the current (first) key seals. The blind index is HMAC-SHA256 under a s
 equality look-ups never need the plaintext and a leaked index cannot be reversed by trying every
 phone number without that key.
 
+Index keys rotate too. ``SHAML_BLIND_INDEX_KEY`` lists one or more keys, ``kid:base64`` or one
+bare ``base64`` (the key of databases made before index keys had ids). The first computes every
+new index value; every listed key is tried by look-ups (:meth:`Keyring.blinds`). A value under a
+named key is ``<kid>:<base64url of 128 bits>`` (at most 31 characters, so it fits the 32-character
+columns); under the bare key it is 32 hex characters, as before. ``shaml keys rotate`` recomputes
+every stored index under the first key, after which the older key can be removed
+(docs/privacy.md, "Rotating the blind-index key").
+
 The process holds one keyring, installed at start (:func:`install`) or loaded on first use
 through the loader the composition root registers (:func:`set_loader`). Pure: no I/O here.
 """
@@ -31,6 +39,10 @@ PREFIX = "v1:"
 #: Key ids: short, and free of the separator.
 KID_RE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 _SEALED_RE = re.compile(r"^v1:([A-Za-z0-9_-]{1,16}):([A-Za-z0-9_-]+={0,2})$")
+#: Index key ids: letters and digits only (no LIKE wildcard, no separator), at most 8 so a value fits 32 characters.
+INDEX_KID_RE = re.compile(r"^[A-Za-z0-9]{1,8}$")
+#: The id of the bare index key (databases from before index key ids); its values carry no prefix.
+LEGACY = ""
 KEY_BYTES = 32
 NONCE_BYTES = 12
 
@@ -56,11 +68,14 @@ def new_key() -> str:
 
 @dataclass
 class Keyring:
-    """Data keys by id (the first seals, all open) and the blind-index key."""
+    """Data keys by id (the first seals, all open) and blind-index keys by id (the first computes, all match).
+
+    ``index_keys`` may be given as one key (bytes): it is then the bare key of an older database.
+    """
 
     data_keys: dict[str, bytes]
     current: str
-    index_key: bytes
+    index_keys: dict[str, bytes] | bytes
     #: False only in benchmarks measuring the cost of encryption: values are then written in plain.
     sealing: bool = True
     _aeads: dict[str, AESGCM] = field(default_factory=dict, repr=False)
@@ -68,9 +83,33 @@ class Keyring:
     def __post_init__(self) -> None:
         if self.current not in self.data_keys:
             raise KeyringError(f"current key {self.current!r} is not in the keyring")
-        if any(hmac.compare_digest(self.index_key, key) for key in self.data_keys.values()):
+        if isinstance(self.index_keys, bytes):
+            self.index_keys = {LEGACY: self.index_keys}
+        if not self.index_keys:
+            raise KeyringError("no blind-index key: set SHAML_BLIND_INDEX_KEY (see docs/privacy.md)")
+        for kid in self.index_keys:
+            if kid != LEGACY and not INDEX_KID_RE.match(kid):
+                raise KeyringError(f"index key id {kid!r} must be 1 to 8 letters or digits")
+        if any(hmac.compare_digest(ikey, key) for ikey in self.index_keys.values() for key in self.data_keys.values()):
             raise KeyringError("SHAML_BLIND_INDEX_KEY must differ from every data key")
         self._aeads = {kid: AESGCM(key) for kid, key in self.data_keys.items()}
+
+    @property
+    def index_current(self) -> str:
+        """The id of the index key that computes new values (``""`` for the bare key)."""
+        return next(iter(self.index_ids))
+
+    @property
+    def index_ids(self) -> list[str]:
+        """Index key ids, the computing one first."""
+        assert isinstance(self.index_keys, dict)
+        return list(self.index_keys)
+
+    @property
+    def index_key(self) -> bytes:
+        """The index key that computes new values."""
+        assert isinstance(self.index_keys, dict)
+        return self.index_keys[self.index_current]
 
     @classmethod
     def parse(cls, data_keys: str, index_key: str) -> Keyring:
@@ -88,7 +127,7 @@ class Keyring:
                 raise KeyringError(f"SHAML_DATA_KEYS names key {kid!r} twice")
             keys[kid] = _decode_key(b64, f"SHAML_DATA_KEYS key {kid!r}")
         current = next(iter(keys))
-        return cls(keys, current, _decode_key(index_key, "SHAML_BLIND_INDEX_KEY"))
+        return cls(keys, current, parse_index_keys(index_key))
 
     def seal(self, plaintext: str) -> str:
         """Encrypt under the current key; the result names that key."""
@@ -112,9 +151,60 @@ class Keyring:
             raise KeyringError(f"key {kid!r} in SHAML_DATA_KEYS does not open this data: wrong key, or the data was altered") from None
 
     def blind(self, purpose: str, value: str) -> str:
-        """The keyed blind index of ``value`` for ``purpose`` (32 hex characters, 128 bits)."""
-        mac = hmac.new(self.index_key, f"{purpose}\x00{value}".encode(), hashlib.sha256)
-        return mac.hexdigest()[:32]
+        """The keyed blind index of ``value`` for ``purpose`` under the first index key (128 bits)."""
+        return self.blind_under(self.index_current, purpose, value)
+
+    def blind_under(self, kid: str, purpose: str, value: str) -> str:
+        """The blind index under index key ``kid``: ``kid:`` + base64url, or 32 hex for the bare key."""
+        assert isinstance(self.index_keys, dict)
+        mac = hmac.new(self.index_keys[kid], f"{purpose}\x00{value}".encode(), hashlib.sha256)
+        if kid == LEGACY:
+            return mac.hexdigest()[:32]
+        return f"{kid}:{base64.urlsafe_b64encode(mac.digest()[:16]).decode().rstrip('=')}"
+
+    def blinds(self, purpose: str, value: str) -> list[str]:
+        """The blind index under every index key, the first key's first: what a look-up matches."""
+        return [self.blind_under(kid, purpose, value) for kid in self.index_ids]
+
+    def matches(self, purpose: str, value: str, stored: str) -> bool:
+        """Whether a stored blind index (or keyed hash, e.g. in an audit row) is ``value``'s under a key held."""
+        kid = index_kid(stored)
+        assert isinstance(self.index_keys, dict)
+        if kid is None or kid not in self.index_keys:
+            return False
+        return hmac.compare_digest(self.blind_under(kid, purpose, value), stored)
+
+
+def parse_index_keys(text: str) -> dict[str, bytes]:
+    """``SHAML_BLIND_INDEX_KEY``: ``kid:base64`` entries and at most one bare ``base64``, comma-separated."""
+    if not text.strip():
+        raise KeyringError("SHAML_BLIND_INDEX_KEY is empty: set it to a base64 key (see docs/privacy.md)")
+    keys: dict[str, bytes] = {}
+    for n, item in enumerate(text.split(","), 1):
+        item = item.strip()
+        kid, sep, b64 = item.partition(":")
+        if not sep:
+            kid, b64 = LEGACY, item
+        elif not INDEX_KID_RE.match(kid):
+            raise KeyringError(f"SHAML_BLIND_INDEX_KEY entry {n} is not kid:base64key (kid: 1 to 8 letters or digits)")
+        if kid in keys:
+            raise KeyringError("SHAML_BLIND_INDEX_KEY holds two keys without an id" if kid == LEGACY
+                               else f"SHAML_BLIND_INDEX_KEY names key {kid!r} twice")
+        what = "SHAML_BLIND_INDEX_KEY" + (f" key {kid!r}" if kid else (f" entry {n}" if n > 1 else ""))
+        keys[kid] = _decode_key(b64, what)
+    if len(set(keys.values())) != len(keys):
+        raise KeyringError("SHAML_BLIND_INDEX_KEY lists the same key twice under different ids")
+    return keys
+
+
+def index_kid(stored: object) -> str | None:
+    """The index key id a stored blind index was computed under (``""`` for the bare key), None if not one."""
+    if not isinstance(stored, str):
+        return None
+    kid, sep, rest = stored.partition(":")
+    if not sep:
+        return LEGACY if len(stored) == 32 and all(c in "0123456789abcdef" for c in stored) else None
+    return kid if INDEX_KID_RE.match(kid) and len(rest) == 22 else None
 
 
 def is_sealed(value: object) -> bool:
@@ -172,8 +262,13 @@ def open_value(value: str) -> str:
 
 
 def blind(purpose: str, value: str) -> str:
-    """The keyed blind index of ``value`` for ``purpose``, under the process's keyring."""
+    """The keyed blind index of ``value`` for ``purpose``, under the process's first index key (what is written)."""
     return active().blind(purpose, value)
+
+
+def blinds(purpose: str, value: str) -> list[str]:
+    """``value``'s blind index under every index key held, the first key's first (what a look-up matches)."""
+    return active().blinds(purpose, value)
 
 
 @contextmanager

@@ -1,7 +1,9 @@
 """Sealing a column's values again under the current key, in batches: key rotation and first encryption.
 
-Each value not yet sealed under the current key (plaintext from before encryption, or sealed
-under an older key) is opened and sealed again, and its blind index recomputed. Batches follow the
+Each value not yet sealed under the current data key (plaintext from before encryption, or sealed
+under an older key) is opened and sealed again, and its blind index recomputed. A value whose
+blind index is not under the first index key (an index key rotation) gets its index recomputed
+from the opened value, its ciphertext left as it is. Batches follow the
 primary key, each row is written only if it still holds what was read (compare-and-set, so a
 concurrent write is never overwritten), and nothing else is remembered: a run that stops
 (a crash, Ctrl-C) is resumed by running again. Works on SQLAlchemy Core, with no ORM types.
@@ -15,9 +17,10 @@ from typing import Any
 
 from sqlalchemy import MetaData, Table, and_, column, func, inspect, or_, select, table, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from bot.crypto.columns import _Sealed
-from bot.crypto.keyring import Keyring, active, is_sealed
+from bot.crypto.keyring import LEGACY, PREFIX, Keyring, active, is_sealed
 
 
 @dataclass(frozen=True)
@@ -33,12 +36,15 @@ class Target:
 
 @dataclass
 class Progress:
-    """What one column's pass did: rows sealed again, rows skipped because they changed meanwhile."""
+    """What one column's pass did: rows sealed again or re-indexed, rows skipped because they changed
+    meanwhile, and rows whose new index another row already holds (the same value twice: a duplicate
+    contact, left under the old key for an operator to merge)."""
 
     target: Target
     resealed: int = 0
     changed_meanwhile: int = 0
     batches: int = 0
+    conflicts: list[Any] = field(default_factory=list)
     extra: dict[str, int] = field(default_factory=dict)
 
 
@@ -62,11 +68,18 @@ def rasa_events_target(engine: Engine | Connection) -> Target | None:
     return Target("events", "data") if {"id", "sender_id", "data"} <= names else None
 
 
+def _index_stale(bidx: Any, keyring: Keyring) -> Any:
+    """SQL: a blind index not under the first index key (or missing)."""
+    if keyring.index_current == LEGACY:
+        return or_(bidx.is_(None), bidx.contains(":"))
+    return or_(bidx.is_(None), ~bidx.startswith(f"{keyring.index_current}:", autoescape=True))
+
+
 def _needs_work(tbl: Table, target: Target, keyring: Keyring) -> Any:
     value = tbl.c[target.column]
-    stale = ~value.like(f"v1:{keyring.current}:%")
+    stale = ~value.startswith(f"{PREFIX}{keyring.current}:", autoescape=True)
     if target.blind_index:
-        stale = or_(stale, tbl.c[target.blind_index].is_(None))
+        stale = or_(stale, _index_stale(tbl.c[target.blind_index], keyring))
     return and_(value.is_not(None), stale)
 
 
@@ -78,7 +91,8 @@ def reseal(
     keyring: Keyring | None = None,
     on_batch: Callable[[Progress], None] | None = None,
 ) -> Progress:
-    """Seal every value of ``target`` under the current key, ``batch_size`` rows per transaction."""
+    """Seal every value of ``target`` under the current data key and index it under the first index
+    key, ``batch_size`` rows per transaction; ``on_batch`` hears after each committed batch."""
     keyring = keyring or active()
     cols = [column(target.pk), column(target.column)]
     if target.blind_index:
@@ -86,31 +100,71 @@ def reseal(
     tbl = table(target.table, *cols)
     progress = Progress(target)
     last: Any = None
+    sealed_prefix = f"{PREFIX}{keyring.current}:"
     while True:
-        query = select(tbl.c[target.pk], tbl.c[target.column]).where(_needs_work(tbl, target, keyring))
+        query = select(*tbl.c).where(_needs_work(tbl, target, keyring))
         if last is not None:
             query = query.where(tbl.c[target.pk] > last)
         query = query.order_by(tbl.c[target.pk]).limit(batch_size)
-        with _transaction(engine) as conn:
-            rows = conn.execute(query).all()
-            if not rows:
-                return progress
-            for pk, old in rows:
-                plain = keyring.open(old) if is_sealed(old) else str(old)
-                values: dict[str, Any] = {target.column: keyring.seal(plain)}
-                if target.blind_index:
-                    values[target.blind_index] = keyring.blind(target.purpose or target.blind_index, plain)
-                done = conn.execute(
-                    update(tbl).where(tbl.c[target.pk] == pk, tbl.c[target.column] == old).values(**values)
-                )
-                if done.rowcount:
-                    progress.resealed += 1
-                else:
-                    progress.changed_meanwhile += 1
-            last = rows[-1][0]
+        batch = Progress(target)
+        try:
+            with _transaction(engine) as conn:
+                rows = conn.execute(query).all()
+                if not rows:
+                    return progress
+                changes = [_change(row, target, keyring, sealed_prefix) for row in rows]
+                _apply(conn, tbl, target, changes, batch, savepoints=False)
+        except IntegrityError:
+            if isinstance(engine, Connection):
+                raise
+            # A new index value another row already holds: redo the batch row by row, keeping the rest.
+            batch = Progress(target)
+            with _transaction(engine) as conn:
+                _apply(conn, tbl, target, changes, batch, savepoints=True)
+        last = rows[-1][0]
+        progress.resealed += batch.resealed
+        progress.changed_meanwhile += batch.changed_meanwhile
+        progress.conflicts += batch.conflicts
         progress.batches += 1
         if on_batch is not None:
             on_batch(progress)
+
+
+def _change(row: Any, target: Target, keyring: Keyring, sealed_prefix: str) -> tuple[Any, Any, dict[str, Any]]:
+    """(primary key, value read, new values): sealed again if not under the current data key, the
+    blind index recomputed if it is not the first index key's."""
+    pk, old = row[0], row[1]
+    plain = keyring.open(old) if is_sealed(old) else str(old)
+    values: dict[str, Any] = {}
+    if not str(old).startswith(sealed_prefix):
+        values[target.column] = keyring.seal(plain)
+    if target.blind_index:
+        fresh = keyring.blind(target.purpose or target.blind_index, plain)
+        if fresh != row[2]:
+            values[target.blind_index] = fresh
+    return pk, old, values
+
+
+def _apply(conn: Connection, tbl: Table, target: Target, changes: list[tuple[Any, Any, dict[str, Any]]],
+           progress: Progress, *, savepoints: bool) -> None:
+    """Write each row's new values if the row still holds what was read (compare-and-set)."""
+    for pk, old, values in changes:
+        if not values:
+            continue
+        statement = update(tbl).where(tbl.c[target.pk] == pk, tbl.c[target.column] == old).values(**values)
+        if savepoints:
+            try:
+                with conn.begin_nested():
+                    done = conn.execute(statement)
+            except IntegrityError:
+                progress.conflicts.append(pk)
+                continue
+        else:
+            done = conn.execute(statement)
+        if done.rowcount:
+            progress.resealed += 1
+        else:
+            progress.changed_meanwhile += 1
 
 
 def remaining(engine: Engine | Connection, targets: Iterable[Target], keyring: Keyring | None = None) -> dict[str, int]:

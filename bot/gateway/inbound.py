@@ -7,14 +7,14 @@ import time
 from dataclasses import dataclass
 
 from redis.exceptions import RedisError
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.channels.base import InboundMessage
 from bot.contacts import address_hash, get_or_create_contact
-from bot.crypto import blind
+from bot.crypto import blind, blinds
 from bot.gateway.context import Gateway
 from bot.gateway.schedule import wake_inbound
 from bot.models import Contact, Message
@@ -55,9 +55,19 @@ def _touch_contact(session: Session, message: InboundMessage) -> int:
         # A Core upsert fires no ORM event: the blind index is set beside the sealed number.
         changes["verified_phone_bidx"] = blind("address", message.verified_phone)
     if session.get_bind().dialect.name == "postgresql":
+        indexes = blinds("address", address)
+        if len(indexes) > 1:
+            # An index key rotation is under way: the contact may still be indexed under an older
+            # key. Found so, it is touched and re-indexed under the first key in the same statement.
+            found = session.execute(
+                update(Contact).where(Contact.channel == channel, Contact.address_bidx.in_(indexes[1:]))
+                .values(address_bidx=indexes[0], **changes).returning(Contact.id)
+            ).scalar_one_or_none()
+            if found is not None:
+                return int(found)
         statement = (
             pg_insert(Contact)
-            .values(channel=channel, address=address, address_bidx=blind("address", address), language="ar",
+            .values(channel=channel, address=address, address_bidx=indexes[0], language="ar",
                     opted_out=False, escalated=False, created_at=now, **changes)
             .on_conflict_do_update(constraint="uq_contacts_channel_address_bidx", set_=changes)
             .returning(Contact.id)
