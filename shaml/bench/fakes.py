@@ -125,6 +125,12 @@ class FakeTwilioAPI(FakeAPI):
         return 201, {"sid": sid, "status": "queued", "to": form.get("To"), "body": form.get("Body")}
 
 
+def telegram_key(chat: str, message_id: object) -> str:
+    """How the bench keys a Telegram send: the chat and Telegram's message id (the provider id we store
+    ends in the message id, and leaves the chat id out; bot.channels.telegram)."""
+    return f"tg:{chat}:{message_id}"
+
+
 class FakeTelegramAPI(FakeAPI):
     """The Bot API's ``sendMessage`` at ``/bot{token}/``; during a storm every send gets 429 with ``retry_after``.
 
@@ -158,7 +164,7 @@ class FakeTelegramAPI(FakeAPI):
         message_id = next(self.ids)
         with self.lock:
             self.calls[chat].append((now, 200, 0))
-        self.accept(f"tg-out-{chat}-{message_id}", chat, text)  # the provider id TelegramChannel.send stores
+        self.accept(telegram_key(chat, message_id), chat, text)
         return 200, {"ok": True, "result": {"message_id": message_id, "chat": {"id": payload.get("chat_id"), "type": "private"}, "text": text}}
 
     def storm(self, seconds: float, retry_after: int) -> None:

@@ -63,7 +63,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.channels.smsgate import signature
 from bot.crypto import blind, open_value
-from shaml.bench.fakes import FakeAPI, FakeGatewayAPI, FakeTelegramAPI, FakeTwilioAPI
+from shaml.bench.fakes import FakeAPI, FakeGatewayAPI, FakeTelegramAPI, FakeTwilioAPI, telegram_key
 from shaml.bench.gateway import ACCOUNT_SID, inbound_form, throwaway_database
 from shaml.commands.resilience import STEPS
 from shaml.db import make_engine, session_factory
@@ -113,7 +113,7 @@ class Plan:
         return cls(
             quick=True, contacts=40, fault_contacts=10, sustained_seconds=4.0, burst=80,
             fault_before=1.0, fault_after=1.5, redis_down=3.0, rasa_down=2.0, twilio_failing=5.0,
-            gateway_offline=12.0, telegram_storm=10.0, telegram_retry_after=3,
+            gateway_offline=10.0, telegram_storm=8.0, telegram_retry_after=3,
             replayed=30, enumeration_names=6, stall_seconds=60.0, drain_cap_seconds=150.0,
         )
 
@@ -467,6 +467,14 @@ def _opened(value: str | None) -> str | None:
     return None if value is None else open_value(value)
 
 
+def sent_as(provider_id: str | None, address: str | None) -> str | None:
+    """The key a provider's fake holds a send under, from the provider id we stored: the same id,
+    but for Telegram, whose stored id leaves the chat out (shaml.bench.fakes.telegram_key)."""
+    if provider_id and provider_id.startswith("tg-out-"):
+        return telegram_key(str(address), provider_id.rsplit("-", 1)[1])
+    return provider_id
+
+
 class Ledger:
     """Reads what became of a scenario's messages from the database and the providers' fakes."""
 
@@ -543,7 +551,8 @@ class Ledger:
         erased = self._erased()
         erased_numbers = {m.number for m in sent if address_hash(m.number) in erased}
         by_id = {v[0]: sid for sid, v in inbound.items()}
-        replies = self._replies(list(by_id))
+        # each reply with the key its provider's fake holds it under
+        replies = [(*r[:4], sent_as(r[4], r[6]), *r[5:]) for r in self._replies(list(by_id))]
         accepted = [d for api in self.stack.apis for d in api.snapshot()]
         deliveries = {d.sid: d for d in accepted}
         replies_of: dict[str, list[tuple]] = defaultdict(list)

@@ -13,6 +13,7 @@ from bot.channels.smsgate import SmsGateChannel
 from bot.channels.telegram import TelegramChannel
 from bot.gateway.errors import SendError
 from shaml.bench.fakes import FakeGatewayAPI, FakeTelegramAPI
+from shaml.bench.resilience import sent_as
 
 TOKEN = "1234567890:bench-telegram-token-abcdefgh"
 
@@ -31,10 +32,13 @@ def gateway() -> Iterator[FakeGatewayAPI]:
     api.stop()
 
 
-def test_a_telegram_send_is_held_under_the_id_the_channel_stores(telegram: FakeTelegramAPI) -> None:
+def test_a_telegram_send_is_found_from_the_id_the_channel_stores(telegram: FakeTelegramAPI) -> None:
     channel = TelegramChannel(token=TOKEN, webhook_secret="s" * 20, api_url=telegram.url)
-    result = channel.send(Outgoing(channel="telegram", address="541100001", body="أهلا"))
-    assert [(d.sid, d.to, d.body) for d in telegram.snapshot()] == [(result.provider_id, "541100001", "أهلا")]
+    result = channel.send(Outgoing(channel="telegram", address="541100001", body="أهلا", reference="shaml-9-1"))
+    assert "541100001" not in result.provider_id
+    (held,) = telegram.snapshot()
+    assert (held.sid, held.to, held.body) == (sent_as(result.provider_id, "541100001"), "541100001", "أهلا")
+    assert sent_as("shaml-9-1", "+963944110001") == "shaml-9-1"  # the gateway's and Twilio's ids are used as stored
 
 
 def test_a_telegram_storm_answers_429_with_retry_after_and_counts_early_sends(telegram: FakeTelegramAPI) -> None:
