@@ -7,6 +7,7 @@ objects are on ``app.state`` (``settings``, ``factory``, ``gateway``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import redis
@@ -15,7 +16,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
-from bot.channels.base import Ignored, InboundMessage, Ping, StatusUpdate, WebRequest
+from bot.channels.base import Ignored, InboundMessage, Ping, WebhookItem, WebRequest, headers_of
 from bot.channels.sim import SimChannel
 from bot.channels.smsgate import SmsGateChannel
 from bot.channels.telegram import TelegramChannel
@@ -94,7 +95,7 @@ def build_gateway(settings: Settings, *, dialogue: Dialogue | None = None, facto
 async def _web_request(request: Request) -> WebRequest:
     return WebRequest(
         path=request.url.path,
-        headers={k.lower(): v for k, v in request.headers.items()},
+        headers=headers_of(request.headers),
         body=await request.body(),
         query=request.url.query,
     )
@@ -111,35 +112,76 @@ def _gateway(request: Request) -> Gateway:
     return request.app.state.gateway  # type: ignore[no-any-return]
 
 
+def handle(gateway: Gateway, item: WebhookItem, what: str) -> None:
+    """Act on what a channel read from a verified webhook, once however often the provider sends it.
+
+    A person's message is stored (deduped on its provider id) and queued; a delivery report or a
+    phone's ping that carries the provider's event id is applied once per id; an :class:`Ignored`
+    update is only logged. The provider is then acknowledged, so it stops re-sending.
+    """
+    if isinstance(item, InboundMessage):
+        accept(gateway, item)
+        return
+    if isinstance(item, Ignored):
+        log.info("%s acknowledged and ignored: %s", what, item.reason)
+        return
+    once = gateway.key("dedupe", item.event_id) if item.event_id else None
+    if once and not gateway.redis.set(once, "1", nx=True, ex=gateway.config.dedupe_ttl_seconds):
+        log.info("repeat delivery of %s event ignored", what)
+        return
+    if isinstance(item, Ping):
+        with gateway.transaction() as session:
+            record_ping(session, item.device_id, item.health)
+    else:
+        apply_status(gateway, item)
+
+
+async def webhook(
+    request: Request,
+    what: str,
+    read: Callable[[Gateway, WebRequest], WebhookItem],
+    ack: Callable[[], Response],
+    *,
+    check_headers: Callable[[Gateway, Mapping[str, str]], None] | None = None,
+) -> Response:
+    """Every provider's webhook: verify, read, dedupe and persist (:func:`handle`), then acknowledge.
+
+    ``check_headers`` refuses a request on its headers alone, before the body is read (Telegram's
+    secret); ``read`` is the channel's own check and parse, which raises a ``WebhookError`` to refuse.
+    """
+    gateway = _gateway(request)
+    try:
+        if check_headers is not None:
+            check_headers(gateway, headers_of(request.headers))
+    except WebhookError as exc:
+        return _refused(exc, what)
+    web = await _web_request(request)
+    try:
+        await run_in_threadpool(lambda: handle(gateway, read(gateway, web), what))
+    except WebhookError as exc:
+        return _refused(exc, what)
+    return ack()
+
+
+def _twiml() -> Response:
+    return Response(EMPTY_TWIML, media_type="application/xml")
+
+
+def _ok() -> Response:
+    return JSONResponse({"ok": True})
+
+
 def twilio_router() -> APIRouter:
     """``POST /twilio/inbound`` (SMS and WhatsApp) and ``POST /twilio/status``."""
     router = APIRouter()
 
     @router.post("/twilio/inbound")
     async def twilio_inbound(request: Request) -> Response:
-        web = await _web_request(request)
-        gateway = _gateway(request)
-        channel = gateway.channel("sms")
-
-        def work() -> None:
-            accept(gateway, channel.receive(web))
-
-        try:
-            await run_in_threadpool(work)
-        except WebhookError as exc:
-            return _refused(exc, "inbound webhook")
-        return Response(EMPTY_TWIML, media_type="application/xml")
+        return await webhook(request, "inbound webhook", lambda gw, web: gw.channel("sms").receive(web), _twiml)
 
     @router.post("/twilio/status")
     async def twilio_status(request: Request) -> Response:
-        web = await _web_request(request)
-        gateway = _gateway(request)
-        channel = gateway.channel("sms")
-        try:
-            await run_in_threadpool(lambda: apply_status(gateway, channel.status(web)))
-        except WebhookError as exc:
-            return _refused(exc, "status callback")
-        return Response(EMPTY_TWIML, media_type="application/xml")
+        return await webhook(request, "status callback", lambda gw, web: gw.channel("sms").status(web), _twiml)
 
     return router
 
@@ -150,26 +192,8 @@ def telegram_router() -> APIRouter:
 
     @router.post("/telegram/webhook")
     async def telegram_webhook(request: Request) -> Response:
-        gateway = _gateway(request)
-        channel = gateway.provider("telegram")
-        try:
-            channel.check_secret({k.lower(): v for k, v in request.headers.items()})
-        except WebhookError as exc:
-            return _refused(exc, "Telegram webhook")
-        web = await _web_request(request)
-
-        def work() -> None:
-            item = channel.receive(web)
-            if isinstance(item, Ignored):
-                log.info("Telegram update acknowledged and ignored: %s", item.reason)
-                return
-            accept(gateway, item)
-
-        try:
-            await run_in_threadpool(work)
-        except WebhookError as exc:
-            return _refused(exc, "Telegram webhook")
-        return JSONResponse({"ok": True})
+        return await webhook(request, "Telegram webhook", lambda gw, web: gw.provider("telegram").receive(web), _ok,
+                             check_headers=lambda gw, headers: gw.provider("telegram").check_secret(headers))
 
     return router
 
@@ -180,32 +204,7 @@ def smsgate_router() -> APIRouter:
 
     @router.post("/smsgate/webhook")
     async def smsgate_webhook(request: Request) -> Response:
-        web = await _web_request(request)
-        gateway = _gateway(request)
-        channel = gateway.provider("smsgate")
-
-        def work() -> None:
-            event_id, item = channel.event(web)
-            if isinstance(item, InboundMessage):
-                accept(gateway, item)  # deduped on the event id, like every inbound message
-                return
-            if isinstance(item, Ignored):
-                log.info("gateway event acknowledged and ignored: %s", item.reason)
-                return
-            if not gateway.redis.set(gateway.key("dedupe", f"sg-{event_id}"), "1", nx=True, ex=gateway.config.dedupe_ttl_seconds):
-                log.info("repeat delivery of gateway event ignored")
-                return
-            if isinstance(item, Ping):
-                with gateway.transaction() as session:
-                    record_ping(session, item.device_id, item.health)
-            elif isinstance(item, StatusUpdate):
-                apply_status(gateway, item)
-
-        try:
-            await run_in_threadpool(work)
-        except WebhookError as exc:
-            return _refused(exc, "gateway webhook")
-        return JSONResponse({"ok": True})
+        return await webhook(request, "gateway webhook", lambda gw, web: gw.provider("smsgate").event(web), _ok)
 
     return router
 

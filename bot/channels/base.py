@@ -34,6 +34,11 @@ class WebRequest:
     query: str = ""
 
 
+def headers_of(raw: Mapping[str, str]) -> dict[str, str]:
+    """Lower-cased header names, as :class:`WebRequest` and the channels' checks expect."""
+    return {k.lower(): v for k, v in raw.items()}
+
+
 @dataclass(frozen=True)
 class Media:
     """One attachment of an inbound message."""
@@ -71,6 +76,8 @@ class Ping:
 
     device_id: str
     health: dict[str, object] = field(default_factory=dict)
+    #: The provider's id of the event that carried it, when the provider re-sends events: handled once per id.
+    event_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,13 @@ class StatusUpdate:
     #: The gateway phone that reports it, and its reason for a failure (for operators, never personal).
     device_id: str | None = None
     reason: str | None = None
+    #: The provider's id of the event that carried it, when the provider re-sends events: applied once per id.
+    event_id: str | None = None
+
+
+#: What a channel reads from a verified webhook; the web service acts on each kind the same way for
+#: every provider (shaml.web.handle).
+WebhookItem = InboundMessage | StatusUpdate | Ping | Ignored
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from bot.channels.base import (
     Ping,
     SendResult,
     StatusUpdate,
+    WebhookItem,
     WebRequest,
     storable_text,
 )
@@ -47,9 +48,6 @@ STATUS_MAP = {"sms:sent": "sent", "sms:delivered": "delivered", "sms:failed": "f
 _ID = re.compile(r"^[\x21-\x7e]{1,64}$")
 #: Reported failure reasons that are a property of the number, not of the phone: retrying cannot help.
 NUMBER_FAILURES = ("invalid", "unknown number", "null_pdu", "no_such")
-
-Event = tuple[str, "InboundMessage | StatusUpdate | Ping | Ignored"]
-
 
 def signature(key: str, body: bytes, timestamp: str) -> str:
     """The ``X-Signature`` the app sends for ``body`` at ``timestamp``: hex HMAC-SHA256 of body + timestamp."""
@@ -108,8 +106,8 @@ class SmsGateChannel:
         if abs(self._clock() - int(stamp)) > MAX_SKEW_SECONDS:
             raise SignatureError("X-Timestamp is more than 5 minutes away (a replay, or the phone's clock is wrong)")
 
-    def event(self, request: WebRequest) -> Event:
-        """Verify, then read one event: (event id, what it carries)."""
+    def event(self, request: WebRequest) -> WebhookItem:
+        """Verify, then read one event: what it carries, with the event's id (``sg-…``) to handle it once."""
         self.verify(request)
         try:
             data = json.loads(request.body.decode("utf-8"))
@@ -121,23 +119,25 @@ class SmsGateChannel:
         if not isinstance(event_id, str) or not _ID.match(event_id):
             raise BadWebhook("gateway event has no id of 1-64 printable characters")
         device_id = device if isinstance(device, str) and _ID.match(device) else "unknown"
-        payload = data.get("payload") if isinstance(data.get("payload"), dict) else {}
+        raw_payload = data.get("payload")
+        payload: dict[str, Any] = raw_payload if isinstance(raw_payload, dict) else {}
         if kind == "system:ping":
-            health = payload.get("health") if isinstance(payload.get("health"), dict) else {}
-            return event_id, Ping(device_id=device_id, health=health)
+            raw_health = payload.get("health")
+            health: dict[str, object] = raw_health if isinstance(raw_health, dict) else {}
+            return Ping(device_id=device_id, health=health, event_id=f"sg-{event_id}")
         if kind == "sms:received":
-            return event_id, self._received(event_id, payload)
+            return self._received(event_id, payload)
         if kind in STATUS_MAP:
             message_id = payload.get("messageId")
             if not isinstance(message_id, str) or not _ID.match(message_id):
                 raise BadWebhook(f"{kind} event has no messageId")
             reason = str(payload.get("reason") or "")[:200]
             retry = kind == "sms:failed" and not any(word in reason.lower() for word in NUMBER_FAILURES)
-            return event_id, StatusUpdate(
+            return StatusUpdate(
                 provider_id=message_id, status=STATUS_MAP[kind], error_code="smsgate" if kind == "sms:failed" else None,
-                retry=retry, device_id=device_id, reason=reason or None,
+                retry=retry, device_id=device_id, reason=reason or None, event_id=f"sg-{event_id}",
             )
-        return event_id, Ignored(f"event {str(kind)[:40]!r} is not one Shaml reads")
+        return Ignored(f"event {str(kind)[:40]!r} is not one Shaml reads")
 
     def _received(self, event_id: str, payload: dict[str, Any]) -> InboundMessage:
         try:
@@ -155,12 +155,12 @@ class SmsGateChannel:
 
     def receive(self, request: WebRequest) -> InboundMessage | Ignored:
         """Verify and read a received SMS (any other event is :class:`Ignored` here)."""
-        _, item = self.event(request)
+        item = self.event(request)
         return item if isinstance(item, (InboundMessage, Ignored)) else Ignored("not a received SMS")
 
     def status(self, request: WebRequest) -> StatusUpdate:
         """Verify and read a sent/delivered/failed report."""
-        _, item = self.event(request)
+        item = self.event(request)
         if not isinstance(item, StatusUpdate):
             raise BadWebhook("not a delivery report")
         return item

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import uuid
 from typing import Any
 
 import httpx
@@ -208,7 +209,10 @@ class TelegramChannel:
                 payload["reply_markup"] = self.keyboard(message)
             result = self.call("sendMessage", payload)
         message_id = result.get("message_id") if isinstance(result, dict) else None
-        return SendResult(provider_id=f"tg-out-{message.address}-{message_id}", status="sent")
+        # Unique (message ids are counted per chat) and never the chat id: the address is sealed at
+        # rest, so the id kept beside it must not repeat it in plain (docs/privacy.md).
+        ours = message.reference or uuid.uuid4().hex[:20]
+        return SendResult(provider_id=f"tg-out-{ours}-{message_id}", status="sent")
 
     # -- webhook management (shaml telegram …) --------------------------------------------------
 

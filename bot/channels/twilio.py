@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
@@ -271,8 +270,3 @@ def _send_error(exc: TwilioRestException) -> SendError:
     if code in PERMANENT_CODES:
         return SendError(PERMANENT_CODES[code], code=code, retryable=False, loggable=code not in {"21610"})
     return SendError(f"Twilio refused the message (HTTP {exc.status})", code=code or str(exc.status), retryable=False)
-
-
-def headers_of(raw: Mapping[str, str]) -> dict[str, str]:
-    """Lower-cased header names, as :class:`WebRequest` expects."""
-    return {k.lower(): v for k, v in raw.items()}

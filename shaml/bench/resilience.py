@@ -3,12 +3,14 @@
 Everything runs for real on this machine: a throwaway PostgreSQL database holding the synthetic
 sample registry, a private ``redis-server`` (so it can be restarted), the trained Rasa model,
 the action server, ``shaml serve`` and three ``shaml worker`` processes, all with the production
-defaults. Only Twilio's REST API is replaced, by :class:`FakeTwilioAPI`, which records every
-message it is asked to send and can fail or stall on command.
+defaults, Telegram and an SMS gateway phone configured, and +963 numbers routed to the gateway.
+Only the providers' APIs are replaced (shaml/bench/fakes.py: Twilio, the Telegram Bot API and the
+gateway phone), each recording every message it is asked to send and failing on command.
 
-Phones are simulated by a load generator that behaves like Twilio's webhook client: each message
-has its own MessageSid, a contact's messages are posted one after another, and a post that gets
-no 2xx is retried with the same MessageSid for about half a minute.
+Phones are simulated by a load generator that behaves like the providers' webhook clients: each
+message has its own id (Twilio's MessageSid, Telegram's update_id, the gateway's event id), a
+contact's messages are posted one after another, and a post that gets no 2xx is retried with the
+same id for about half a minute.
 
 For every scenario the table gives:
 
@@ -18,18 +20,21 @@ For every scenario the table gives:
   Twilio; **failed**: turns that failed for good and went to an operator. Both must be 0;
 - **dup**: replies Twilio was asked to send more often than the outbox holds them (at-least-once
   kinds can be repeated after a crash mid-send; docs/gateway.md);
-- **p50/p99**: from a phone's first post to the first reply reaching Twilio;
+- **order**: replies that reached a provider before the reply to an earlier message of the same person;
+- **p50/p99**: from a phone's first post to the first reply reaching the provider;
 - **recover**: from the fault's end to the moment every message sent before it was answered
   (for the burst: from its last acknowledged post).
 
 The sustained-load row is the baseline for the others: the same stack and phones without a fault.
-After the run the logs and every table of the database are scanned for the Twilio auth token and
-the Rasa token, and the log lines above DEBUG for the phones' numbers.
+After the run the logs and every table of the database are scanned for the providers' secrets
+(Twilio's auth token, the Telegram bot token and webhook secret, the gateway's password and signing
+key) and the Rasa token, and the log lines above DEBUG for the phones' numbers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -40,16 +45,14 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 import httpx
 import psutil
@@ -58,7 +61,9 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
+from bot.channels.smsgate import signature
 from bot.crypto import blind, open_value
+from shaml.bench.fakes import FakeAPI, FakeGatewayAPI, FakeTelegramAPI, FakeTwilioAPI, telegram_key
 from shaml.bench.gateway import ACCOUNT_SID, inbound_form, throwaway_database
 from shaml.commands.resilience import STEPS
 from shaml.db import make_engine, session_factory
@@ -88,6 +93,9 @@ class Plan:
     redis_down: float = 10.0
     rasa_down: float = 30.0
     twilio_failing: float = 60.0
+    gateway_offline: float = 60.0  # the gateway phone takes no sends, under +963 load
+    telegram_storm: float = 60.0  # every sendMessage answered 429 …
+    telegram_retry_after: int = 10  # … with this retry_after
     replayed: int = 50  # messages posted five times each
     enumeration_names: int = 100
     csv_bytes: int = 1 << 30
@@ -105,86 +113,9 @@ class Plan:
         return cls(
             quick=True, contacts=40, fault_contacts=10, sustained_seconds=4.0, burst=80,
             fault_before=1.0, fault_after=1.5, redis_down=3.0, rasa_down=2.0, twilio_failing=5.0,
+            gateway_offline=10.0, telegram_storm=8.0, telegram_retry_after=3,
             replayed=30, enumeration_names=6, stall_seconds=60.0, drain_cap_seconds=150.0,
         )
-
-
-# -- Twilio's REST API, faked ------------------------------------------------------------------
-
-
-@dataclass
-class Delivery:
-    """One message Twilio was asked to send."""
-
-    sid: str
-    to: str
-    body: str
-    at: float
-
-
-class FakeTwilioAPI:
-    """Answers ``POST …/Messages.json`` like Twilio: 201 with a MessageSid; or 500s, or slowly, on command."""
-
-    def __init__(self) -> None:
-        self.deliveries: dict[str, Delivery] = {}
-        self.refused = 0
-        self.fail_until = 0.0
-        self.delay = 0.0
-        self.in_flight = 0
-        self.lock = threading.Lock()
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                return
-
-            def _reply(self, status: int, payload: dict) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("Content-Length") or 0)
-                form = dict(parse_qsl(self.rfile.read(length).decode("utf-8"), keep_blank_values=True))
-                if time.time() < api.fail_until:
-                    with api.lock:
-                        api.refused += 1
-                    self._reply(500, {"code": 20500, "message": "Internal Server Error", "status": 500})
-                    return
-                sid = "SM" + uuid.uuid4().hex
-                with api.lock:
-                    # Accepted the moment it arrives, as Twilio does: a sender that dies before
-                    # reading the answer has still sent the message.
-                    api.deliveries[sid] = Delivery(sid, form.get("To", ""), form.get("Body", ""), time.time())
-                    api.in_flight += 1
-                try:
-                    if api.delay:
-                        time.sleep(api.delay)
-                    self._reply(201, {"sid": sid, "status": "queued", "to": form.get("To"), "body": form.get("Body")})
-                except OSError:
-                    pass  # the sender was killed before it read the answer: the message counts as sent
-                finally:
-                    with api.lock:
-                        api.in_flight -= 1
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def snapshot(self) -> list[Delivery]:
-        with self.lock:
-            return list(self.deliveries.values())
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 # -- the stack ---------------------------------------------------------------------------------
@@ -206,14 +137,20 @@ def _up(url: str, params: dict[str, str] | None = None) -> bool:
 class Stack:
     """Every Shaml process plus a private Redis, each restartable, logging into ``logdir``."""
 
-    def __init__(self, db_url: str, twilio: FakeTwilioAPI, logdir: Path, echo: Callable[[str], None]) -> None:
+    def __init__(self, db_url: str, logdir: Path, echo: Callable[[str], None]) -> None:
         self.db_url = db_url
-        self.twilio = twilio
         self.logdir = logdir
         self.echo = echo
         self.auth_token = secrets.token_hex(16)
         self.rasa_token = secrets.token_urlsafe(24)
         self.telegram_secret, self.smsgate_key = secrets.token_hex(16), secrets.token_hex(16)
+        self.telegram_token = f"{secrets.randbelow(9 * 10**9) + 10**9}:{secrets.token_urlsafe(26)}"
+        self.smsgate_password = secrets.token_hex(16)
+        self.twilio = FakeTwilioAPI()
+        self.telegram = FakeTelegramAPI(self.telegram_token)
+        self.gateway = FakeGatewayAPI("shaml-bench", self.smsgate_password)
+        #: Every provider's fake: what the phones received is the sum of what each accepted.
+        self.apis: tuple[FakeAPI, ...] = (self.twilio, self.telegram, self.gateway)
         self.redis_port, self.rasa_port, self.actions_port, self.web_port = (_free_port() for _ in range(4))
         self.web = f"http://127.0.0.1:{self.web_port}"
         self.env = {
@@ -222,14 +159,21 @@ class Stack:
             "SHAML_REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
             "SHAML_REDIS_PREFIX": "shaml-resilience:",
             "SHAML_PUBLIC_URL": self.web,
-            "SHAML_TWILIO_API_URL": twilio.url,
+            "SHAML_TWILIO_API_URL": self.twilio.url,
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
             "TWILIO_AUTH_TOKEN": self.auth_token,
+            "SHAML_TELEGRAM_BOT_TOKEN": self.telegram_token,
             "SHAML_TELEGRAM_WEBHOOK_SECRET": self.telegram_secret,
+            "SHAML_TELEGRAM_API_URL": self.telegram.url,
+            "SHAML_SMSGATE_API_URL": self.gateway.url,
+            "SHAML_SMSGATE_USERNAME": "shaml-bench",
+            "SHAML_SMSGATE_PASSWORD": self.smsgate_password,
             "SHAML_SMSGATE_SIGNING_KEY": self.smsgate_key,
-            # Replies to these channels go to the fake API, which refuses them: the step counts storage only.
-            "SHAML_TELEGRAM_API_URL": twilio.url,
-            "SHAML_SMSGATE_API_URL": twilio.url,
+            # One SIM's pace (6 a minute by default) is its own guard, tested in tests/gateway; here the
+            # phone carries the bench's load so that what is measured is the outage, not the pace.
+            "SHAML_SMSGATE_PER_MINUTE": "100000",
+            # Explicit, whatever the default: Syria through the gateway phone, the rest through Twilio.
+            "SHAML_SMS_ROUTES": "+963=smsgate,*=twilio",
             "SHAML_RASA_URL": f"http://127.0.0.1:{self.rasa_port}",
             "SHAML_RASA_TOKEN": self.rasa_token,
             "SHAML_ACTIONS_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
@@ -330,6 +274,8 @@ class Stack:
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
+        for api in self.apis:
+            api.stop()
 
     # -- webhooks --
 
@@ -375,32 +321,60 @@ def script_line(contact: int, seq: int) -> str:
     )
 
 
+#: Telegram's update ids, increasing as Telegram's do.
+_UPDATE_IDS = itertools.count(900_000_000)
+#: Where each provider posts a person's message.
+WEBHOOKS = {"twilio": "/twilio/inbound", "telegram": "/telegram/webhook", "smsgate": "/smsgate/webhook"}
+
+
 class Phones:
-    """Simulated phones posting signed webhooks to the web service, with Twilio's retry habit."""
+    """Simulated people writing through one provider (Twilio, Telegram or the SMS gateway phone):
+    signed webhooks to the web service, retried as the providers retry them."""
 
     RETRY_DELAYS = (0.5, 1, 2, 4, 8, 15)
 
-    def __init__(self, stack: Stack, prefix: str) -> None:
+    def __init__(self, stack: Stack, prefix: str, provider: str = "twilio") -> None:
         self.stack = stack
         self.prefix = prefix  # distinct numbers per scenario
+        self.provider = provider
         self.sent: list[Sent] = []
 
     def number(self, contact: int) -> str:
-        return f"+9639{self.prefix}{contact:05d}"  # a valid Syrian mobile number, 9 digits after 963
+        """The contact's address: a Syrian mobile number (9 digits after 963), or a Telegram chat id."""
+        if self.provider == "telegram":
+            return f"5{self.prefix}{contact:05d}"
+        return f"+9639{self.prefix}{contact:05d}"
+
+    def _request(self, message: Sent, form: dict[str, str] | None) -> tuple[bytes, dict[str, str]]:
+        """The webhook the provider would post for ``message`` (the gateway signs each attempt anew)."""
+        if self.provider == "telegram":
+            update = {"update_id": int(message.sid.removeprefix("tg-")), "message": {
+                "message_id": message.seq + 1, "from": {"id": int(message.number), "is_bot": False, "first_name": "x"},
+                "chat": {"id": int(message.number), "type": "private"}, "date": int(message.first), "text": message.body}}
+            return json.dumps(update).encode(), {"Content-Type": "application/json",
+                                                 "X-Telegram-Bot-Api-Secret-Token": self.stack.telegram_secret}
+        if self.provider == "smsgate":
+            event = {"deviceId": "bench-phone", "event": "sms:received", "id": message.sid.removeprefix("sg-"),
+                     "payload": {"messageId": "1", "message": message.body, "phoneNumber": message.number, "simNumber": 1}}
+            body = json.dumps(event, ensure_ascii=False).encode()
+            stamp = str(int(time.time()))
+            return body, {"Content-Type": "application/json", "X-Signature": signature(self.stack.smsgate_key, body, stamp),
+                          "X-Timestamp": stamp}
+        return self.stack.signed(form or inbound_form(message.sid, message.number, message.body))
 
     async def post(self, client: httpx.AsyncClient, message: Sent, form: dict[str, str] | None = None) -> None:
-        content, headers = self.stack.signed(form or inbound_form(message.sid, message.number, message.body))
         message.first = message.first or time.time()
         for delay in (*self.RETRY_DELAYS, None):
             message.posts += 1
+            content, headers = self._request(message, form)
             try:
-                response = await client.post("/twilio/inbound", content=content, headers=headers)
+                response = await client.post(WEBHOOKS[self.provider], content=content, headers=headers)
                 message.last_status = response.status_code
                 if response.status_code < 300:
                     message.acked = time.time()
                     return
                 if response.status_code < 500:
-                    return  # refused for good; Twilio does not retry a 4xx
+                    return  # refused for good; Twilio does not retry a 4xx (counted lost if it was ours)
             except httpx.HTTPError:
                 message.last_status = 0
             if delay is None:
@@ -408,7 +382,10 @@ class Phones:
             await asyncio.sleep(delay)
 
     def new(self, contact: int, seq: int, body: str | None = None) -> Sent:
-        message = Sent("SM" + uuid.uuid4().hex, self.number(contact), body or script_line(contact, seq), seq)
+        """A new message; its id is the provider id the gateway stores it under."""
+        sid = {"twilio": "SM" + uuid.uuid4().hex, "telegram": f"tg-{next(_UPDATE_IDS)}",
+               "smsgate": f"sg-bench-{uuid.uuid4().hex[:20]}"}[self.provider]
+        message = Sent(sid, self.number(contact), body or script_line(contact, seq), seq)
         self.sent.append(message)
         return message
 
@@ -490,8 +467,16 @@ def _opened(value: str | None) -> str | None:
     return None if value is None else open_value(value)
 
 
+def sent_as(provider_id: str | None, address: str | None) -> str | None:
+    """The key a provider's fake holds a send under, from the provider id we stored: the same id,
+    but for Telegram, whose stored id leaves the chat out (shaml.bench.fakes.telegram_key)."""
+    if provider_id and provider_id.startswith("tg-out-"):
+        return telegram_key(str(address), provider_id.rsplit("-", 1)[1])
+    return provider_id
+
+
 class Ledger:
-    """Reads what became of a scenario's messages from the database and the fake Twilio."""
+    """Reads what became of a scenario's messages from the database and the providers' fakes."""
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
@@ -546,6 +531,12 @@ class Ledger:
             if left < best:
                 best, progress = left, time.monotonic()
 
+    def waiting(self, provider: str) -> int:
+        """Outbound messages on ``provider`` still to be sent."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM messages WHERE direction = 'out' AND provider = :p "
+                                         "AND status IN ('queued', 'sending')"), {"p": provider}).scalar_one())
+
     def _erased(self) -> set[str]:
         """Hashes of the numbers whose data was erased at their own confirmed request."""
         with self.engine.connect() as conn:
@@ -560,8 +551,10 @@ class Ledger:
         erased = self._erased()
         erased_numbers = {m.number for m in sent if address_hash(m.number) in erased}
         by_id = {v[0]: sid for sid, v in inbound.items()}
-        replies = self._replies(list(by_id))
-        deliveries = {d.sid: d for d in self.stack.twilio.snapshot()}
+        # each reply with the key its provider's fake holds it under
+        replies = [(*r[:4], sent_as(r[4], r[6]), *r[5:]) for r in self._replies(list(by_id))]
+        accepted = [d for api in self.stack.apis for d in api.snapshot()]
+        deliveries = {d.sid: d for d in accepted}
         replies_of: dict[str, list[tuple]] = defaultdict(list)
         for r in replies:
             replies_of[by_id[r[1]]].append(r)
@@ -594,12 +587,12 @@ class Ledger:
         if finished_at:
             span = max(finished_at.values()) - min(m.first for m in sent if m.first)
             row.per_second = row.processed / span if span > 0 else float("nan")
-        # Twilio asked to send a (recipient, text) more often than the outbox holds it: a duplicate.
+        # A provider asked to send a (recipient, text) more often than the outbox holds it: a duplicate.
         numbers = {m.number for m in sent} - erased_numbers  # an erasure deletes the outbox rows too
-        asked = Counter((d.to, d.body) for d in deliveries.values() if d.to in numbers)
+        asked = Counter((d.to, d.body) for d in accepted if d.to in numbers)
         held = Counter((r[6], r[5]) for r in replies if r[2] in DELIVERED)
         row.duplicates = sum(max(0, n - held[key]) for key, n in asked.items())
-        # In order: a contact's replies reach Twilio in the order of the messages they answer.
+        # In order: a contact's replies reach the provider in the order of the messages they answer.
         seq_of = {m.sid: m.seq for m in sent}
         per_contact: dict[str, list[tuple[float, int]]] = defaultdict(list)
         for sid, rs in replies_of.items():
@@ -635,9 +628,9 @@ class Run:
         self.typed: set[str] = set()  # what the families typed that no other text would contain
         self._prefix = 10
 
-    def phones(self) -> Phones:
+    def phones(self, provider: str = "twilio") -> Phones:
         self._prefix += 1
-        return Phones(self.stack, f"4{self._prefix % 100:02d}")
+        return Phones(self.stack, f"4{self._prefix % 100:02d}", provider)
 
     def finish(self, name: str, phones: Phones, *, cleared: float | None = None, note: str = "") -> Row:
         self.ledger.drain(phones.sent, self.plan.stall_seconds, self.plan.drain_cap_seconds)
@@ -664,10 +657,12 @@ class Run:
         cleared = max((m.acked for m in phones.sent), default=time.time())
         self.finish(f"burst of {self.plan.burst}", phones, cleared=cleared)
 
-    def with_fault(self, name: str, duration: float, begin: Callable[[], None], end: Callable[[], str | None]) -> None:
-        """Load at ``fault_rate``; ``begin`` the fault after ``fault_before`` s, ``end`` it ``duration`` s later."""
+    def with_fault(self, name: str, duration: float, begin: Callable[[], None], end: Callable[[], str | None],
+                   phones: Phones | None = None) -> Row:
+        """Load at ``fault_rate`` (Twilio's phones unless ``phones`` are given); ``begin`` the fault
+        after ``fault_before`` s, ``end`` it ``duration`` s later."""
         p = self.plan
-        phones = self.phones()
+        phones = phones or self.phones()
         state: dict[str, object] = {"phase": 0, "note": ""}
 
         def tick(elapsed: float) -> None:
@@ -684,7 +679,7 @@ class Run:
         if state["phase"] == 1:
             state["note"] = end() or ""
             state["cleared"] = time.time()
-        self.finish(name, phones, cleared=float(state.get("cleared", time.time())), note=str(state["note"]))  # type: ignore[arg-type]
+        return self.finish(name, phones, cleared=float(state.get("cleared", time.time())), note=str(state["note"]))  # type: ignore[arg-type]
 
     def kill_workers(self) -> None:
         stack = self.stack
@@ -757,6 +752,49 @@ class Run:
 
         self.with_fault(f"Twilio answers 500 for {self.plan.twilio_failing:.0f} s", self.plan.twilio_failing, begin, end)
 
+    def _shortened(self, full: float) -> str:
+        return f" (--quick; {full:.0f} s in the full run)" if self.plan.quick else ""
+
+    def gateway_offline(self) -> None:
+        """+963 people text the gateway phone's SIM while the phone takes no sends: their replies wait, then all go, in order."""
+        gateway, seconds = self.stack.gateway, self.plan.gateway_offline
+        before = gateway.refused
+        held: list[int] = []
+
+        def begin() -> None:
+            gateway.offline_until = time.time() + 3600
+
+        def end() -> str:
+            held.append(self.ledger.waiting("smsgate"))
+            gateway.offline_until = 0.0
+            return (f"{gateway.refused - before} sends dropped unanswered; {held[0]} replies waiting when it came back; "
+                    f"SIM pace lifted for the bench")
+
+        name = f"gateway phone offline {seconds:.0f} s{self._shortened(Plan.gateway_offline)}"
+        row = self.with_fault(name, seconds, begin, end, phones=self.phones("smsgate"))
+        self.check("gateway phone offline: replies waited, none lost", gateway.refused > before and row.ok and row.duplicates == 0,
+                   f"{gateway.refused - before} sends offered to the offline phone; lost {row.lost}, failed {row.failed}, "
+                   f"dup {row.duplicates}, out of order {row.out_of_order}; all sent {row.recover_s or 0:.1f} s after it came back")
+
+    def telegram_429(self) -> None:
+        """Telegram users write while the Bot API answers every send 429 with retry_after: nothing is sent early, lost or doubled."""
+        telegram, seconds, wait = self.stack.telegram, self.plan.telegram_storm, self.plan.telegram_retry_after
+        before = telegram.too_many()
+
+        def begin() -> None:
+            telegram.storm(3600, wait)
+
+        def end() -> str:
+            telegram.storm_until = 0.0
+            return f"{telegram.too_many() - before} sends answered 429 (retry_after {wait} s)"
+
+        name = f"Telegram 429 storm {seconds:.0f} s, retry_after {wait} s{self._shortened(Plan.telegram_storm)}"
+        row = self.with_fault(name, seconds, begin, end, phones=self.phones("telegram"))
+        early, storm = telegram.early(), telegram.too_many() - before
+        self.check("Telegram 429: retry_after honoured, none lost", storm > 0 and early == 0 and row.ok and row.duplicates == 0,
+                   f"{storm} sends answered 429, {early} sends to a chat before its retry_after ran out; lost {row.lost}, "
+                   f"failed {row.failed}, dup {row.duplicates}, out of order {row.out_of_order}")
+
     # -- abuse --
 
     def check(self, name: str, ok: bool, detail: str) -> None:
@@ -790,8 +828,6 @@ class Run:
     def forged_channels(self) -> None:
         """Forged and replayed Telegram updates and SMS gateway events: forged ones store nothing,
         a replayed one is stored once."""
-        from bot.channels.smsgate import signature
-
         web, n = self.stack.web, self.plan.replayed
         token = secrets.token_hex(4)
 
@@ -999,7 +1035,10 @@ class Run:
     # -- privacy --
 
     def privacy(self) -> None:
-        secrets_ = {"Twilio auth token": self.stack.auth_token, "Rasa token": self.stack.rasa_token}
+        stack = self.stack
+        secrets_ = {"Twilio auth token": stack.auth_token, "Rasa token": stack.rasa_token, "Telegram bot token": stack.telegram_token,
+                    "Telegram webhook secret": stack.telegram_secret, "gateway password": stack.smsgate_password,
+                    "gateway signing key": stack.smsgate_key}
         logs = {p.name: p.read_text(encoding="utf-8", errors="replace") for p in self.stack.logdir.glob("*.log")}
         in_logs = [f"{what} in {name}" for name, body in logs.items() for what, value in secrets_.items() if value in body]
         digits = {n.lstrip("+") for n in self.numbers}
@@ -1095,17 +1134,15 @@ WHILE_RASA_LOADS = frozenset({"forged", "forged_channels", "hostile_bodies", "ho
 
 @contextmanager
 def _stack(plan: Plan, admin_url: str, logdir: Path, echo: Callable[[str], None]) -> Iterator[Stack]:
-    twilio = FakeTwilioAPI()
     with throwaway_database(admin_url) as url:
         echo(f"registry: {_load_registry(url)} synthetic rows (source does not allow confirmation)")
-        stack = Stack(url, twilio, logdir, echo)
+        stack = Stack(url, logdir, echo)
         try:
             stack.start()
             stack.wait_ready(300, ["web"])
             yield stack
         finally:
             stack.stop()
-            twilio.stop()
 
 
 def run(*, quick: bool, admin_url: str, logdir: Path, echo: Callable[[str], None], only: Iterable[str] = ()) -> int:

@@ -147,9 +147,8 @@ def _escalated(run: Any, number: str) -> bool:
 
 
 def _codes(run: Any, number: str) -> list[str]:
-    # What the phone received, from the fake Twilio: a sent code's stored text is scrubbed (issue 15).
-    with run.stack.twilio.lock:
-        deliveries = list(run.stack.twilio.deliveries.values())
+    # What the phone received, from the providers' fakes: a sent code's stored text is scrubbed (issue 15).
+    deliveries = [d for api in run.stack.apis for d in api.snapshot()]
     bodies = [d.body for d in sorted(deliveries, key=lambda d: d.at) if d.to.removeprefix("whatsapp:") == number]
     return [found.group(1) for found in map(_CODE.search, bodies) if found]
 

@@ -10,7 +10,7 @@ import click
 #: The scenarios (methods of shaml.bench.resilience.Run) in the order they run, except that those in
 #: shaml.bench.resilience.WHILE_RASA_LOADS run first, while Rasa loads its model; the privacy scan follows.
 STEPS = ("sustained", "burst", "kill_workers", "restart_redis", "drop_postgres", "stop_rasa", "twilio_500s",
-         "forged", "forged_channels", "replayed", "enumeration", "prober", "fake_survivor", "hostile_bodies", "hostile_csv")
+         "gateway_offline", "telegram_429", "forged", "forged_channels", "replayed", "enumeration", "prober", "fake_survivor", "hostile_bodies", "hostile_csv")
 
 
 def register(cli: click.Group, bench: click.Group) -> None:

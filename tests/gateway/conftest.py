@@ -104,29 +104,9 @@ def channel_settings(  # type: ignore[no-untyped-def]
     return Settings.from_env(env)
 
 
-@pytest.fixture
-def channel_gateway(channel_settings: Settings, factory) -> Iterator[Gateway]:  # type: ignore[no-untyped-def]
-    """The gateway wired from :func:`channel_settings`, registered for in-process RQ jobs."""
-    gw = build_gateway(channel_settings, factory=factory)
-    jobs.configure(gw)
-    yield gw
-    for name in ("inbound", "outbox"):
-        gw.queue(name).delete(delete_jobs=True)
-    assert isinstance(gw.dialogue, RasaRestClient)
-    gw.dialogue.close()
-    gw.redis.close()
-
-
-@pytest.fixture
-def channel_client(channel_settings: Settings, channel_gateway: Gateway) -> Iterator[TestClient]:
-    """The web service on the channel gateway."""
-    with TestClient(create_app(channel_settings, gateway=channel_gateway)) as c:
-        yield c
-
-
-@pytest.fixture
-def gateway(settings: Settings, factory) -> Iterator[Gateway]:  # type: ignore[no-untyped-def]
-    """A gateway wired exactly as ``shaml serve`` wires it, registered for in-process RQ jobs."""
+def wired_gateway(settings: Settings, factory) -> Iterator[Gateway]:  # type: ignore[no-untyped-def]
+    """A gateway wired from ``settings`` exactly as ``shaml serve`` wires it, registered for
+    in-process RQ jobs; its queues emptied and its connections closed afterwards."""
     gw = build_gateway(settings, factory=factory)
     jobs.configure(gw)
     yield gw
@@ -135,6 +115,30 @@ def gateway(settings: Settings, factory) -> Iterator[Gateway]:  # type: ignore[n
     assert isinstance(gw.dialogue, RasaRestClient)
     gw.dialogue.close()
     gw.redis.close()
+
+
+def web_client(settings: Settings, gw: Gateway) -> Iterator[TestClient]:
+    """The web service on ``gw``, started and stopped around the test."""
+    with TestClient(create_app(settings, gateway=gw)) as c:
+        yield c
+
+
+@pytest.fixture
+def channel_gateway(channel_settings: Settings, factory) -> Iterator[Gateway]:  # type: ignore[no-untyped-def]
+    """The gateway wired from :func:`channel_settings`, registered for in-process RQ jobs."""
+    yield from wired_gateway(channel_settings, factory)
+
+
+@pytest.fixture
+def channel_client(channel_settings: Settings, channel_gateway: Gateway) -> Iterator[TestClient]:
+    """The web service on the channel gateway."""
+    yield from web_client(channel_settings, channel_gateway)
+
+
+@pytest.fixture
+def gateway(settings: Settings, factory) -> Iterator[Gateway]:  # type: ignore[no-untyped-def]
+    """A gateway wired exactly as ``shaml serve`` wires it, registered for in-process RQ jobs."""
+    yield from wired_gateway(settings, factory)
 
 
 def with_config(gw: Gateway, **changes: object) -> Gateway:
@@ -147,8 +151,7 @@ def with_config(gw: Gateway, **changes: object) -> Gateway:
 @pytest.fixture
 def client(settings: Settings, gateway: Gateway) -> Iterator[TestClient]:
     """The web service on the test gateway."""
-    with TestClient(create_app(settings, gateway=gateway)) as c:
-        yield c
+    yield from web_client(settings, gateway)
 
 
 def run_worker(gw: Gateway) -> None:

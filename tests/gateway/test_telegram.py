@@ -201,11 +201,14 @@ def test_callback_question_offers_share_my_number(fake_telegram, logs):  # type:
 def test_long_text_is_split_at_4096(fake_telegram, logs):  # type: ignore[no-untyped-def]
     channel = TelegramChannel(token=BOT_TOKEN, webhook_secret=WEBHOOK_SECRET, api_url=fake_telegram.url)
     text = "كلمة " * 1500  # 7,500 characters
-    result = channel.send(Outgoing(channel="telegram", address="70001", body=text))
+    result = channel.send(Outgoing(channel="telegram", address="70001", body=text, reference="shaml-41-1"))
     parts = [p["text"] for p in fake_telegram.sent]
     assert len(parts) == 2 and all(len(p) <= 4096 for p in parts)
     assert " ".join(parts).split() == text.split()
-    assert result.provider_id.startswith("tg-out-70001-")
+    # Our id for the send and the last part's message id; never the chat id, which is sealed at rest.
+    assert result.provider_id == "tg-out-shaml-41-1-101"
+    unnamed = channel.send(Outgoing(channel="telegram", address="70001", body="x"))
+    assert unnamed.provider_id.startswith("tg-out-") and "70001" not in unnamed.provider_id
 
 
 def test_token_never_in_logs_or_errors(fake_telegram, caplog, logs):  # type: ignore[no-untyped-def]

@@ -14,7 +14,8 @@ from sqlalchemy import insert
 from bot.contacts import address_hash
 from bot.models import AuditEvent, Contact, Message
 from matching.store import utcnow
-from shaml.bench.resilience import Delivery, FakeTwilioAPI, Ledger, Sent, info_lines
+from shaml.bench.fakes import Delivery, FakeTwilioAPI
+from shaml.bench.resilience import Ledger, Sent, info_lines
 
 
 @pytest.fixture
@@ -67,7 +68,7 @@ def test_the_ledger_counts_what_became_of_each_message(pg_only_url, pg_factory, 
         Delivery("SMdup", b, "جواب 4", now + 13),  # the same reply sent twice (a crash mid-send)
     ]
     twilio.deliveries.update({d.sid: d for d in deliveries})
-    ledger = Ledger(SimpleNamespace(db_url=pg_only_url, twilio=twilio))  # type: ignore[arg-type]
+    ledger = Ledger(SimpleNamespace(db_url=pg_only_url, apis=(twilio,)))  # type: ignore[arg-type]
     row = ledger.measure("case", sent, cleared=now + 2)
     assert ledger.pending(sent) == 3  # SM-2 has a reply queued, SM-3 is unprocessed, SM-6 never stored (SM-7 erased)
     ledger.dispose()
