@@ -95,8 +95,9 @@ def syria(db_url, redis_prefix, fake_twilio, fake_rasa, factory, tmp_path) -> An
     with DemoFakes(creds, screens) as fakes:
         # Twilio stays the test's own fake, to count what reaches it.
         env = {k: v.replace(NOWHERE, fakes.url) for k, v in made.items() if "TWILIO" not in k}
-        settings = Settings.from_env(console_env(db_url, redis_prefix, fake_twilio.url, fake_rasa.url, SHAML_DEMO="true",
-                                                 SHAML_VAR_DIR=str(tmp_path), **env))
+        env = console_env(db_url, redis_prefix, fake_twilio.url, fake_rasa.url, SHAML_DEMO="true", SHAML_VAR_DIR=str(tmp_path), **env)
+        del env["SHAML_SMS_ROUTES"]
+        settings = Settings.from_env(env)
         assert settings.sms_routes == "+963=smsgate,*=twilio"  # the default
         gw = build_gateway(settings, factory=factory)
         jobs.configure(gw)

@@ -108,7 +108,7 @@ def procs_for(pg_only_url, redis_prefix, fake_twilio, tmp_path) -> Iterator[Call
     def make(rasa: FakeRasa, **extra: str) -> Processes:
         # Real processes on PostgreSQL: not demo mode, which refuses a PostgreSQL database (shaml/safety.py).
         env = gateway_env(pg_only_url, redis_prefix, fake_twilio.url, rasa.url, SHAML_PUBLIC_URL=PUBLIC_URL,
-                          SHAML_DEMO="false", SHAML_SMS_ROUTES="*=twilio", **extra)  # Twilio only: no gateway phone
+                          SHAML_DEMO="false", **extra)
         procs = Processes(env, tmp_path)
         made.append(procs)
         return procs

@@ -77,8 +77,7 @@ def server(pg_only_url: str, redis_prefix: str, tmp_path: Path) -> Iterator[Serv
     refuses a PostgreSQL database)."""
     with FakeTwilio() as twilio, FakeRasa() as rasa:
         env = {**os.environ, **gateway_env(pg_only_url, redis_prefix, twilio.url, rasa.url,
-                                           SHAML_VAR_DIR=str(tmp_path / "var"), SHAML_DEMO="false",
-                                           SHAML_SMS_ROUTES="*=twilio")}  # Twilio only: no gateway phone
+                                           SHAML_VAR_DIR=str(tmp_path / "var"), SHAML_DEMO="false")}
         port = _free_port()
         log = tmp_path / "serve.log"
         proc = subprocess.Popen([SHAML, "serve", "--port", str(port)], env=env, stdout=log.open("wb"),
