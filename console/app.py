@@ -165,6 +165,7 @@ def create_console(deps: ConsoleDeps) -> FastAPI:
 def install(app: Any, deps: ConsoleDeps) -> FastAPI:
     """Mount the console on the web service at ``/console``, with ``/`` and ``/simulator`` pointing into it."""
     console = create_console(deps)
+    console.state.web = app  # the web service: the demo simulator's Telegram and gateway phones post to its webhooks
     app.mount(MOUNT, console)
 
     @app.get("/", include_in_schema=False)

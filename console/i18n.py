@@ -413,11 +413,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kind_contact": ("عائلة", "contact"),
     # Simulator
     "simulator_title": ("محاكي الهاتف", "Phone simulator"),
-    "simulator_hint": ("هاتفان يراسلان المساعد عبر المسار الحقيقي (قناة المحاكي): عائلة تبحث، وناجٍ يسجّل.",
-                       "Two phones texting the assistant through the real pipeline (sim channel): a family searching and a released person registering."),
+    "simulator_hint": ("هواتف تراسل المساعد عبر المسار الحقيقي: عائلة تبحث، وناجٍ يسجّل. في وضع العرض، هاتفان من داخل سوريا: تلغرام، ورسائل SMS عبر هاتف البوابة.",
+                       "Phones texting the assistant through the real pipeline: a family searching and a released person registering. In demo mode, two phones inside Syria: Telegram, and SMS through the gateway phone."),
     "simulator_off": ("المحاكي يحتاج البوابة وهي غير مفعّلة هنا.", "The simulator needs the gateway, which is not running here."),
     "phone_family": ("هاتف العائلة", "Family's phone"),
     "phone_survivor": ("هاتف الناجي", "Released person's phone"),
+    "phone_family_telegram": ("عائلة في حمص على تلغرام", "A family in Homs on Telegram"),
+    "phone_survivor_sms": ("ناجٍ يراسل بوابة الرسائل", "A released person texting the SMS gateway"),
+    "via_telegram": ("عبر /telegram/webhook ومحاكاة واجهة تلغرام", "via /telegram/webhook and a local fake Bot API"),
+    "via_sms": ("عبر /smsgate/webhook ومحاكاة هاتف البوابة", "via /smsgate/webhook and a local fake gateway phone"),
+    "reply_keys": ("أزرار الرد", "Reply buttons"),
     "type_message": ("اكتب رسالة", "Type a message"),
 }
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import redis
 from sqlalchemy import select
 
+from shaml.demo_fakes import demo_env
 from shaml.settings import Settings
 from shaml.supervisor import Child, Supervisor
 
@@ -136,11 +137,17 @@ def build_stack(settings: Settings, *, log: Callable[[str], None] | None = None)
     for name, port in (("web service", web_port), ("Rasa", rasa_port), ("action server", actions_port)):
         if _port_taken(port):
             raise DemoError(f"port {port} for the {name} is already in use; stop what uses it or change its SHAML_ URL")
-    supervisor = Supervisor(env, log=log)
     redis_proc = redis_child(settings, env, settings.var_dir)
+    # Telegram, the SMS gateway phone and Twilio are local fakes in the demo (shaml.demo_fakes): the real
+    # channel code talks to them, the simulator shows what they received, and nothing leaves the laptop.
+    fakes_port = _free_port()
+    env.update(demo_env(f"http://127.0.0.1:{fakes_port}"))
+    supervisor = Supervisor(env, log=log)
     py = [sys.executable, "-m", "shaml"]
     children = [
         *([redis_proc] if redis_proc else []),
+        Child("fakes", [sys.executable, "-m", "shaml.demo_fakes", "--port", str(fakes_port)],
+              ready_url=f"http://127.0.0.1:{fakes_port}/healthz"),
         Child("rasa", [*py, "rasa", "--host", "127.0.0.1", "--port", str(rasa_port)],
               ready_url=f"{settings.rasa_url}/status", ready_params={"token": env["SHAML_RASA_TOKEN"]}),
         Child("actions", [*py, "actions", "--port", str(actions_port)],
@@ -180,6 +187,8 @@ def run(settings: Settings, echo: Callable[[str], None]) -> int:
         echo(f"  phone simulator : {settings.public_url}/simulator   (open in demo mode)")
         echo(f"  operator console: {settings.public_url}/console/   user: admin   password: {password}")
         echo("  try: on the family phone send 1, then answer the questions; on the other phone send 2")
+        echo("  inside Syria: the Telegram phone and the SMS gateway phone go through /telegram/webhook and")
+        echo("  /smsgate/webhook to local fakes of Telegram and the gateway; `shaml demo --script` plays them")
         echo("=" * 72)
         while supervisor.dead() is None:
             time.sleep(0.5)

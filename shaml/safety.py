@@ -35,6 +35,25 @@ def _loopback(host: str | None) -> bool:
         return False
 
 
+def route_problems(settings: Settings) -> list[str]:
+    """Why SHAML_SMS_ROUTES cannot carry messages as configured: a route to a provider that is not set up."""
+    from bot.gateway.routes import RouteTable
+
+    providers = {provider for _prefix, provider in RouteTable.parse(settings.sms_routes).entries}
+    problems = []
+    if "smsgate" in providers and not settings.smsgate_api_url:
+        problems.append(
+            "SHAML_SMS_ROUTES sends numbers to the SMS gateway phone (by default every +963 number, since Twilio "
+            "cannot deliver in Syria) but SHAML_SMSGATE_API_URL is empty: set up the gateway "
+            "(deploy/telegram-and-sms-gateway.md), or, for a deployment that serves only families abroad, "
+            "set SHAML_SMS_ROUTES=*=twilio"
+        )
+    if "sim" in providers:
+        problems.append("SHAML_SMS_ROUTES names sim, the phone simulator, whose messages reach nobody: "
+                        "route to twilio or smsgate outside demo mode")
+    return problems
+
+
 def startup_problems(settings: Settings) -> list[str]:
     """Every reason this configuration must not run, one line each (empty when it may)."""
     problems = []
@@ -46,6 +65,7 @@ def startup_problems(settings: Settings) -> list[str]:
             problems.append("SHAML_DEMO=true with an https SHAML_PUBLIC_URL: demo mode is for a laptop, never a public "
                             "address; set SHAML_DEMO=false")
         return problems
+    problems.extend(route_problems(settings))
     # Twilio's token is required while a route uses Twilio; the other channels' secrets when they are set.
     secrets = [("SHAML_RASA_TOKEN", settings.rasa_token, True),
                ("TWILIO_AUTH_TOKEN", settings.twilio_auth_token, "twilio" in settings.sms_routes),

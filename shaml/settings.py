@@ -10,6 +10,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
+#: Where SMS Shaml starts to a bare number go when SHAML_SMS_ROUTES is unset: Twilio cannot deliver to
+#: Syria, so +963 goes to the association's gateway phone (shaml.safety refuses it unconfigured).
+DEFAULT_SMS_ROUTES = "+963=smsgate,*=twilio"
+
 
 class SettingsError(ValueError):
     """A setting has an invalid value; the message is one line naming the variable."""
@@ -175,7 +179,7 @@ class Settings:
     smsgate_signing_key: str = field(repr=False, default="")
     smsgate_devices: str = ""
     smsgate_per_minute: int = 6
-    sms_routes: str = "*=twilio"
+    sms_routes: str = DEFAULT_SMS_ROUTES
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -289,8 +293,9 @@ class Settings:
             smsgate_devices=_str(env, "SHAML_SMSGATE_DEVICES", ""),
             # SMS one SIM sends per minute at most; a burst waits its turn so the carrier does not block the SIM.
             smsgate_per_minute=_int(env, "SHAML_SMSGATE_PER_MINUTE", 6, minimum=1),
-            # Ordered routes for SMS Shaml starts to a bare number, by prefix: "+963=smsgate,*=twilio".
-            sms_routes=_routes(env, "SHAML_SMS_ROUTES", "*=twilio"),
+            # Ordered routes for SMS Shaml starts to a bare number, by prefix. Twilio cannot deliver in Syria,
+            # so +963 goes to the gateway phone; a deployment for families abroad only sets "*=twilio".
+            sms_routes=_routes(env, "SHAML_SMS_ROUTES", DEFAULT_SMS_ROUTES),
             # Data keys as kid:base64,kid:base64 (the first seals, every one opens); never in the database.
             data_keys=_str(env, "SHAML_DATA_KEYS", ""),
             # Key of the blind indexes and keyed hashes (HMAC-SHA256), base64; separate from the data keys.

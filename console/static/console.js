@@ -50,13 +50,18 @@
   }
 
   // A simulated phone: shows its own messages and what reached it; sends through the real pipeline.
+  // A Telegram or gateway phone (demo mode) shows what the local fake provider received for it, and a
+  // Telegram phone shows the bot's reply buttons ("share my number" sends the account's own number).
   function phone(el) {
     var id = el.getAttribute("data-phone");
+    var channel = el.getAttribute("data-channel") || "sim";
     var every = parseInt(el.getAttribute("data-interval"), 10) || 1500;
     var screen = el.querySelector(".screen");
+    var keys = el.querySelector(".keys");
     var form = el.querySelector(".compose");
     var input = form.querySelector("input");
     var shown = {};
+    var last = 0;
 
     function bubble(m) {
       var li = document.createElement("li");
@@ -68,15 +73,42 @@
       screen.scrollTop = screen.scrollHeight;
     }
 
+    function buttons(list) {
+      if (!keys) { return; }
+      keys.textContent = "";
+      (list || []).forEach(function (b) {
+        var btn = document.createElement("button");
+        btn.type = "button";
+        btn.textContent = b.contact ? "📞 " + b.text : b.text;
+        btn.addEventListener("click", function () { send(b.contact ? "" : b.text, b.contact); });
+        keys.appendChild(btn);
+      });
+    }
+
     function refresh() {
-      return fetch("/console/simulator/messages?phone=" + encodeURIComponent(id), { credentials: "same-origin" })
+      var url = "/console/simulator/messages?phone=" + encodeURIComponent(id) + "&channel=" + channel;
+      if (channel !== "sim") { url += "&after=" + last; }
+      return fetch(url, { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : { messages: [] }; })
         .then(function (data) {
           data.messages.forEach(function (m) {
             if (!shown[m.id]) { shown[m.id] = true; bubble(m); }
+            if (channel !== "sim") {
+              last = Math.max(last, m.id);
+              if (m.direction === "out") { buttons(m.buttons); }
+            }
           });
         })
         .catch(function () {});
+    }
+
+    function send(body, contact) {
+      fetch("/console/simulator/send", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify({ phone: id, body: body, channel: channel, contact: !!contact })
+      }).then(function () { buttons([]); return refresh(); });
     }
 
     form.addEventListener("submit", function (ev) {
@@ -84,12 +116,7 @@
       var body = input.value.trim();
       if (!body) { return; }
       input.value = "";
-      fetch("/console/simulator/send", {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: JSON.stringify({ phone: id, body: body })
-      }).then(refresh);
+      send(body, false);
     });
 
     (function loop() { refresh().then(function () { setTimeout(loop, every); }); })();

@@ -491,10 +491,14 @@ def test_a_well_configured_deployment_passes_the_check():
         "SHAML_DATABASE_URL": f"postgresql://shaml:{strong}@db.internal:5432/shaml",
         "SHAML_REDIS_URL": f"redis://shaml:{strong}@redis.internal:6379/0",
         "SHAML_RASA_TOKEN": strong, "TWILIO_AUTH_TOKEN": strong[:32], "SHAML_PUBLIC_URL": "https://shaml.example.org",
+        # The default route sends +963 numbers to the gateway phone, so it is configured.
+        "SHAML_SMSGATE_API_URL": "http://10.0.0.7:8080", "SHAML_SMSGATE_USERNAME": "sms",
+        "SHAML_SMSGATE_PASSWORD": strong[1:25], "SHAML_SMSGATE_SIGNING_KEY": strong[2:30],
     })
     assert startup_problems(settings) == []
+    abroad = {"SHAML_SMS_ROUTES": "*=twilio"}  # a deployment for families abroad only: no gateway phone
     open_redis = Settings.from_env({"SHAML_REDIS_URL": "redis://redis.internal:6379/0", "SHAML_RASA_TOKEN": strong,
-                                    "TWILIO_AUTH_TOKEN": strong})
+                                    "TWILIO_AUTH_TOKEN": strong, **abroad})
     assert [p.split(" has no password")[0] for p in startup_problems(open_redis)] == ["SHAML_REDIS_URL"]
-    short = Settings.from_env({"SHAML_RASA_TOKEN": "abc123", "TWILIO_AUTH_TOKEN": strong})
+    short = Settings.from_env({"SHAML_RASA_TOKEN": "abc123", "TWILIO_AUTH_TOKEN": strong, **abroad})
     assert startup_problems(short) == ["SHAML_RASA_TOKEN is shorter than 16 characters"]

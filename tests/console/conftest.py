@@ -43,6 +43,9 @@ def console_env(db_url: str, redis_prefix: str, twilio_url: str, rasa_url: str, 
         "SHAML_RETRY_BASE_MS": "0",
         "SHAML_TWILIO_TEMPLATE_SID": "HX" + "1" * 32,
         "SHAML_DEMO": "false",
+        # A deployment on Twilio alone (the default sends +963 to a gateway phone these fixtures do not
+        # have); the gateway routes have their own settings (channel_env in tests/gateway/conftest.py).
+        "SHAML_SMS_ROUTES": "*=twilio",
     }
     env.update(extra)
     return env

@@ -35,7 +35,8 @@ DYNAMIC = {
     "rs_": ("pending_verification", "held", "active", "withdrawn"),
     "sp_": ("share_number", "safe_only", "nobody"),
     "bs_": ("running", "done", "failed"),
-    "phone_": ("family", "survivor"),
+    "phone_": ("family", "survivor", "family_telegram", "survivor_sms"),
+    "via_": ("telegram", "sms"),
     "ss_": ("open", "matched", "closed"),
     "msg_": tuple(f"in:{s}" for s in ("received", "processing", "processed", "failed"))
     + tuple(f"out:{s}" for s in ("queued", "sending", "waiting", "accepted", "sent", "delivered", "read", "undelivered",

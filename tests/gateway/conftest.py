@@ -84,6 +84,9 @@ def gateway_env(db_url: str, redis_prefix: str, twilio_url: str, rasa_url: str, 
         "SHAML_SEND_MAX_ATTEMPTS": "4",
         "SHAML_DEMO": "true",
         "SHAML_LOG_LEVEL": "DEBUG",
+        # A deployment on Twilio alone (the default sends +963 to a gateway phone these fixtures do not
+        # have); the gateway routes have their own settings (channel_env in tests/gateway/conftest.py).
+        "SHAML_SMS_ROUTES": "*=twilio",
     }
     env.update(extra)
     return env

@@ -76,3 +76,71 @@ def test_the_callback_question_is_recognised_in_both_languages() -> None:
     domain = yaml.safe_load((ROOT / "bot" / "assistant" / "domain.yml").read_text(encoding="utf-8"))
     texts = [r["text"] for r in domain["responses"]["utter_ask_callback_number"]]
     assert len(texts) == 2 and all(asks_for_callback(t) for t in texts)
+
+
+# -- the default route: Syria through the gateway phone, and a refusal to start without one ----------
+
+STRONG = "k" + "7Hq2-xZ9pL4mN8vB3cR6tY1wE5"
+GATEWAY = {"SHAML_SMSGATE_API_URL": "http://10.0.0.7:8080", "SHAML_SMSGATE_USERNAME": "sms",
+           "SHAML_SMSGATE_PASSWORD": STRONG[1:], "SHAML_SMSGATE_SIGNING_KEY": STRONG[2:]}
+
+
+def _deployment(**env: str) -> Settings:
+    """A production configuration (no demo), strong secrets, plus ``env``."""
+    return Settings.from_env({"SHAML_RASA_TOKEN": STRONG, "TWILIO_AUTH_TOKEN": STRONG, **env})
+
+
+def test_by_default_syria_goes_to_the_gateway_phone_and_the_rest_to_twilio() -> None:
+    routes = RouteTable.parse(Settings.from_env({}).sms_routes)
+    assert str(routes) == "+963=smsgate,*=twilio"
+    assert routes.candidates("+963944123456") == ["smsgate", "twilio"]
+    assert routes.candidates("+905321234567") == ["twilio"]
+
+
+@pytest.mark.parametrize(("env", "refused"), [
+    ({}, True),  # the default routes +963 to a gateway phone that is not configured
+    ({"SHAML_SMS_ROUTES": "+963=smsgate"}, True),
+    ({"SHAML_SMS_ROUTES": "*=twilio"}, False),  # families abroad only: said explicitly
+    (GATEWAY, False),
+    ({**GATEWAY, "SHAML_SMS_ROUTES": "*=smsgate"}, False),
+])
+def test_a_gateway_route_without_a_gateway_refuses_to_start(env: dict[str, str], refused: bool) -> None:
+    from shaml.safety import startup_problems
+
+    problems = startup_problems(_deployment(**env))
+    if not refused:
+        assert problems == []
+        return
+    assert len(problems) == 1
+    line = problems[0]
+    assert "\n" not in line and line.startswith("SHAML_SMS_ROUTES")
+    assert "SHAML_SMSGATE_API_URL is empty" in line and "SHAML_SMS_ROUTES=*=twilio" in line
+
+
+def test_a_route_to_the_simulator_refuses_to_start_outside_demo_mode() -> None:
+    from shaml.safety import startup_problems
+
+    assert [p.split(",")[0] for p in startup_problems(_deployment(SHAML_SMS_ROUTES="+963=sim,*=twilio"))] == [
+        "SHAML_SMS_ROUTES names sim"]
+    demo = Settings.from_env({"SHAML_DEMO": "true", "SHAML_SMS_ROUTES": "+963=sim,*=twilio"})
+    assert startup_problems(demo) == []  # the demo's own phones
+
+
+def test_serve_stops_with_the_one_line(shaml_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import uvicorn
+    from click.testing import CliRunner
+
+    from shaml.cli import cli
+    from shaml.settings import reset_settings
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: (_ for _ in ()).throw(AssertionError("started")))
+    for key, value in {"SHAML_RASA_TOKEN": STRONG, "TWILIO_AUTH_TOKEN": STRONG}.items():
+        shaml_env.setenv(key, value)
+    reset_settings()
+    result = CliRunner().invoke(cli, ["serve"])
+    assert result.exit_code == 1, result.output
+    assert result.output.count("\n") == 1 and "SHAML_SMSGATE_API_URL is empty" in result.output
+    shaml_env.setenv("SHAML_SMS_ROUTES", "*=twilio")
+    reset_settings()
+    result = CliRunner().invoke(cli, ["serve"])
+    assert "started" in repr(result.exception)  # the check passed; uvicorn would have run

@@ -130,6 +130,8 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory, extra_env: dict[str,
         "SHAML_TWILIO_API_URL": twilio.url,
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        # Families abroad only, on Twilio (the +963 journeys over the gateway phone set their own routes).
+        "SHAML_SMS_ROUTES": "*=twilio",
         "SHAML_RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "SHAML_RASA_TOKEN": RASA_TOKEN,
         "SHAML_ACTIONS_URL": f"http://127.0.0.1:{actions_port}/webhook",
