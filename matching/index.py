@@ -153,6 +153,7 @@ class CandidateIndex:
         self._neighbours: dict[str, set[str]] = {}
         self._expansions: dict[str, list[tuple[str, float]]] = {}
         self._dead = 0
+        self._years: set[int] = {0}  # birth years held (0: none), for the namesake keys
 
     # -- maintenance ---------------------------------------------------------------------------
 
@@ -189,6 +190,8 @@ class CandidateIndex:
         self._slots.append(entry)
         self._ids.append(entry.record_id)
         self._by_id[entry.record_id] = slot
+        if entry.year is not None:
+            self._years.add(entry.year)
         postings = self._postings
         for k in keys:
             lst = postings.get(k)
@@ -257,33 +260,41 @@ class CandidateIndex:
         """Every live entry (for exhaustive scoring in benchmarks)."""
         return (e for e in self._slots if e is not None)
 
-    def pair_postings(self, a: str, b: str) -> int:
-        """How many postings (live or not) the pair key of two name parts holds: a cheap bound
-        on :meth:`namesakes` before reading it."""
-        g, f = _sk(a), _sk(b)
+    def _given_family_lists(self, names: tuple[str, ...], year: int | None) -> list[list[int]]:
+        """The posting lists of the given + family (+ birth year) keys: records whose given and
+        family skeletons are these two, born within ±2 of ``year`` or with no year recorded;
+        every year held when ``year`` is None."""
+        if len(names) < 2:
+            return []
+        g, f = _sk(names[0]), _sk(names[-1])
         lo, hi = (g, f) if g <= f else (f, g)
-        return len(self._postings.get(hash(("p", lo, hi)), ()))
+        years: Iterable[int] = self._years if year is None else (0, *range(year - YEAR_SPREAD, year + YEAR_SPREAD + 1))
+        get = self._postings.get
+        return [lst for y in years if (lst := get(hash(("y", lo, hi, y))))]
 
-    def namesakes(self, entry: Entry, year: int | None = None) -> list[int]:
+    def namesake_postings(self, names: tuple[str, ...], year: int | None = None) -> int:
+        """How many postings (live or not) :meth:`namesakes` would read: a cheap bound."""
+        return sum(len(lst) for lst in self._given_family_lists(names, year))
+
+    def record_id(self, slot: int) -> str:
+        """The record id held in a slot (live or removed)."""
+        return self._ids[slot]
+
+    def namesakes(self, entry: Entry, year: int | None = None, by_id: bool = True) -> list[int]:
         """Slots of the live records posted under the same given + family skeletons as ``entry``.
 
         With ``year``, only those born within ±2 of it or with no birth year recorded (the
-        ones a stated year does not rule out). Sorted by record id, so scans are reproducible.
+        ones a stated year does not rule out). Sorted by record id (``by_id``), so scans are
+        reproducible; unsorted otherwise, for a caller that orders what it keeps.
         """
-        if len(entry.names) < 2:
-            return []
-        g, f = _sk(entry.names[0]), _sk(entry.names[-1])
-        lo, hi = (g, f) if g <= f else (f, g)
-        if year is None:
-            slots: Iterable[int] = self._postings.get(hash(("p", lo, hi)), [])
-        else:
-            found: set[int] = set()
-            for y in (0, *range(year - YEAR_SPREAD, year + YEAR_SPREAD + 1)):
-                found.update(self._postings.get(hash(("y", lo, hi, y)), ()))
-            slots = found
+        found: list[int] = []
+        for lst in self._given_family_lists(entry.names, year):
+            found.extend(lst)
+        slots = set(found) if len(found) > 1 else found
         held = self._slots
         live = [s for s in slots if held[s] is not None]
-        live.sort(key=lambda s: held[s].record_id)  # type: ignore[union-attr]
+        if by_id:
+            live.sort(key=self._ids.__getitem__)
         return live
 
     # -- statistics ----------------------------------------------------------------------------
