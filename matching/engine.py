@@ -224,27 +224,20 @@ class Matcher:
     def _with_namesakes(self, pq: PreparedQuery, slots: list[int]) -> list[int]:
         """No silent misses: the shortlist plus the records whose given and family name agree
         with the query's (by the scorer's own similarity, so محمد is no namesake of محمود) and
-        whose birth year the query allows, read from the pair key when it is short enough."""
+        whose birth year the query allows, read from the given + family keys when they are short."""
         idx = self._index
         given, family = pq.names[0], pq.names[-1]
-        if idx.namesake_postings((given, family), pq.year) > NAMESAKES_POSTED_READ:
+        posted = idx.namesakes_within((given, family), pq.year, NAMESAKES_POSTED_READ)
+        if not posted:
             return slots
         have = set(slots)
-        sims: dict[str, float] = {}
-
-        def agrees(query_token: str, token: str) -> bool:
-            key = query_token + "\x00" + token
-            sim = sims.get(key)
-            if sim is None:
-                sim = sims[key] = token_similarity(query_token, token)
-            return sim >= STRONG
-
         same = []
-        for s in idx.namesakes(Entry("", (given, family), (), None, None, False), pq.year, by_id=False):
+        for s in posted:
             if s in have:
                 continue
             e = idx.entry(s)
-            if e is not None and len(e.names) >= 2 and agrees(given, e.names[0]) and agrees(family, e.names[-1]):
+            if (e is not None and len(e.names) >= 2 and token_similarity(given, e.names[0]) >= STRONG
+                    and token_similarity(family, e.names[-1]) >= STRONG):
                 same.append(s)
         if len(same) > NAMESAKES_ALWAYS_SCORED:
             ids = idx.record_id

@@ -272,20 +272,25 @@ class CandidateIndex:
         get = self._postings.get
         return [lst for y in years if (lst := get(hash(("y", lo, hi, y))))]
 
-    def namesake_postings(self, names: tuple[str, ...], year: int | None = None) -> int:
-        """How many postings (live or not) :meth:`namesakes` would read: a cheap bound."""
-        return sum(len(lst) for lst in self._given_family_lists(names, year))
+    def namesakes_within(self, names: tuple[str, ...], year: int | None, cap: int) -> list[int] | None:
+        """Like :meth:`namesakes` for these given and family names, unsorted, or None when the
+        keys hold more than ``cap`` postings (live or not): nothing is read past the count."""
+        lists = self._given_family_lists(names, year)
+        if sum(map(len, lists)) > cap:
+            return None
+        held = self._slots
+        found = {s for lst in lists for s in lst}
+        return [s for s in found if held[s] is not None]
 
     def record_id(self, slot: int) -> str:
         """The record id held in a slot (live or removed)."""
         return self._ids[slot]
 
-    def namesakes(self, entry: Entry, year: int | None = None, by_id: bool = True) -> list[int]:
+    def namesakes(self, entry: Entry, year: int | None = None) -> list[int]:
         """Slots of the live records posted under the same given + family skeletons as ``entry``.
 
         With ``year``, only those born within ±2 of it or with no birth year recorded (the
-        ones a stated year does not rule out). Sorted by record id (``by_id``), so scans are
-        reproducible; unsorted otherwise, for a caller that orders what it keeps.
+        ones a stated year does not rule out). Sorted by record id, so scans are reproducible.
         """
         found: list[int] = []
         for lst in self._given_family_lists(entry.names, year):
@@ -293,8 +298,7 @@ class CandidateIndex:
         slots = set(found) if len(found) > 1 else found
         held = self._slots
         live = [s for s in slots if held[s] is not None]
-        if by_id:
-            live.sort(key=self._ids.__getitem__)
+        live.sort(key=self._ids.__getitem__)
         return live
 
     # -- statistics ----------------------------------------------------------------------------
