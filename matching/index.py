@@ -48,6 +48,14 @@ def _deletions(s: str) -> list[str]:
     return [s[:i] + s[i + 1 :] for i in range(len(s))]
 
 
+def _own_skeletons(token: str) -> list[str]:
+    """The token's skeleton and those of the names the lexicon lists it as a spelling of
+    ("mohd" and "mhd" are محمد, whose skeleton differs from theirs)."""
+    own = _sk(token)
+    more = {_sk(a) for a in lexicon().arabic_for(token)} - {own}
+    return [own, *sorted(more)] if more else [own]
+
+
 def prepare_record(record: RegistryRecord) -> Entry:
     """Parse a registry record into an :class:`Entry` (names given-first, family-last)."""
     intern = sys.intern
@@ -266,11 +274,14 @@ class CandidateIndex:
         every year held when ``year`` is None."""
         if len(names) < 2:
             return []
-        g, f = _sk(names[0]), _sk(names[-1])
-        lo, hi = (g, f) if g <= f else (f, g)
         years: Iterable[int] = self._years if year is None else (0, *range(year - YEAR_SPREAD, year + YEAR_SPREAD + 1))
         get = self._postings.get
-        return [lst for y in years if (lst := get(hash(("y", lo, hi, y))))]
+        out = []
+        for g in _own_skeletons(names[0]):
+            for f in _own_skeletons(names[-1]):
+                lo, hi = (g, f) if g <= f else (f, g)
+                out.extend(lst for y in years if (lst := get(hash(("y", lo, hi, y)))))
+        return out
 
     def namesakes_within(self, names: tuple[str, ...], year: int | None, cap: int) -> list[int] | None:
         """Like :meth:`namesakes` for these given and family names, unsorted, or None when the
@@ -304,8 +315,15 @@ class CandidateIndex:
     # -- statistics ----------------------------------------------------------------------------
 
     def name_weight(self, token: str) -> float:
-        """Idf bits of a name part, counted over records by cross-script skeleton."""
-        return idf_bits(self._name_counts.get(_sk(token), 0), len(self._by_id))
+        """Idf bits of a name part, counted over records by cross-script skeleton.
+
+        A listed spelling counts as common as the name it spells ("Mohd" and "Mhd" are محمد,
+        however rare their own skeleton)."""
+        counts = self._name_counts
+        count = counts.get(_sk(token), 0)
+        for arabic in lexicon().arabic_for(token):
+            count = max(count, counts.get(_sk(arabic), 0))
+        return idf_bits(count, len(self._by_id))
 
     def mother_weight(self, token: str) -> float:
         """Idf bits of a mother's given name among records' mothers."""
