@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,6 @@ from matching.index import SHORTLIST, CandidateIndex, prepare_query, prepare_rec
 from matching.records import Query, RegistryRecord
 from matching.score import PAIR_FLOOR, STRONG, Entry, PreparedQuery, score_pair, token_similarity
 from matching.separate import deciding_detail
-from matching.translit import skeleton
 
 #: Before a match, every namesake of the top candidate (same given and family name, and a
 #: birth year the query does not rule out) is checked for a compatible rival. Past this many
@@ -51,9 +51,10 @@ def _contradicts(pq: PreparedQuery, e: Entry) -> bool:
     return False
 
 
-#: Records sharing the query's given and family skeletons that are scored even when the
-#: index did not shortlist them (past this many, they are namesakes no top 10 can hold).
-NAMESAKES_ALWAYS_SCORED = 12
+#: Namesakes (given and family name agree with the query's) scored even when the index did not
+#: shortlist them. Past this many, those with the fewest name parts the query lacks are taken
+#: (the only evidence that tells bare namesakes apart), then by record id.
+NAMESAKES_ALWAYS_SCORED = 30
 #: The pair posting also holds rows where the two names are in other roles (given + father …);
 #: past this many postings the true namesakes are not picked out of it.
 NAMESAKES_POSTED_READ = 250
@@ -215,19 +216,34 @@ class Matcher:
             return MatchResult(query.query_id, "no_match", (), {"reason": "the query has no name"})
         idx = self._index
         slots = idx.candidates(pq, self.config.shortlist)
-        if len(pq.names) >= 2 and idx.pair_postings(pq.names[0], pq.names[-1]) <= NAMESAKES_POSTED_READ:
-            # No silent misses: records with the query's given and family name (same skeletons,
-            # a birth year the query allows) are always scored, when there are few enough.
-            posted = idx.namesakes(Entry("", (pq.names[0], pq.names[-1]), (), None, None, False), pq.year)
-            if posted:
-                g, f = skeleton(pq.names[0]), skeleton(pq.names[-1])
-                same = [s for s in posted if (e := idx.entry(s)) is not None and len(e.names) >= 2
-                        and skeleton(e.names[0]) == g and skeleton(e.names[-1]) == f]
-                if len(same) <= NAMESAKES_ALWAYS_SCORED:
-                    have = set(slots)
-                    slots = list(slots) + [s for s in same if s not in have]
+        if len(pq.names) >= 2:
+            slots = self._with_namesakes(pq, slots)
         entries = [e for s in slots if (e := idx.entry(s)) is not None]
         return self.result_from_scored(pq, self.score_entries(pq, entries, max(limit, 1)), limit)
+
+    def _with_namesakes(self, pq: PreparedQuery, slots: list[int]) -> list[int]:
+        """No silent misses: the shortlist plus the records whose given and family name agree
+        with the query's (by the scorer's own similarity, so محمد is no namesake of محمود) and
+        whose birth year the query allows, read from the given + family keys when they are short."""
+        idx = self._index
+        given, family = pq.names[0], pq.names[-1]
+        posted = idx.namesakes_within((given, family), pq.year, NAMESAKES_POSTED_READ)
+        if not posted:
+            return slots
+        have = set(slots)
+        same = []
+        for s in posted:
+            if s in have:
+                continue
+            e = idx.entry(s)
+            if (e is not None and len(e.names) >= 2 and token_similarity(given, e.names[0]) >= STRONG
+                    and token_similarity(family, e.names[-1]) >= STRONG):
+                same.append(s)
+        if len(same) > NAMESAKES_ALWAYS_SCORED:
+            ids = idx.record_id
+            same = heapq.nsmallest(NAMESAKES_ALWAYS_SCORED, same,
+                                   key=lambda s: (len(idx.entry(s).names), ids(s)))  # type: ignore[union-attr]
+        return list(slots) + same
 
     def _rival_finder(self, pq: PreparedQuery, ranked: list[Scored]) -> Callable[[Scored], str | None]:
         idx = self._index

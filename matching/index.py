@@ -48,6 +48,14 @@ def _deletions(s: str) -> list[str]:
     return [s[:i] + s[i + 1 :] for i in range(len(s))]
 
 
+def _own_skeletons(token: str) -> list[str]:
+    """The token's skeleton and those of the names the lexicon lists it as a spelling of
+    ("mohd" and "mhd" are محمد, whose skeleton differs from theirs)."""
+    own = _sk(token)
+    more = {_sk(a) for a in lexicon().arabic_for(token)} - {own}
+    return [own, *sorted(more)] if more else [own]
+
+
 def prepare_record(record: RegistryRecord) -> Entry:
     """Parse a registry record into an :class:`Entry` (names given-first, family-last)."""
     intern = sys.intern
@@ -153,6 +161,7 @@ class CandidateIndex:
         self._neighbours: dict[str, set[str]] = {}
         self._expansions: dict[str, list[tuple[str, float]]] = {}
         self._dead = 0
+        self._years: set[int] = {0}  # birth years held (0: none), for the namesake keys
 
     # -- maintenance ---------------------------------------------------------------------------
 
@@ -189,6 +198,8 @@ class CandidateIndex:
         self._slots.append(entry)
         self._ids.append(entry.record_id)
         self._by_id[entry.record_id] = slot
+        if entry.year is not None:
+            self._years.add(entry.year)
         postings = self._postings
         for k in keys:
             lst = postings.get(k)
@@ -257,12 +268,34 @@ class CandidateIndex:
         """Every live entry (for exhaustive scoring in benchmarks)."""
         return (e for e in self._slots if e is not None)
 
-    def pair_postings(self, a: str, b: str) -> int:
-        """How many postings (live or not) the pair key of two name parts holds: a cheap bound
-        on :meth:`namesakes` before reading it."""
-        g, f = _sk(a), _sk(b)
-        lo, hi = (g, f) if g <= f else (f, g)
-        return len(self._postings.get(hash(("p", lo, hi)), ()))
+    def _given_family_lists(self, names: tuple[str, ...], year: int | None) -> list[list[int]]:
+        """The posting lists of the given + family (+ birth year) keys: records whose given and
+        family skeletons are these two, born within ±2 of ``year`` or with no year recorded;
+        every year held when ``year`` is None."""
+        if len(names) < 2:
+            return []
+        years: Iterable[int] = self._years if year is None else (0, *range(year - YEAR_SPREAD, year + YEAR_SPREAD + 1))
+        get = self._postings.get
+        out = []
+        for g in _own_skeletons(names[0]):
+            for f in _own_skeletons(names[-1]):
+                lo, hi = (g, f) if g <= f else (f, g)
+                out.extend(lst for y in years if (lst := get(hash(("y", lo, hi, y)))))
+        return out
+
+    def namesakes_within(self, names: tuple[str, ...], year: int | None, cap: int) -> list[int] | None:
+        """Like :meth:`namesakes` for these given and family names, unsorted, or None when the
+        keys hold more than ``cap`` postings (live or not): nothing is read past the count."""
+        lists = self._given_family_lists(names, year)
+        if sum(map(len, lists)) > cap:
+            return None
+        held = self._slots
+        found = {s for lst in lists for s in lst}
+        return [s for s in found if held[s] is not None]
+
+    def record_id(self, slot: int) -> str:
+        """The record id held in a slot (live or removed)."""
+        return self._ids[slot]
 
     def namesakes(self, entry: Entry, year: int | None = None) -> list[int]:
         """Slots of the live records posted under the same given + family skeletons as ``entry``.
@@ -270,27 +303,27 @@ class CandidateIndex:
         With ``year``, only those born within ±2 of it or with no birth year recorded (the
         ones a stated year does not rule out). Sorted by record id, so scans are reproducible.
         """
-        if len(entry.names) < 2:
-            return []
-        g, f = _sk(entry.names[0]), _sk(entry.names[-1])
-        lo, hi = (g, f) if g <= f else (f, g)
-        if year is None:
-            slots: Iterable[int] = self._postings.get(hash(("p", lo, hi)), [])
-        else:
-            found: set[int] = set()
-            for y in (0, *range(year - YEAR_SPREAD, year + YEAR_SPREAD + 1)):
-                found.update(self._postings.get(hash(("y", lo, hi, y)), ()))
-            slots = found
+        found: list[int] = []
+        for lst in self._given_family_lists(entry.names, year):
+            found.extend(lst)
+        slots = set(found) if len(found) > 1 else found
         held = self._slots
         live = [s for s in slots if held[s] is not None]
-        live.sort(key=lambda s: held[s].record_id)  # type: ignore[union-attr]
+        live.sort(key=self._ids.__getitem__)
         return live
 
     # -- statistics ----------------------------------------------------------------------------
 
     def name_weight(self, token: str) -> float:
-        """Idf bits of a name part, counted over records by cross-script skeleton."""
-        return idf_bits(self._name_counts.get(_sk(token), 0), len(self._by_id))
+        """Idf bits of a name part, counted over records by cross-script skeleton.
+
+        A listed spelling counts as common as the name it spells ("Mohd" and "Mhd" are محمد,
+        however rare their own skeleton)."""
+        counts = self._name_counts
+        count = counts.get(_sk(token), 0)
+        for arabic in lexicon().arabic_for(token):
+            count = max(count, counts.get(_sk(arabic), 0))
+        return idf_bits(count, len(self._by_id))
 
     def mother_weight(self, token: str) -> float:
         """Idf bits of a mother's given name among records' mothers."""

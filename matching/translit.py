@@ -430,6 +430,10 @@ def token_similarity(a: str, b: str) -> float:
     """
     if a == b:
         return 1.0
+    key = (a, b) if a < b else (b, a)
+    hit = _SIM_CACHE.get(key)
+    if hit is not None:
+        return hit
     sim = _similarity(a, b)
     if sim < 0.97:
         for x, y in ((a, b), (b, a)):
@@ -440,6 +444,9 @@ def token_similarity(a: str, b: str) -> float:
             if x.isascii() and ("sh" in x or "dh" in x) and not y.isascii() and _SPLIT_PAIRS.search(y):
                 # two letters, not a digraph: Eshaq = اسحاق, Adham = ادهم
                 sim = max(sim, _similarity(x.replace("sh", "s_h").replace("dh", "d_h"), y) - 0.03)
+    if len(_SIM_CACHE) >= _SIM_CACHE_MAX:
+        _SIM_CACHE.clear()
+    _SIM_CACHE[key] = sim  # the final value: a hit skips the article and digraph readings too
     return sim
 
 
@@ -461,7 +468,7 @@ _SPLIT_PAIRS = re.compile("[سص][حه]|[دض][حه]")
 
 
 def _similarity(a: str, b: str) -> float:
-    """Similarity in [0, 1] of two canonical name tokens in any scripts (cached).
+    """Similarity in [0, 1] of two canonical name tokens in any scripts (cached by the caller).
 
     Same script Arabic: weighted edit distance with cheap look-alike letters. Otherwise the
     phonetic symbols are aligned: vowels Latin spellings add or drop cost little, consonant
@@ -469,10 +476,6 @@ def _similarity(a: str, b: str) -> float:
     """
     if a == b:
         return 1.0
-    key = (a, b) if a < b else (b, a)
-    hit = _SIM_CACHE.get(key)
-    if hit is not None:
-        return hit
     sa, sb = script_of(a), script_of(b)
     if sa == "ar" and sb == "ar":
         norm_ar = max(len(a), len(b))
@@ -505,8 +508,4 @@ def _similarity(a: str, b: str) -> float:
         lex = lexicon()
         if a in lex.known_arabic and b in lex.known_arabic:
             sim = DISTINCT_NAME_CAP  # two different known names (محمد / محمود), not a typo
-    sim = max(0.0, min(1.0, sim))
-    if len(_SIM_CACHE) >= _SIM_CACHE_MAX:
-        _SIM_CACHE.clear()
-    _SIM_CACHE[key] = sim
-    return sim
+    return max(0.0, min(1.0, sim))

@@ -9,40 +9,24 @@ Prints the decisions before and after, and any wrong match (there must be none).
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 from collections import Counter
 from dataclasses import replace
-from pathlib import Path
 
 from matching.engine import Matcher
 from matching.names import parse_name
-from matching.records import Query, RowError, record_from_row
-
-ROOT = Path(__file__).resolve().parent.parent
+from matching.splits import load_split
 
 
 def main(split: str) -> None:
     """Run the simulation on data/devset/<split>."""
-    d = ROOT / "data" / "devset" / split
-    records = {}
-    with (d / "registry.csv").open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            try:
-                rec = record_from_row(row)
-            except RowError:
-                continue
-            records[rec.record_id] = rec
+    data = load_split(split)
+    records, truth = data.records, data.truth
     matcher = Matcher(records.values())
-    truth = {t["query_id"]: t for t in map(json.loads, (d / "truth.jsonl").read_text(encoding="utf-8").splitlines())}
     before: Counter[str] = Counter()
     after: Counter[str] = Counter()
     asked = present = 0
-    for line in (d / "queries.jsonl").read_text(encoding="utf-8").splitlines():
-        q = json.loads(line)
-        query = Query(q["query_id"], q["name"] or "", q.get("father_name"), q.get("mother_name"),
-                      q.get("birth_year"), q.get("governorate"))
+    for query in data.queries:
         res = matcher.search(query)
         t = truth[query.query_id]
         present += t["record_id"] is not None

@@ -1,61 +1,54 @@
 """No silent misses (issue 18): a registry person who shares the sought given and family name,
-in any script, is among the candidates shown, unless more than ten such namesakes exist."""
+in any script, is among the candidates shown, unless ten people shown share those names and fit
+the words typed at least as well (namesakes no top ten can hold without another detail)."""
 
 from __future__ import annotations
-
-import csv
-import json
-from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from matching.engine import Matcher
+from matching.index import prepare_query
 from matching.names import parse_name
-from matching.records import Query, RowError, record_from_row
-from matching.score import STRONG, token_similarity
-from matching.translit import skeleton
-
-DEVSET = Path(__file__).resolve().parents[2] / "data" / "devset"
+from matching.score import STRONG, score_pair, token_similarity
+from matching.splits import load_split
+from matching.ties import tie_report
 
 
 @pytest.mark.parametrize("split", ["dev", "spell-dev"])
 def test_a_person_sharing_given_and_family_name_reaches_the_top_ten(split: str) -> None:
-    d = DEVSET / split
-    records = {}
-    with (d / "registry.csv").open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            try:
-                rec = record_from_row(row)
-            except RowError:
-                continue
-            records[rec.record_id] = rec
-    matcher = Matcher(records.values())
-    pairs: Counter[tuple[str, str]] = Counter()
-    names = {}
-    for rid, rec in records.items():
-        toks = parse_name(rec.full_name).tokens
-        names[rid] = toks
-        if len(toks) >= 2:
-            pairs[(skeleton(toks[0]), skeleton(toks[-1]))] += 1
-    truth = {t["query_id"]: t for t in map(json.loads, (d / "truth.jsonl").read_text(encoding="utf-8").splitlines())}
-    checked, missed = 0, []
-    for line in (d / "queries.jsonl").read_text(encoding="utf-8").splitlines():
-        q = json.loads(line)
-        target = truth[q["query_id"]]["record_id"]
-        if target is None:
-            continue
-        qt, rt = parse_name(q["name"]).tokens, names[target]
+    data = load_split(split)
+    matcher = Matcher(data.records.values())
+    idx = matcher.index
+    checked, crowded, missed = 0, 0, []
+    for query, record in data.present():
+        qt, rt = parse_name(query.name).tokens, parse_name(record.full_name).tokens
         if len(qt) < 2 or len(rt) < 2:
             continue
         if token_similarity(qt[0], rt[0]) < STRONG or token_similarity(qt[-1], rt[-1]) < STRONG:
             continue
-        if pairs[(skeleton(rt[0]), skeleton(rt[-1]))] > 10:
-            continue  # more namesakes than a top ten can hold
         checked += 1
-        result = matcher.search(Query(q["query_id"], q["name"], q.get("father_name"), q.get("mother_name"),
-                                      q.get("birth_year"), q.get("governorate")))
-        if target not in [c.record_id for c in result.candidates]:
-            missed.append((q["name"], records[target].full_name))
+        result = matcher.search(query)
+        if record.record_id in [c.record_id for c in result.candidates]:
+            continue
+        entry = idx.get(record.record_id)
+        assert entry is not None
+        mine = round(score_pair(prepare_query(query), entry, idx.name_weight, idx.mother_weight, explain=False).bits, 2)
+        names = [c.explanation["names"] for c in result.candidates]
+        if len(result.candidates) == 10 and all(n["given_agrees"] and n["family_agrees"] for n in names) and all(
+            c.explanation["bits"] >= mine for c in result.candidates
+        ):
+            crowded += 1  # ten namesakes shown, each fitting at least as well
+            continue
+        missed.append((query.name, record.full_name, result.decision))
     assert checked > 100
     assert missed == []
+    assert crowded < checked // 10
+
+
+def test_ties_are_told_apart_from_search_misses() -> None:
+    report = tie_report("spell-dev")
+    assert report.present == 240
+    assert report.found == round(report.raw_recall * report.present)
+    # every miss of this split is a namesake tie or outranked by namesakes, none a search miss
+    assert [m for m in report.misses if m["kind"] == "search"] == []
+    assert report.fair_recall >= report.raw_recall - 0.05
