@@ -33,8 +33,9 @@ from sqlalchemy.orm import sessionmaker
 from bot.actions import deps
 from bot.contacts import get_or_create_contact
 from bot.gateway.context import JOB_SERIALIZER
-from bot.internal_auth import ACTIONS_HEADER, actions_token, channel_key, sign
+from bot.internal_auth import ACTIONS_HEADER, SIGNATURE_HEADER, actions_token, channel_key, sign
 from bot.models import AuditEvent, Contact
+from tests.conftest import REDIS_URL
 
 Sanic.test_mode = True  # several apps named alike in one process
 
@@ -75,8 +76,10 @@ async def _post_all(app: Sanic, requests: list[tuple[str, bytes, dict[str, str]]
 
 
 @pytest.fixture
-def rasa_env(shaml_env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+def rasa_env(shaml_env: pytest.MonkeyPatch, redis_prefix: str) -> pytest.MonkeyPatch:
+    """Rasa's environment: the token, and the real Redis (under this test's prefix) for seen signatures."""
     shaml_env.setenv("SHAML_RASA_TOKEN", RASA_TOKEN)
+    shaml_env.setenv("SHAML_REDIS_PREFIX", redis_prefix)
     return shaml_env
 
 
@@ -159,6 +162,41 @@ def test_the_same_words_twice_in_one_second_are_two_turns_not_a_replay(rasa_env)
     # Both turns reach the dialogue; the first request sent again byte for byte is still a replay.
     assert [r.status_code for r in results] == [200, 200, 401]
     assert [(m.sender_id, m.text) for m in agent.messages] == [("12", "1"), ("12", "1")]
+
+
+def test_a_turn_replayed_to_another_rasa_replica_is_refused(rasa_env, redis_prefix):
+    """Two Rasa replicas (two processes' channels, each built by Rasa from credentials.yml) share the
+    seen signatures through Redis: the gateway's turn accepted by one is a replay at the other."""
+    from bot.rasa_channel import REPLAY_WINDOW_SECONDS
+
+    first, second = RecordingAgent(), RecordingAgent()
+    body = json.dumps({"sender": "7", "message": "نعم", "metadata": {}}).encode()
+    headers = {"Content-Type": "application/json", **sign(channel_key(RASA_TOKEN), body)}
+    (accepted,) = asyncio.run(_post_all(_rasa_app(first), [("/webhooks/shaml/webhook", body, headers)]))
+    (replayed,) = asyncio.run(_post_all(_rasa_app(second), [("/webhooks/shaml/webhook", body, headers)]))
+    assert (accepted.status_code, replayed.status_code) == (200, 401)
+    assert "ok" not in replayed.text and "recipient_id" not in replayed.text
+    assert [m.sender_id for m in first.messages] == ["7"] and second.messages == []
+    # Redis keeps a digest of the signature (not the turn), for the signature's validity window only.
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(match=f"{redis_prefix}rasa:seen:*"))
+    assert len(keys) == 1 and 0 < client.ttl(keys[0]) <= REPLAY_WINDOW_SECONDS
+    assert client.get(keys[0]) == b"1" and headers[SIGNATURE_HEADER] not in keys[0].decode()
+    client.close()
+
+
+def test_without_redis_the_channel_refuses_every_turn(rasa_env):
+    """Redis down: the replay check cannot run, so the channel fails closed with 503 (the gateway retries)."""
+    rasa_env.setenv("SHAML_REDIS_URL", "redis://127.0.0.1:9/0")  # nothing listens there
+    agent = RecordingAgent()
+    body = json.dumps({"sender": "7", "message": "hello", "metadata": {}}).encode()
+    headers = {"Content-Type": "application/json", **sign(channel_key(RASA_TOKEN), body)}
+    forged = {"Content-Type": "application/json", **sign(channel_key("guessed-" + "x" * 20), body)}
+    responses = asyncio.run(_post_all(_rasa_app(agent), [("/webhooks/shaml/webhook", body, headers),
+                                                         ("/webhooks/shaml/webhook", body, forged)]))
+    # The genuine turn waits (503, retried by the gateway); a forged one is still a plain 401.
+    assert [r.status_code for r in responses] == [503, 401]
+    assert agent.messages == []
 
 
 def test_rasa_will_not_start_its_channel_without_a_token(shaml_env):
