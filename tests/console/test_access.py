@@ -29,6 +29,12 @@ ROUTES: list[tuple[str, str, str]] = [
     ("POST", "/login", "public"),
     ("POST", "/logout", "public"),
     ("GET", "/lang/{code}", "public"),
+    ("GET", "/login/code", "public"),
+    ("POST", "/login/code", "public"),
+    ("GET", "/reset/{token}", "public"),
+    ("POST", "/reset/{token}", "public"),
+    ("GET", "/mfa", "operator"),
+    ("POST", "/mfa", "operator"),
     ("GET", "/", "operator"),
     ("GET", "/api/stats", "admin"),
     ("GET", "/inbox", "operator"),
@@ -96,7 +102,7 @@ def fill(path: str, ids: dict[str, int]) -> str:
         first, second = path.split("/")[1:3]
         kind = KIND_OF[first] or ("record" if second == "records" else "batch")
         path = path.replace("{ref}", ref(kind, ids[kind]))
-    return path.replace("{code}", "en")
+    return path.replace("{code}", "en").replace("{token}", "no-such-link")
 
 
 def call(client: TestClient, method: str, path: str, token: str) -> Any:
