@@ -401,7 +401,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "act_login": ("تسجيل دخول", "login"),
     "act_login_failed": ("دخول فاشل", "login failed"),
     "act_login_throttled": ("دخول موقوف مؤقتًا", "login throttled"),
-    "act_login_password_ok": ("كلمة مرور صحيحة بانتظار الرمز", "password right, code awaited"),
+    "act_mfa_code_awaited": ("كلمة مرور صحيحة بانتظار الرمز", "password right, code awaited"),
     "act_mfa_failed": ("رمز تحقق خاطئ", "wrong verification code"),
     "act_mfa_enabled": ("تفعيل الدخول بخطوتين", "two-step login on"),
     "act_mfa_cleared": ("إلغاء الدخول بخطوتين", "two-step login removed"),

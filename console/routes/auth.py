@@ -60,7 +60,7 @@ def _check(request: Request, username: str, password: str) -> tuple[Operator | N
         if op is not None and ok and op.active:
             if op.mfa_enabled_at is not None:
                 # The password is right; the login completes only with a code (POST /login/code).
-                audit.record(db, "login_password_ok", operator_id=int(op.id), subject_type="operator", subject_id=op.id)
+                audit.record(db, "mfa_code_awaited", operator_id=int(op.id), subject_type="operator", subject_id=op.id)
                 db.flush()
                 db.expunge(op)
                 return op, False

@@ -87,7 +87,7 @@ def test_an_enrolled_operator_needs_the_code_and_bad_codes_are_throttled(app, ac
         assert browser.get("/console/inbox").status_code == 303
     with factory() as db:
         actions = db.execute(select(AuditEvent.action)).scalars().all()
-    assert actions.count("mfa_failed") == 5 and "login_password_ok" in actions and "login_throttled" in actions
+    assert actions.count("mfa_failed") == 5 and "mfa_code_awaited" in actions and "login_throttled" in actions
 
 
 def test_an_enrolled_operator_logs_in_with_a_fresh_code_once(app, accounts, factory):  # type: ignore[no-untyped-def]
