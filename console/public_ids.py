@@ -37,47 +37,49 @@ PAGES = {"contact": "/console/conversations/", "match": "/console/reviews/", "re
 _HEADER = b"shamlid"
 _FORMAT = struct.Struct(">7sBQ")
 _TEXT = re.compile(r"^[a-z2-7]{26}$")
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 _INFO = b"shaml console public ids v1"
 
-_lock = threading.Lock()
-_cache: tuple[int, Cipher] | None = None  # (id of the keyring it came from, the cipher)
+_local = threading.local()
 
 
-def _cipher() -> Cipher:
-    """AES-256 over single blocks under the key derived from the process's keyring (rebuilt if it changes)."""
-    global _cache
-    ring = keyring.active()
-    cached = _cache
-    if cached is not None and cached[0] == id(ring):
-        return cached[1]
-    with _lock:
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(ring.index_key)
+class _Contexts:
+    """One thread's AES encryptor and decryptor, reused: in ECB each 16-byte ``update`` is one
+    independent block, so a context never needs finalising (a context is not shared between threads)."""
+
+    def __init__(self, ring: object) -> None:
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(ring.index_key)  # type: ignore[attr-defined]
         # One block, encrypted alone: ECB over a single block is the raw permutation, which is what is wanted.
         cipher = Cipher(algorithms.AES(key), modes.ECB())  # noqa: S305
-        _cache = (id(ring), cipher)
-        return cipher
+        self.ring = ring
+        self.encryptor = cipher.encryptor()
+        self.decryptor = cipher.decryptor()
+
+
+def _contexts() -> _Contexts:
+    """This thread's contexts under the process's current keyring (rebuilt if the keyring changes)."""
+    ring = keyring.active()
+    found: _Contexts | None = getattr(_local, "contexts", None)
+    if found is None or found.ring is not ring:
+        found = _local.contexts = _Contexts(ring)
+    return found
 
 
 def encode(kind: str, row_id: int) -> str:
     """The public id of row ``row_id`` of ``kind``."""
-    block = _FORMAT.pack(_HEADER, KINDS[kind], int(row_id))
-    enc = _cipher().encryptor()
-    sealed = enc.update(block) + enc.finalize()
+    sealed = _contexts().encryptor.update(_FORMAT.pack(_HEADER, KINDS[kind], int(row_id)))
     return base64.b32encode(sealed).decode().rstrip("=").lower()
 
 
 def decode(kind: str, text: object) -> int | None:
     """The row id behind a public id of ``kind``, or None for anything else (malformed, tampered, another kind)."""
-    if not isinstance(text, str) or not _TEXT.match(text):
-        return None
+    if not isinstance(text, str) or not _TEXT.match(text) or _ALPHABET.index(text[-1]) % 4:
+        return None  # not 26 base32 characters, or the last one's two spare bits set (not a form we write)
     try:
         sealed = base64.b32decode(text.upper() + "======")
     except ValueError:
         return None
-    if base64.b32encode(sealed).decode().rstrip("=").lower() != text:
-        return None  # the last character's spare bits set: not a form this module writes
-    dec = _cipher().decryptor()
-    header, number, row_id = _FORMAT.unpack(dec.update(sealed) + dec.finalize())
+    header, number, row_id = _FORMAT.unpack(_contexts().decryptor.update(sealed))
     if header != _HEADER or number != KINDS[kind] or row_id <= 0 or row_id >= 2**63:
         return None
     return int(row_id)
