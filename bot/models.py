@@ -231,6 +231,14 @@ class Operator(Base):
     failed_logins = Column(Integer, nullable=False, default=0)
     last_login_at = Column(DateTime(timezone=True), nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    #: TOTP (RFC 6238) second factor: the base32 secret, sealed; set once enrolment is confirmed.
+    totp_secret = Column(EncryptedText(), nullable=True)
+    mfa_enabled_at = Column(DateTime(timezone=True), nullable=True)
+    #: The last TOTP time step accepted: a code is never accepted twice.
+    totp_last_step = Column(Integer, nullable=True)
+    #: A pending one-time password reset (``shaml operator reset-password``): SHA-256 of the token, and its expiry.
+    reset_token_hash = Column(String(64), nullable=True)
+    reset_expires_at = Column(DateTime(timezone=True), nullable=True)
 
 
 class Escalation(Base):

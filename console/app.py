@@ -26,6 +26,7 @@ from console.security import (
     BadText,
     Forbidden,
     NeedLogin,
+    NeedMfa,
     NotFound,
     has_nul,
     security_headers,
@@ -142,6 +143,12 @@ def create_console(deps: ConsoleDeps) -> FastAPI:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"{MOUNT}/login?next={quote(target)}", status_code=303)
         return PlainTextResponse("login required", status_code=401)
+
+    @app.exception_handler(NeedMfa)
+    async def need_mfa(request: Request, exc: NeedMfa) -> Response:
+        if _wants_html(request):
+            return RedirectResponse(f"{MOUNT}/mfa", status_code=303)
+        return PlainTextResponse("second factor required: enrol at /console/mfa", status_code=403)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:

@@ -41,5 +41,7 @@ class ConsoleDeps:
     #: Failed logins per username or address before a lock-out, and its length in seconds.
     login_limit: int = 5
     login_window_seconds: int = 900
+    #: Every operator must enrol a TOTP second factor before using any page (SHAML_CONSOLE_REQUIRE_MFA).
+    require_mfa: bool = False
     #: How often (ms) the inbox, transcripts and simulator poll for news.
     poll_ms: int = 3000

@@ -70,6 +70,35 @@ def pretty(value: Any) -> str:
 
 env.filters.update(hhmm=hhmm, mask=mask_address, mask_text=mask_body, safe_url=safe_url, pretty=pretty)
 
+#: Audit subject types whose ids are shown as public ids, by the kind of public id.
+_SUBJECT_KINDS = {"contact": "contact", "registration": "registration", "match": "match", "registry_record": "record",
+                  "import_batch": "batch", "operator": "operator"}
+#: Characters of a public id shown as a page's "#" reference (the link carries the whole id).
+SHORT = 8
+
+
+def public_id(kind: str, row_id: Any) -> str:
+    """The opaque id of a row for a URL or a form (see :mod:`console.public_ids`)."""
+    from console.public_ids import encode
+
+    return encode(kind, int(row_id))
+
+
+def short_id(kind: str, row_id: Any) -> str:
+    """The first characters of a row's public id, for people to name it ("#k3v9q2ab"); never a row number."""
+    return public_id(kind, row_id)[:SHORT] if row_id is not None else "—"
+
+
+def subject_ref(subject_type: str | None, subject_id: Any) -> str:
+    """An audit event's subject as its short public id (a subject of another type as stored)."""
+    kind = _SUBJECT_KINDS.get(subject_type or "")
+    if kind is not None and subject_id is not None and str(subject_id).isdecimal():
+        return short_id(kind, int(subject_id))
+    return str(subject_id or "")
+
+
+env.globals.update(pid=public_id, short=short_id, subject_ref=subject_ref)
+
 
 def language_of(request: Request) -> str:
     """``ar`` unless the operator chose English."""

@@ -34,6 +34,10 @@ class BadCsrf(Exception):
     """A form arrived without this session's CSRF token (403)."""
 
 
+class NeedMfa(Exception):
+    """SHAML_CONSOLE_REQUIRE_MFA is on and this operator has not enrolled a second factor yet."""
+
+
 class NotFound(Exception):
     """The thing asked for does not exist (404)."""
 
@@ -59,6 +63,8 @@ class Actor:
     username: str
     display_name: str
     role: str
+    #: Whether the account has a TOTP second factor enrolled.
+    mfa: bool = False
 
     @property
     def sees_all(self) -> bool:
@@ -92,7 +98,8 @@ def _load_actor(deps: ConsoleDeps, operator_id: int) -> Actor | None:
         op = db.get(Operator, operator_id)
         if op is None or not op.active:
             return None
-        return Actor(id=int(op.id), username=op.username, display_name=op.display_name or op.username, role=op.role)
+        return Actor(id=int(op.id), username=op.username, display_name=op.display_name or op.username, role=op.role,
+                     mfa=op.mfa_enabled_at is not None)
 
 
 async def optional_actor(request: Request) -> Actor | None:
@@ -111,11 +118,20 @@ async def optional_actor(request: Request) -> Actor | None:
     return actor
 
 
-async def operator_required(request: Request) -> Actor:
-    """Any logged-in operator or admin."""
+async def enrolment_allowed(request: Request) -> Actor:
+    """Any logged-in operator, enrolled in the second factor or not (the enrolment page itself)."""
     actor = await optional_actor(request)
     if actor is None:
         raise NeedLogin()
+    return actor
+
+
+async def operator_required(request: Request) -> Actor:
+    """Any logged-in operator or admin; with SHAML_CONSOLE_REQUIRE_MFA, only once they have enrolled a
+    second factor (until then every page sends them to enrolment)."""
+    actor = await enrolment_allowed(request)
+    if deps_of(request).require_mfa and not actor.mfa:
+        raise NeedMfa()
     return actor
 
 

@@ -160,6 +160,7 @@ class Settings:
     trusted_proxies: tuple[str, ...]
     session_idle_seconds: int
     session_max_seconds: int
+    console_require_mfa: bool
     data_keys: str = field(repr=False)
     blind_index_key: str = field(repr=False)
     keys_file: str
@@ -275,6 +276,8 @@ class Settings:
             session_idle_seconds=_int(env, "SHAML_SESSION_IDLE_SECONDS", 3600, minimum=60),
             # Console session: logged out this many seconds after login, however active.
             session_max_seconds=_int(env, "SHAML_SESSION_MAX_SECONDS", 43200, minimum=300),
+            # Console: every operator must enrol a TOTP second factor before using any page.
+            console_require_mfa=_bool(env, "SHAML_CONSOLE_REQUIRE_MFA", False),
             # Telegram bot token from BotFather; it is in every Bot API URL, so it is never logged.
             telegram_bot_token=_str(env, "SHAML_TELEGRAM_BOT_TOKEN", ""),
             # Secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token (set by `shaml telegram set-webhook`).

@@ -305,6 +305,7 @@ def mount_console(app: FastAPI, settings: Settings, gateway: Gateway) -> None:
         session_ttl=settings.session_idle_seconds,
         session_max=settings.session_max_seconds,
         trusted_proxies=settings.trusted_proxies,
+        require_mfa=settings.console_require_mfa,
     ))
 
 

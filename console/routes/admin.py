@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from bot.models import AuditEvent, Operator
-from console import approvals, audit
+from console import approvals, audit, public_ids
 from console.auth import MIN_PASSWORD_LENGTH, ROLES, generate_password, hash_password
 from console.csvsafe import rows_csv, to_csv
 from console.render import render
@@ -86,11 +86,12 @@ async def operators_add(
                   status_code=400 if error else 200)
 
 
-@router.post("/operators/{operator_id}/active", dependencies=[Depends(csrf_protect)])
+@router.post("/operators/{ref}/active", dependencies=[Depends(csrf_protect)])
 async def operators_active(
-    request: Request, operator_id: int, active: str = Form(""), actor: Actor = Depends(admin_required)
+    request: Request, ref: str, active: str = Form(""), actor: Actor = Depends(admin_required)
 ) -> Response:
     """Deactivate (their sessions stop working at once) or reactivate an account; never your own."""
+    operator_id = public_ids.need("operator", ref)
     deps = deps_of(request)
 
     def work() -> bool:
@@ -128,11 +129,12 @@ def _audit_rows(deps: Any, action: str, before: int | None, limit: int | None) -
 
 
 @router.get("/audit")
-async def audit_page(request: Request, action: str = "", before: int | None = None,
+async def audit_page(request: Request, action: str = "", before: str = "",
                      actor: Actor = Depends(admin_required)) -> Response:
-    """The audit log, newest first, filterable by action."""
-    rows, actions = await run_in_threadpool(_audit_rows, deps_of(request), action[:50], before, PAGE)
-    next_before = rows[-1][0].id if len(rows) == PAGE else None
+    """The audit log, newest first, filterable by action (``before``: an event's public id, for the next page)."""
+    before_id = public_ids.need("event", before) if before else None
+    rows, actions = await run_in_threadpool(_audit_rows, deps_of(request), action[:50], before_id, PAGE)
+    next_before = public_ids.encode("event", rows[-1][0].id) if len(rows) == PAGE else None
     return render(request, "audit.html", {"rows": rows, "actions": actions, "action": action, "next_before": next_before})
 
 
@@ -176,7 +178,7 @@ async def audit_export_request(request: Request, actor: Actor = Depends(admin_re
 
     outcome = await run_in_threadpool(work)
     rows, actions = await run_in_threadpool(_audit_rows, deps, "", None, PAGE)
-    next_before = rows[-1][0].id if len(rows) == PAGE else None
+    next_before = public_ids.encode("event", rows[-1][0].id) if len(rows) == PAGE else None
     return render(request, "audit.html", {"rows": rows, "actions": actions, "action": "", "next_before": next_before,
                                           "notice_key": None if outcome == "err_same_person" else outcome,
                                           "error_key": outcome if outcome == "err_same_person" else None},
@@ -206,9 +208,10 @@ async def audit_csv(request: Request, action: str = "", actor: Actor = Depends(a
                              headers={"Content-Disposition": 'attachment; filename="shaml-audit.csv"'})
 
 
-@router.get("/audit/{event_id}")
-async def audit_event(request: Request, event_id: int, actor: Actor = Depends(admin_required)) -> Response:
+@router.get("/audit/{ref}")
+async def audit_event(request: Request, ref: str, actor: Actor = Depends(admin_required)) -> Response:
     """One audit event with its full detail."""
+    event_id = public_ids.need("event", ref)
     deps = deps_of(request)
 
     def load() -> Any:

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.jobs import wake_outbox
 from bot.models import Operator, Registration, SearchRequest
-from console import access, audit
+from console import access, audit, public_ids
 from console import conversations as conv
 from console.canned import CANNED
 from console.i18n import known_error
@@ -97,9 +97,10 @@ def _read(deps, actor: Actor, contact_id: int, *, polling: bool = False, reveal:
     return _conversation(deps, contact_id)
 
 
-@router.get("/conversations/{contact_id}")
-async def conversation_page(request: Request, contact_id: int, actor: Actor = Depends(operator_required)) -> Response:
+@router.get("/conversations/{ref}")
+async def conversation_page(request: Request, ref: str, actor: Actor = Depends(operator_required)) -> Response:
     """The full transcript with the reply box, canned replies and the case buttons (numbers masked)."""
+    contact_id = public_ids.need("contact", ref)
     deps = deps_of(request)
     data = await run_in_threadpool(_read, deps, actor, contact_id)
     if data is None:
@@ -108,9 +109,10 @@ async def conversation_page(request: Request, contact_id: int, actor: Actor = De
                                                   "error_key": known_error(request.query_params.get("error"))})
 
 
-@router.post("/conversations/{contact_id}/reveal", dependencies=[Depends(csrf_protect)])
-async def conversation_reveal(request: Request, contact_id: int, actor: Actor = Depends(operator_required)) -> Response:
+@router.post("/conversations/{ref}/reveal", dependencies=[Depends(csrf_protect)])
+async def conversation_reveal(request: Request, ref: str, actor: Actor = Depends(operator_required)) -> Response:
     """Supervisors and admins: the same page with the numbers shown; the reveal is audited."""
+    contact_id = public_ids.need("contact", ref)
     if not actor.sees_all:
         raise Forbidden()
     deps = deps_of(request)
@@ -121,9 +123,10 @@ async def conversation_reveal(request: Request, contact_id: int, actor: Actor = 
                                                   "error_key": None})
 
 
-@router.get("/conversations/{contact_id}/rows")
-async def conversation_rows(request: Request, contact_id: int, actor: Actor = Depends(operator_required)) -> Response:
+@router.get("/conversations/{ref}/rows")
+async def conversation_rows(request: Request, ref: str, actor: Actor = Depends(operator_required)) -> Response:
     """The transcript alone, for polling (new messages and delivery statuses); reads are audited."""
+    contact_id = public_ids.need("contact", ref)
     deps = deps_of(request)
     data = await run_in_threadpool(lambda: _read(deps, actor, contact_id, polling=True))
     if data is None:
@@ -131,9 +134,10 @@ async def conversation_rows(request: Request, contact_id: int, actor: Actor = De
     return render(request, "transcript.html", {**data, "revealed": False})
 
 
-async def _act(request: Request, contact_id: int, fn, *args, wake: bool = False) -> Response:  # type: ignore[no-untyped-def]
+async def _act(request: Request, ref: str, fn, *args, wake: bool = False) -> Response:  # type: ignore[no-untyped-def]
     """Run one conversation action in a transaction and go back to the conversation. A conversation
     this actor may not see is not found, whatever the action."""
+    contact_id = public_ids.need("contact", ref)
     deps = deps_of(request)
     actor: Actor = request.state.actor
 
@@ -160,7 +164,7 @@ async def _act(request: Request, contact_id: int, fn, *args, wake: bool = False)
             return access.conversation_visible(db, actor.role, actor.id, contact_id)
 
     # Handed back or resolved, a conversation leaves an operator's view: they go back to the inbox.
-    target = f"/console/conversations/{contact_id}" if error or await run_in_threadpool(still_visible) else "/console/inbox"
+    target = public_ids.path("contact", contact_id) if error or await run_in_threadpool(still_visible) else "/console/inbox"
     if error:
         # The action was refused: say why on the conversation page, with a status the tests can read.
         data = await run_in_threadpool(_conversation, deps, contact_id)
@@ -171,43 +175,44 @@ async def _act(request: Request, contact_id: int, fn, *args, wake: bool = False)
     return RedirectResponse(target, status_code=303)
 
 
-@router.post("/conversations/{contact_id}/claim", dependencies=[Depends(csrf_protect)])
-async def claim(request: Request, contact_id: int, actor: Actor = Depends(operator_required)) -> Response:
+@router.post("/conversations/{ref}/claim", dependencies=[Depends(csrf_protect)])
+async def claim(request: Request, ref: str, actor: Actor = Depends(operator_required)) -> Response:
     """Take over the conversation."""
-    return await _act(request, contact_id, conv.claim, actor.id)
+    return await _act(request, ref, conv.claim, actor.id)
 
 
-@router.post("/conversations/{contact_id}/assign", dependencies=[Depends(csrf_protect)])
+@router.post("/conversations/{ref}/assign", dependencies=[Depends(csrf_protect)])
 async def assign(
-    request: Request, contact_id: int, operator_id: int = Form(...), actor: Actor = Depends(admin_required)
+    request: Request, ref: str, operator_id: str = Form(""), actor: Actor = Depends(admin_required)
 ) -> Response:
-    """Give the conversation to another operator (admins, as shift leads)."""
-    return await _act(request, contact_id, conv.assign, operator_id, actor.id)
+    """Give the conversation to another operator (admins, as shift leads); an unknown or altered
+    operator id is refused like a missing account."""
+    return await _act(request, ref, conv.assign, public_ids.decode("operator", operator_id) or 0, actor.id)
 
 
-@router.post("/conversations/{contact_id}/reply", dependencies=[Depends(csrf_protect)])
-async def reply(request: Request, contact_id: int, body: str = Form(""), actor: Actor = Depends(operator_required)) -> Response:
+@router.post("/conversations/{ref}/reply", dependencies=[Depends(csrf_protect)])
+async def reply(request: Request, ref: str, body: str = Form(""), actor: Actor = Depends(operator_required)) -> Response:
     """Send a message through the outbox, as the operator."""
-    return await _act(request, contact_id, lambda db, cid: conv.reply(db, cid, actor.id, body), wake=True)
+    return await _act(request, ref, lambda db, cid: conv.reply(db, cid, actor.id, body), wake=True)
 
 
-@router.post("/conversations/{contact_id}/template", dependencies=[Depends(csrf_protect)])
-async def template(request: Request, contact_id: int, actor: Actor = Depends(operator_required)) -> Response:
+@router.post("/conversations/{ref}/template", dependencies=[Depends(csrf_protect)])
+async def template(request: Request, ref: str, actor: Actor = Depends(operator_required)) -> Response:
     """Send the approved WhatsApp template (the 24 h window is closed)."""
     deps = deps_of(request)
     sid = deps.gateway.config.template_sid if deps.gateway is not None else ""
-    return await _act(request, contact_id, lambda db, cid: conv.send_template(db, cid, actor.id, sid), wake=True)
+    return await _act(request, ref, lambda db, cid: conv.send_template(db, cid, actor.id, sid), wake=True)
 
 
-@router.post("/conversations/{contact_id}/handback", dependencies=[Depends(csrf_protect)])
-async def handback(request: Request, contact_id: int, actor: Actor = Depends(operator_required)) -> Response:
+@router.post("/conversations/{ref}/handback", dependencies=[Depends(csrf_protect)])
+async def handback(request: Request, ref: str, actor: Actor = Depends(operator_required)) -> Response:
     """Return the conversation to the bot."""
-    return await _act(request, contact_id, lambda db, cid: conv.give_back(db, cid, actor.id, overrides=actor.sees_all))
+    return await _act(request, ref, lambda db, cid: conv.give_back(db, cid, actor.id, overrides=actor.sees_all))
 
 
-@router.post("/conversations/{contact_id}/resolve", dependencies=[Depends(csrf_protect)])
+@router.post("/conversations/{ref}/resolve", dependencies=[Depends(csrf_protect)])
 async def resolve(
-    request: Request, contact_id: int, outcome: str = Form(""), actor: Actor = Depends(operator_required)
+    request: Request, ref: str, outcome: str = Form(""), actor: Actor = Depends(operator_required)
 ) -> Response:
     """Close the case with an outcome."""
-    return await _act(request, contact_id, lambda db, cid: conv.resolve(db, cid, actor.id, outcome, overrides=actor.sees_all))
+    return await _act(request, ref, lambda db, cid: conv.resolve(db, cid, actor.id, outcome, overrides=actor.sees_all))

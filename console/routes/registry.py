@@ -11,7 +11,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from console import audit, imports
+from console import audit, imports, public_ids
 from console.csvsafe import to_csv
 from console.render import render
 from console.security import (
@@ -125,9 +125,10 @@ async def registry_search(
                                               "here": "/console/registry"})
 
 
-@router.get("/registry/records/{row_id}")
-async def record_page(request: Request, row_id: int, actor: Actor = Depends(operator_required)) -> Response:
+@router.get("/registry/records/{ref}")
+async def record_page(request: Request, ref: str, actor: Actor = Depends(operator_required)) -> Response:
     """One registry record (the view is audited)."""
+    row_id = public_ids.need("record", ref)
     deps = deps_of(request)
 
     def load() -> tuple[RegistryRow, RegistrySource | None, ImportBatch | None] | None:
@@ -231,7 +232,7 @@ async def import_run(request: Request, actor: Actor = Depends(admin_required)) -
                                  "mapping": [m or None for m in mapping]})
 
     await run_in_threadpool(note)
-    return RedirectResponse(f"/console/registry/imports/{report.batch_id}", status_code=303)
+    return RedirectResponse(public_ids.path("batch", report.batch_id), status_code=303)
 
 
 def _batch(deps: Any, batch_id: int) -> tuple[ImportBatch, list[ImportRowError]] | None:
@@ -246,9 +247,10 @@ def _batch(deps: Any, batch_id: int) -> tuple[ImportBatch, list[ImportRowError]]
         return batch, list(errors)
 
 
-@router.get("/registry/imports/{batch_id}")
-async def batch_page(request: Request, batch_id: int, actor: Actor = Depends(admin_required)) -> Response:
+@router.get("/registry/imports/{ref}")
+async def batch_page(request: Request, ref: str, actor: Actor = Depends(admin_required)) -> Response:
     """An import's counts and its refused rows by line."""
+    batch_id = public_ids.need("batch", ref)
     found = await run_in_threadpool(_batch, deps_of(request), batch_id)
     if found is None:
         raise NotFound()
@@ -256,9 +258,10 @@ async def batch_page(request: Request, batch_id: int, actor: Actor = Depends(adm
     return render(request, "import_batch.html", {"batch": batch, "errors": errors, "shown": ERRORS_SHOWN})
 
 
-@router.get("/registry/imports/{batch_id}/errors.csv")
-async def batch_errors_csv(request: Request, batch_id: int, actor: Actor = Depends(admin_required)) -> Response:
+@router.get("/registry/imports/{ref}/errors.csv")
+async def batch_errors_csv(request: Request, ref: str, actor: Actor = Depends(admin_required)) -> Response:
     """Every refused row of an import as CSV (cells that would start a formula are neutralised)."""
+    batch_id = public_ids.need("batch", ref)
     deps = deps_of(request)
 
     def load() -> str | None:
@@ -275,7 +278,7 @@ async def batch_errors_csv(request: Request, batch_id: int, actor: Actor = Depen
     if body is None:
         raise NotFound()
     return Response(body, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="import-{batch_id}-errors.csv"'})
+                    headers={"Content-Disposition": f'attachment; filename="import-{ref}-errors.csv"'})
 
 
 @router.get("/registry/imports")

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.models import Match, Operator, Registration, SearchRequest
 from bot.reunion import review as reunion_review
 from bot.reunion import trust
-from console import access, approvals, audit
+from console import access, approvals, audit, public_ids
 from console.i18n import known_error
 from console.render import render
 from console.security import Actor, Forbidden, NotFound, csrf_protect, deps_of, operator_required
@@ -106,9 +106,10 @@ def _detail(deps: Any, match_id: int) -> dict[str, Any] | None:
                 "low_score": match.score < LOW_SCORE}
 
 
-@router.get("/reviews/{match_id}")
-async def review_page(request: Request, match_id: int, actor: Actor = Depends(operator_required)) -> Response:
+@router.get("/reviews/{ref}")
+async def review_page(request: Request, ref: str, actor: Actor = Depends(operator_required)) -> Response:
     """One match: both sides, per-field explanation, score, and the decision form."""
+    match_id = public_ids.need("match", ref)
     deps = deps_of(request)
     data = await run_in_threadpool(_detail, deps, match_id)
     if data is None:
@@ -126,7 +127,8 @@ async def review_page(request: Request, match_id: int, actor: Actor = Depends(op
 REQUESTED = "requested"
 
 
-async def _decide(request: Request, match_id: int, actor: Actor, note: str, fn: Any, *, four_eyes: bool = False) -> Response:
+async def _decide(request: Request, ref: str, actor: Actor, note: str, fn: Any, *, four_eyes: bool = False) -> Response:
+    match_id = public_ids.need("match", ref)
     deps = deps_of(request)
     text = (note or "").strip()[:MAX_NOTE] or None
 
@@ -138,12 +140,12 @@ async def _decide(request: Request, match_id: int, actor: Actor, note: str, fn: 
                     return "missing"
                 if four_eyes:
                     if match.status != "review":
-                        raise reunion_review.ReviewError(f"match {match_id} is {match.status}, not waiting for review")
+                        raise reunion_review.ReviewError(f"this match is {match.status}; only matches in review can be decided")
                     if approvals.request_or_approve(db, "confirm_match", match_id, actor.id) is None:
                         return REQUESTED
                 fn(db, match_id, actor.id, text)
         except reunion_review.ReviewError as exc:
-            return str(exc)
+            return str(exc).replace(f"match {match_id} ", "this match ")  # the page never shows a row number
         except approvals.SamePerson:
             return "err_same_person"
         return None
@@ -163,20 +165,20 @@ async def _decide(request: Request, match_id: int, actor: Actor, note: str, fn: 
                                                "error_key": shown if shown.startswith("err_") else None,
                                                "summary": plain_summary},
                       status_code=409)
-    return RedirectResponse(f"/console/reviews/{match_id}", status_code=303)
+    return RedirectResponse(public_ids.path("match", match_id), status_code=303)
 
 
-@router.post("/reviews/{match_id}/confirm", dependencies=[Depends(csrf_protect)])
-async def confirm(request: Request, match_id: int, note: str = Form(""), actor: Actor = Depends(operator_required)) -> Response:
+@router.post("/reviews/{ref}/confirm", dependencies=[Depends(csrf_protect)])
+async def confirm(request: Request, ref: str, note: str = Form(""), actor: Actor = Depends(operator_required)) -> Response:
     """Same person: needs two accounts. The first press asks; another account's press confirms, and the
     consent flow continues (the released person is asked first)."""
-    return await _decide(request, match_id, actor, note, reunion_review.confirm, four_eyes=True)
+    return await _decide(request, ref, actor, note, reunion_review.confirm, four_eyes=True)
 
 
-@router.post("/reviews/{match_id}/reject", dependencies=[Depends(csrf_protect)])
-async def reject(request: Request, match_id: int, note: str = Form(""), actor: Actor = Depends(operator_required)) -> Response:
+@router.post("/reviews/{ref}/reject", dependencies=[Depends(csrf_protect)])
+async def reject(request: Request, ref: str, note: str = Form(""), actor: Actor = Depends(operator_required)) -> Response:
     """Not the same person: nothing is ever sent about this pair."""
-    return await _decide(request, match_id, actor, note, reunion_review.reject)
+    return await _decide(request, ref, actor, note, reunion_review.reject)
 
 
 def _registration(deps: Any, registration_id: int, actor: Actor, *, reveal: bool = False) -> dict[str, Any] | None:
@@ -207,18 +209,20 @@ def _registration_page(request: Request, data: dict[str, Any], *, error_key: str
                   status_code=status_code)
 
 
-@router.get("/registrations/{registration_id}")
-async def registration_page(request: Request, registration_id: int, actor: Actor = Depends(operator_required)) -> Response:
+@router.get("/registrations/{ref}")
+async def registration_page(request: Request, ref: str, actor: Actor = Depends(operator_required)) -> Response:
     """A released person's registration (callback masked), with the button to verify the callback number by hand."""
+    registration_id = public_ids.need("registration", ref)
     data = await run_in_threadpool(_registration, deps_of(request), registration_id, actor)
     if data is None:
         raise NotFound()
     return _registration_page(request, data, error_key=known_error(request.query_params.get("error")))
 
 
-@router.post("/registrations/{registration_id}/reveal", dependencies=[Depends(csrf_protect)])
-async def registration_reveal(request: Request, registration_id: int, actor: Actor = Depends(operator_required)) -> Response:
+@router.post("/registrations/{ref}/reveal", dependencies=[Depends(csrf_protect)])
+async def registration_reveal(request: Request, ref: str, actor: Actor = Depends(operator_required)) -> Response:
     """Supervisors and admins: the page with the callback number shown; the reveal is audited."""
+    registration_id = public_ids.need("registration", ref)
     if not actor.sees_all:
         raise Forbidden()
     data = await run_in_threadpool(lambda: _registration(deps_of(request), registration_id, actor, reveal=True))
@@ -227,10 +231,11 @@ async def registration_reveal(request: Request, registration_id: int, actor: Act
     return _registration_page(request, data)
 
 
-@router.post("/registrations/{registration_id}/verify", dependencies=[Depends(csrf_protect)])
-async def verify(request: Request, registration_id: int, actor: Actor = Depends(operator_required)) -> Response:
+@router.post("/registrations/{ref}/verify", dependencies=[Depends(csrf_protect)])
+async def verify(request: Request, ref: str, actor: Actor = Depends(operator_required)) -> Response:
     """The callback number was reached another way: needs two accounts. The first press asks; another
     account's press makes the registration active."""
+    registration_id = public_ids.need("registration", ref)
     deps = deps_of(request)
 
     def work() -> str | None:
@@ -264,12 +269,13 @@ async def _registration_outcome(request: Request, registration_id: int, actor: A
         if error == REQUESTED:
             return _registration_page(request, data, notice_key="approval_requested", status_code=202)
         return _registration_page(request, data, error_key=error, status_code=409)
-    return RedirectResponse(f"/console/registrations/{registration_id}", status_code=303)
+    return RedirectResponse(public_ids.path("registration", registration_id), status_code=303)
 
 
-@router.post("/registrations/{registration_id}/vet", dependencies=[Depends(csrf_protect)])
-async def vet(request: Request, registration_id: int, how: str = Form("call"), actor: Actor = Depends(operator_required)) -> Response:
+@router.post("/registrations/{ref}/vet", dependencies=[Depends(csrf_protect)])
+async def vet(request: Request, ref: str, how: str = Form("call"), actor: Actor = Depends(operator_required)) -> Response:
     """This operator spoke with the person; the second distinct operator corroborates the registration."""
+    registration_id = public_ids.need("registration", ref)
     deps = deps_of(request)
 
     def work() -> str | None:

@@ -65,3 +65,34 @@ def register(cli: click.Group, bench: click.Group) -> None:
             for op in db.execute(select(Operator).order_by(Operator.username)).scalars():
                 state = "active" if op.active else "inactive"
                 click.echo(f"{op.username}\t{op.role}\t{state}\t{op.display_name or ''}")
+
+    @operator.command("reset-password")
+    @click.argument("name")
+    @click.option("--hours", type=click.FloatRange(0.1, 72), default=24.0, show_default=True,
+                  help="How long the link works.")
+    @click.option("--clear-mfa", is_flag=True, help="Also remove the account's second factor (a lost phone).")
+    def operator_reset_password(name: str, hours: float, clear_mfa: bool) -> None:
+        """Print a one-time link that lets the operator choose a new password (audited).
+
+        The current password keeps working until the link is used; the link works once, for --hours,
+        and only its hash is stored. Give it to the operator over a channel you trust. No password,
+        old or new, is ever printed."""
+        from sqlalchemy import func, select
+
+        from bot.models import Operator
+        from console import mfa
+
+        with _factory()() as db, db.begin():
+            op = db.execute(select(Operator).where(func.lower(Operator.username) == name.strip().lower())).scalar_one_or_none()
+            if op is None:
+                raise click.ClickException(f"no account named {name.strip().lower()!r} (see `shaml operator list`)")
+            if not op.active:
+                raise click.ClickException(f"the account {op.username!r} is deactivated; reactivate it in the console first")
+            if clear_mfa:
+                mfa.clear(db, op, by=None)
+            token = mfa.issue_reset(db, op, hours=hours, by=None)
+            username, enrolled = op.username, op.mfa_enabled_at is not None
+        click.echo(f"one-time password link for {username!r}, valid {hours:g} h (any earlier link stops working):")
+        click.echo(f"{get_settings().public_url.rstrip('/')}/console/reset/{token}")
+        if enrolled:
+            click.echo("the account has two-step login: the link also asks for a code (use --clear-mfa for a lost phone)")

@@ -24,6 +24,7 @@ import httpx
 import pytest
 import redis
 import yaml
+from fastapi.testclient import TestClient
 from rq import SimpleWorker
 from rq.serializers import DefaultSerializer
 from sanic import Sanic
@@ -33,8 +34,9 @@ from sqlalchemy.orm import sessionmaker
 from bot.actions import deps
 from bot.contacts import get_or_create_contact
 from bot.gateway.context import JOB_SERIALIZER
-from bot.internal_auth import ACTIONS_HEADER, actions_token, channel_key, sign
+from bot.internal_auth import ACTIONS_HEADER, SIGNATURE_HEADER, actions_token, channel_key, sign
 from bot.models import AuditEvent, Contact
+from tests.conftest import REDIS_URL
 
 Sanic.test_mode = True  # several apps named alike in one process
 
@@ -75,8 +77,10 @@ async def _post_all(app: Sanic, requests: list[tuple[str, bytes, dict[str, str]]
 
 
 @pytest.fixture
-def rasa_env(shaml_env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+def rasa_env(shaml_env: pytest.MonkeyPatch, redis_prefix: str) -> pytest.MonkeyPatch:
+    """Rasa's environment: the token, and the real Redis (under this test's prefix) for seen signatures."""
     shaml_env.setenv("SHAML_RASA_TOKEN", RASA_TOKEN)
+    shaml_env.setenv("SHAML_REDIS_PREFIX", redis_prefix)
     return shaml_env
 
 
@@ -159,6 +163,41 @@ def test_the_same_words_twice_in_one_second_are_two_turns_not_a_replay(rasa_env)
     # Both turns reach the dialogue; the first request sent again byte for byte is still a replay.
     assert [r.status_code for r in results] == [200, 200, 401]
     assert [(m.sender_id, m.text) for m in agent.messages] == [("12", "1"), ("12", "1")]
+
+
+def test_a_turn_replayed_to_another_rasa_replica_is_refused(rasa_env, redis_prefix):
+    """Two Rasa replicas (two processes' channels, each built by Rasa from credentials.yml) share the
+    seen signatures through Redis: the gateway's turn accepted by one is a replay at the other."""
+    from bot.rasa_channel import REPLAY_WINDOW_SECONDS
+
+    first, second = RecordingAgent(), RecordingAgent()
+    body = json.dumps({"sender": "7", "message": "نعم", "metadata": {}}).encode()
+    headers = {"Content-Type": "application/json", **sign(channel_key(RASA_TOKEN), body)}
+    (accepted,) = asyncio.run(_post_all(_rasa_app(first), [("/webhooks/shaml/webhook", body, headers)]))
+    (replayed,) = asyncio.run(_post_all(_rasa_app(second), [("/webhooks/shaml/webhook", body, headers)]))
+    assert (accepted.status_code, replayed.status_code) == (200, 401)
+    assert "ok" not in replayed.text and "recipient_id" not in replayed.text
+    assert [m.sender_id for m in first.messages] == ["7"] and second.messages == []
+    # Redis keeps a digest of the signature (not the turn), for the signature's validity window only.
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(match=f"{redis_prefix}rasa:seen:*"))
+    assert len(keys) == 1 and 0 < client.ttl(keys[0]) <= REPLAY_WINDOW_SECONDS
+    assert client.get(keys[0]) == b"1" and headers[SIGNATURE_HEADER] not in keys[0].decode()
+    client.close()
+
+
+def test_without_redis_the_channel_refuses_every_turn(rasa_env):
+    """Redis down: the replay check cannot run, so the channel fails closed with 503 (the gateway retries)."""
+    rasa_env.setenv("SHAML_REDIS_URL", "redis://127.0.0.1:9/0")  # nothing listens there
+    agent = RecordingAgent()
+    body = json.dumps({"sender": "7", "message": "hello", "metadata": {}}).encode()
+    headers = {"Content-Type": "application/json", **sign(channel_key(RASA_TOKEN), body)}
+    forged = {"Content-Type": "application/json", **sign(channel_key("guessed-" + "x" * 20), body)}
+    responses = asyncio.run(_post_all(_rasa_app(agent), [("/webhooks/shaml/webhook", body, headers),
+                                                         ("/webhooks/shaml/webhook", body, forged)]))
+    # The genuine turn waits (503, retried by the gateway); a forged one is still a plain 401.
+    assert [r.status_code for r in responses] == [503, 401]
+    assert agent.messages == []
 
 
 def test_rasa_will_not_start_its_channel_without_a_token(shaml_env):
@@ -258,17 +297,31 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def deploy_acl_rule() -> list[str]:
+    """The ACL rule deploy/docker-compose.yml gives Redis's user ``shaml`` (after the password)."""
+    command = yaml.safe_load((ROOT / "deploy" / "docker-compose.yml").read_text())["services"]["redis"]["command"]
+    start = next(i for i in range(len(command) - 1) if command[i:i + 2] == ["--user", "shaml"]) + 2
+    end = next((i for i in range(start, len(command)) if command[i].startswith("--")), len(command))
+    rule = command[start:end]
+    assert rule[:2] == ["on", ">${REDIS_PASSWORD}"], rule
+    return rule[2:]
+
+
 @pytest.fixture(scope="module")
 def acl_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, str]]:
-    """A private redis-server configured as deploy/ configures it: no default user, one ACL user for Shaml."""
+    """A private redis-server configured exactly as deploy/ configures it: no default user, one ACL
+    user for Shaml with the compose file's rule (read from the file). A private server, not the
+    shared test Redis: if the rule let FLUSHALL or SHUTDOWN through, the probe would hurt nobody else."""
     binary = shutil.which("redis-server")
     assert binary, "redis-server is needed (it runs beside the tests' shared Redis)"
     port, password = _free_port(), "acl-test-" + "p" * 24
     proc = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
          "--dir", str(tmp_path_factory.mktemp("acl-redis")),
+         # DEBUG and MODULE opened at the server level, so only the ACL rule stands in their way.
+         "--enable-debug-command", "yes", "--enable-module-command", "yes",
          "--user", "default", "off",
-         "--user", "shaml", "on", f">{password}", "~*", "&*", "+@all"],
+         "--user", "shaml", "on", f">{password}", *deploy_acl_rule()],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
@@ -284,6 +337,13 @@ def acl_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, s
         proc.wait(timeout=10)
 
 
+def _clear(conn: redis.Redis) -> None:
+    """Delete every key (as the ACL user, who may not FLUSHDB)."""
+    keys = list(conn.scan_iter(count=1000))
+    if keys:
+        conn.delete(*keys)
+
+
 def test_a_pod_without_the_redis_password_reads_and_writes_nothing(acl_redis):
     port, password = acl_redis
     shaml = redis.Redis.from_url(f"redis://shaml:{password}@127.0.0.1:{port}/0")
@@ -297,7 +357,8 @@ def test_a_pod_without_the_redis_password_reads_and_writes_nothing(acl_redis):
             intruder.set("shaml:console:session:forged", json.dumps({"operator_id": 1, "role": "admin"}))
         intruder.close()
     assert shaml.get("shaml:console:session:forged") is None
-    assert shaml.keys("*") == [b"shaml:console:session:abc"]
+    assert list(shaml.scan_iter()) == [b"shaml:console:session:abc"]
+    _clear(shaml)
 
 
 def test_queued_jobs_are_json_and_a_planted_pickle_runs_nothing(acl_redis, tmp_path):
@@ -330,7 +391,95 @@ def test_queued_jobs_are_json_and_a_planted_pickle_runs_nothing(acl_redis, tmp_p
     # Control: RQ's pickle serializer would have run it.
     DefaultSerializer.loads(zlib.decompress(conn.hget(f"rq:job:{job.id}", "data")))  # type: ignore[arg-type]
     assert marker.exists()
-    conn.flushdb()
+    _clear(conn)
+
+
+#: Commands the ACL user must never run: each would wipe, reconfigure, stall, spy on or stop Redis.
+DANGEROUS = [("FLUSHALL",), ("FLUSHDB",), ("CONFIG", "SET", "maxmemory", "1"), ("CONFIG", "GET", "*"),
+             ("DEBUG", "SLEEP", "0"), ("KEYS", "*"), ("SHUTDOWN", "NOSAVE"), ("MONITOR",), ("CLIENT", "LIST"),
+             ("CLIENT", "KILL", "TYPE", "normal"), ("ACL", "SETUSER", "default", "on", "nopass", "+@all"),
+             ("ACL", "LIST"), ("MODULE", "LIST"), ("MODULE", "LOAD", "/nonexistent.so"), ("REPLICAOF", "127.0.0.1", "1"), ("SAVE",), ("BGSAVE",),
+             ("SWAPDB", "0", "1"), ("MIGRATE", "127.0.0.1", "1", "k", "0", "10"), ("SLOWLOG", "GET"),
+             ("SORT", "rq:queues")]
+
+
+def test_the_redis_user_runs_shaml_and_nothing_dangerous(acl_redis, factory, tmp_path, redis_prefix):  # noqa: F811
+    """The deploy rule, on a real Redis, with the real code: a message through the gateway's inbound
+    path and RQ (enqueue, a worker runs the jobs, the reply goes out), a console login with its
+    throttle and session, a transcript poll's audit key, Rasa's lock store, the signed channel's
+    replay cache and the retention sweep. Then every dangerous command is refused and the data stays."""
+    from rasa.core.lock_store import RedisLockStore
+
+    from bot.channels.base import InboundMessage
+    from bot.gateway import jobs
+    from bot.gateway.inbound import accept
+    from bot.models import Message
+    from bot.rasa_channel import ReplayCache
+    from bot.retention import RetentionPolicy, purge_redis
+    from shaml.settings import Settings
+    from shaml.web import build_gateway, create_app
+    from tests.console.conftest import add_operator, console_env, login
+    from tests.fakes.rasa import FakeRasa
+    from tests.fakes.twilio import FakeTwilio
+    from tests.gateway.conftest import run_worker
+
+    port, password = acl_redis
+    url = f"redis://shaml:{password}@127.0.0.1:{port}/0"
+    conn = redis.Redis.from_url(url)
+    with FakeTwilio() as twilio, FakeRasa() as rasa:
+        settings = Settings.from_env(console_env(str(factory.kw["bind"].url.render_as_string(hide_password=False)),
+                                                 redis_prefix, twilio.url, rasa.url, SHAML_REDIS_URL=url,
+                                                 SHAML_VAR_DIR=str(tmp_path / "var")))
+        gateway = build_gateway(settings, factory=factory)
+        jobs.configure(gateway)
+        try:
+            accepted = accept(gateway, InboundMessage(channel="sms", address="+963944555666", provider_id="SM-acl-1",
+                                                      body="مرحبا", provider="twilio"))
+            again = accept(gateway, InboundMessage(channel="sms", address="+963944555666", provider_id="SM-acl-1",
+                                                   body="مرحبا", provider="twilio"))
+            assert not accepted.duplicate and again.duplicate  # the dedupe key was written and read
+            with pytest.warns(Warning, match="CLIENT SETNAME"):  # refused on purpose: RQ carries on
+                run_worker(gateway)
+            assert [t.message for t in rasa.turns] == ["مرحبا"]  # the inbound job ran and reached Rasa
+            assert len(twilio.sent) == 1  # the outbox job ran and sent the reply
+            with factory() as db:
+                statuses = {m.direction: m.status for m in db.execute(select(Message)).scalars()}
+            assert statuses["in"] == "processed"
+            # The console: a bad login (the throttle's counters), a good one (the session), a page.
+            add_operator(factory, "huda", "admin")
+            with TestClient(create_app(settings, gateway=gateway), follow_redirects=False) as client:
+                assert login(client, "huda", "wrong-password-here").status_code == 401
+                assert login(client, "huda").status_code == 303
+                assert client.get("/console/inbox").status_code == 200
+                contact = accepted.contact_id
+                from console.public_ids import path
+
+                assert client.get(path("contact", contact, "/rows")).status_code == 200  # the poll's audit key
+        finally:
+            for name in ("inbound", "outbox"):
+                gateway.queue(name).delete(delete_jobs=True)
+            gateway.dialogue.close()  # type: ignore[attr-defined]
+            gateway.redis.close()
+    # Rasa's lock store as `shaml rasa` configures it.
+    store = RedisLockStore(host="127.0.0.1", port=port, db=0, username="shaml", password=password, key_prefix="shamlrasa")
+
+    async def one_turn() -> None:
+        async with store.lock("12"):
+            assert store.get_lock("12") is not None
+
+    asyncio.run(one_turn())
+    assert ReplayCache(conn, redis_prefix).first_use("sig") and not ReplayCache(conn, redis_prefix).first_use("sig")
+    conn.set(redis_prefix + "rate:sms:x:1", "1")  # a rate key left without an expiry
+    assert purge_redis(conn, redis_prefix, RetentionPolicy()) >= 0
+    # Now the attacker with the password: nothing dangerous goes through.
+    before = sorted(conn.scan_iter(count=1000))
+    assert before
+    for command in DANGEROUS:
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            conn.execute_command(*command)
+    assert sorted(conn.scan_iter(count=1000)) == before and conn.ping()
+    _clear(conn)
+    conn.close()
 
 
 # --- deployment files ----------------------------------------------------------------------------
@@ -397,6 +546,11 @@ def test_compose_gives_redis_a_password_and_every_service_uses_it():
     redis_service = compose["services"]["redis"]
     command = " ".join(redis_service["command"])
     assert "--user default off" in command and "--user shaml on >${REDIS_PASSWORD}" in command
+    # Least privilege, and the same rule wherever deploy/ tells an operator how to create the user.
+    rule = " ".join(deploy_acl_rule())
+    assert "+@all" not in rule and "-@dangerous" in rule and "-@admin" in rule
+    for place in ("README.md", "k8s/secret.template.yaml"):
+        assert "ACL SETUSER shaml on >" in (ROOT / "deploy" / place).read_text() and rule in (ROOT / "deploy" / place).read_text(), place
     assert "${REDIS_PASSWORD}" in " ".join(redis_service["healthcheck"]["test"])
     shared = compose["x-shaml"]["environment"]
     assert shared["SHAML_REDIS_URL"] == "redis://shaml:${REDIS_PASSWORD}@redis:6379/0"

@@ -25,9 +25,11 @@ from tests.console.conftest import (  # noqa: F401 - fixtures used by name
     gateway,
     logged_in,
     post,
+    ref,
     registration,
     review_case,
     settings,
+    url,
 )
 from tests.gateway.conftest import run_worker
 
@@ -64,14 +66,14 @@ def _leaks(text: str) -> list[str]:
 def test_a_low_privilege_operator_scraping_by_id_learns_nothing(app, accounts, factory):  # type: ignore[no-untyped-def]  # noqa: F811
     ids = _private_world(factory)
     samir, omar = logged_in(app, "samir"), logged_in(app, "omar")
-    assert post(samir, f"/console/conversations/{ids['held']}/claim").status_code == 303
+    assert post(samir, f"{url('contact', ids['held'])}/claim").status_code == 303
     top = max(ids.values()) + 5
     responses = []
     for n in range(1, top):
-        responses += [omar.get(f"/console/conversations/{n}"), omar.get(f"/console/conversations/{n}/rows"),
-                      omar.get(f"/console/registrations/{n}"),
-                      post(omar, f"/console/conversations/{n}/reveal"), post(omar, f"/console/registrations/{n}/reveal"),
-                      post(omar, f"/console/conversations/{n}/claim"), post(omar, f"/console/registrations/{n}/verify")]
+        responses += [omar.get(f"{url('contact', n)}"), omar.get(f"{url('contact', n)}/rows"),
+                      omar.get(f"{url('registration', n)}"),
+                      post(omar, f"{url('contact', n)}/reveal"), post(omar, f"{url('registration', n)}/reveal"),
+                      post(omar, f"{url('contact', n)}/claim"), post(omar, f"{url('registration', n)}/verify")]
     assert {r.status_code for r in responses} <= {403, 404}
     for response in responses:
         assert _leaks(response.text) == [], (response.request.url, _leaks(response.text))
@@ -88,6 +90,84 @@ def test_a_low_privilege_operator_scraping_by_id_learns_nothing(app, accounts, f
         assert db.get(Registration, ids["registration"]).status == "pending_verification"
 
 
+def _altered(public: str) -> list[str]:
+    """What a scraper tries from one id it was shown: each character stepped, one cut short, one too long,
+    upper case, and the row numbers themselves."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+    stepped = [public[:i] + alphabet[(alphabet.index(c) + 1) % 32] + public[i + 1:] for i, c in enumerate(public)]
+    return stepped + [public[:-1], public + "a", public.upper(), "0", "1", "2", "-1", "999999999999999999999"]
+
+
+def _page(response: Any) -> str:
+    """A response's page without the language toggle's return address (the one place a path shows)."""
+    return re.sub(r"next=[^\"]*", "next=", response.text)
+
+
+def test_ids_in_urls_are_opaque_and_altering_one_finds_nothing(app, accounts, factory):  # type: ignore[no-untyped-def]  # noqa: F811
+    """The operator sees the conversations in the queue. From their links he learns no row number, and every
+    id he derives from it, and every plain number, answers the same 404 as an id that names no row."""
+    ids = _private_world(factory)
+    waiting = escalated_contact(factory, address="+963933000222", body="مرحبا")
+    omar = logged_in(app, "omar")
+    inbox = omar.get("/console/inbox/rows").text
+    links = re.findall(r'href="/console/conversations/([^"/]+)"', inbox)
+    assert sorted(links) == sorted([ref("contact", ids["held"]), ref("contact", waiting)])
+    assert not re.search(r"#\d+\b", inbox) and not re.search(r"/console/[\w/]+?/\d+[\"/?]", inbox)
+    page = omar.get(f"/console/conversations/{links[0]}").text
+    assert not re.search(r"/console/[\w/]+?/\d+[\"/?]", page), "a row number in a link"
+    probes = (("get", "/console/conversations/{}", "contact"), ("get", "/console/conversations/{}/rows", "contact"),
+              ("get", "/console/registrations/{}", "registration"), ("get", "/console/reviews/{}", "match"),
+              ("post", "/console/conversations/{}/claim", "contact"))
+
+    def fetch(method: str, template: str, public: str) -> Any:
+        return omar.get(template.format(public)) if method == "get" else post(omar, template.format(public))
+
+    # What an id that names no row answers, route by route: the baseline every altered id must match.
+    missing = {template: fetch(method, template, ref(kind, 10**6)) for method, template, kind in probes}
+    assert {r.status_code for r in missing.values()} == {404}
+    tried = 0
+    for other in _altered(links[0]):
+        for method, template, _ in probes:
+            response = fetch(method, template, other)
+            tried += 1
+            assert response.status_code == 404, response.request.url
+            assert _page(response) == _page(missing[template]), response.request.url  # nothing tells them apart
+            assert _leaks(response.text) == []
+    assert tried == len(probes) * len(_altered(links[0]))
+    # Public ids of neighbouring rows share nothing that orders them.
+    neighbours = [ref("contact", n) for n in range(1, 200)]
+    assert len(set(neighbours)) == 199 and neighbours != sorted(neighbours)
+    assert len({p[:8] for p in neighbours}) == 199
+    with factory() as db:
+        assert db.execute(select(AuditEvent).where(AuditEvent.operator_id == accounts.other.id,
+                                                   AuditEvent.action == "view_conversation")).scalars().all() != []
+        esc = db.execute(select(Escalation).where(Escalation.contact_id == ids["held"])).scalar_one()
+        assert esc.operator_id is None
+
+
+def test_an_id_of_one_kind_is_not_an_id_of_another(app, accounts, factory):  # type: ignore[no-untyped-def]  # noqa: F811
+    """Even for an admin, who may see every row: a contact's id used as a registration's (where a
+    registration with the same row number exists) answers 404, as do a match's and a record's."""
+    ids = _private_world(factory)
+    case = review_case(factory)
+    samir = logged_in(app, "samir")
+    number = ids["registration"]
+    assert samir.get(url("registration", number)).status_code == 200
+    missing = samir.get(url("registration", 10**6))
+    assert missing.status_code == 404
+    for kind in ("contact", "match", "record", "batch", "operator", "event", "search", "message"):
+        response = samir.get("/console/registrations/" + ref(kind, number))
+        assert response.status_code == 404 and _page(response) == _page(missing), kind
+        assert SECRET_NAME not in response.text and SURVIVOR_NUMBER not in response.text
+    assert samir.get("/console/reviews/" + ref("registration", case.match_id)).status_code == 404
+    assert samir.get("/console/conversations/" + ref("registration", ids["held"])).status_code == 404
+    assert samir.get("/console/registry/records/" + ref("match", case.row_id)).status_code == 404
+    assert post(samir, "/console/registrations/" + ref("contact", number) + "/reveal").status_code == 404
+    with factory() as db:
+        reveals = db.execute(select(AuditEvent).where(AuditEvent.action == "reveal_numbers")).scalars().all()
+        assert reveals == []
+
+
 def test_what_an_operator_may_read_is_masked_and_audited(app, accounts, factory):  # type: ignore[no-untyped-def]  # noqa: F811
     """A conversation waiting in the queue is the operator's to read: every number in it is masked, and
     each read (page and poll) leaves an audit event. The registration behind a match in review is
@@ -99,18 +179,18 @@ def test_what_an_operator_may_read_is_masked_and_audited(app, accounts, factory)
         db.add(Match(search_id=case.search_id, registration_id=reg.id, decision="review", status="review", score=0.8,
                      explanation={}))
     omar = logged_in(app, "omar")
-    page = omar.get(f"/console/conversations/{ids['held']}").text
-    rows = omar.get(f"/console/conversations/{ids['held']}/rows").text
+    page = omar.get(f"{url('contact', ids['held'])}").text
+    rows = omar.get(f"{url('contact', ids['held'])}/rows").text
     assert SECRET_TEXT in page  # the operator needs the words to help
     assert FAMILY_NUMBER not in page and "+963 9•• ••• •22" in page
     for text in (page, rows):
         assert NUMBER_IN_TEXT not in text and "09•• ••• •66" in text
-    reg_page = omar.get(f"/console/registrations/{ids['registration']}").text
+    reg_page = omar.get(f"{url('registration', ids['registration'])}").text
     assert SURVIVOR_NUMBER not in reg_page and "+963 9•• ••• •44" in reg_page and 'id="reveal"' not in reg_page
-    assert post(omar, f"/console/registrations/{ids['registration']}/reveal").status_code == 403
+    assert post(omar, f"{url('registration', ids['registration'])}/reveal").status_code == 403
     add_operator(factory, "lina", "supervisor")
     lina = logged_in(app, "lina")
-    revealed = post(lina, f"/console/conversations/{ids['held']}/reveal")
+    revealed = post(lina, f"{url('contact', ids['held'])}/reveal")
     assert revealed.status_code == 200 and FAMILY_NUMBER in revealed.text and NUMBER_IN_TEXT in revealed.text
     with factory() as db:
         events = [(e.operator_id, e.action, e.subject_id) for e in db.execute(
@@ -126,10 +206,10 @@ def test_what_an_operator_may_read_is_masked_and_audited(app, accounts, factory)
 def test_a_second_operator_cannot_close_a_conversation_another_holds(app, accounts, factory):  # type: ignore[no-untyped-def]  # noqa: F811
     contact = escalated_contact(factory)
     rania, omar = logged_in(app, "rania"), logged_in(app, "omar")
-    assert post(rania, f"/console/conversations/{contact}/claim").status_code == 303
+    assert post(rania, f"{url('contact', contact)}/claim").status_code == 303
     # What a browser test found: "resolve" on someone else's claimed conversation succeeded. Now refused.
     for action, data in (("resolve", {"outcome": "answered"}), ("handback", {}), ("claim", {}), ("reply", {"body": "x"})):
-        refused = post(omar, f"/console/conversations/{contact}/{action}", data)
+        refused = post(omar, f"{url('contact', contact)}/{action}", data)
         assert refused.status_code == 404, action
         assert "+963912345678" not in refused.text and "بدي احكي مع شخص" not in refused.text
     with factory() as db:
@@ -139,9 +219,9 @@ def test_a_second_operator_cannot_close_a_conversation_another_holds(app, accoun
     assert "#" + str(contact) not in " ".join(re.findall(r"override-notice[^<]*<", rania.get("/console/inbox").text))
     add_operator(factory, "lina", "supervisor")
     lina = logged_in(app, "lina")
-    assert post(lina, f"/console/conversations/{contact}/resolve", {"outcome": "duplicate"}).status_code == 303
+    assert post(lina, f"{url('contact', contact)}/resolve", {"outcome": "duplicate"}).status_code == 303
     inbox = rania.get("/console/inbox").text
-    assert "override-notice" in inbox and f"#{contact}" in inbox
+    assert "override-notice" in inbox and f"#{ref('contact', contact)[:8]}" in inbox
     assert "override-notice" not in omar.get("/console/inbox").text
     with factory() as db:
         event = db.execute(select(AuditEvent).where(AuditEvent.action == "claim_overridden")).scalar_one()
@@ -151,8 +231,8 @@ def test_a_second_operator_cannot_close_a_conversation_another_holds(app, accoun
 def test_one_operator_with_two_sessions_cannot_confirm_a_match_alone(app, accounts, factory):  # type: ignore[no-untyped-def]  # noqa: F811
     case = review_case(factory)
     first, second = logged_in(app, "rania"), logged_in(app, "rania")
-    assert post(first, f"/console/reviews/{case.match_id}/confirm", page="/console/reviews").status_code == 202
-    assert post(second, f"/console/reviews/{case.match_id}/confirm", page="/console/reviews").status_code == 409
+    assert post(first, f"{url('match', case.match_id)}/confirm", page="/console/reviews").status_code == 202
+    assert post(second, f"{url('match', case.match_id)}/confirm", page="/console/reviews").status_code == 409
     with factory() as db:
         assert db.get(Match, case.match_id).status == "review"
         assert db.execute(select(AuditEvent).where(AuditEvent.action == "match_confirmed")).first() is None
@@ -172,7 +252,7 @@ def test_a_verification_code_is_sent_but_never_kept(app, accounts, factory, gate
         bodies = [m.body for m in db.execute(select(Message).where(Message.contact_id == phone_id)).scalars()]
     assert bodies == [CODE_PLACEHOLDER]
     samir = logged_in(app, "samir")
-    for text in (samir.get(f"/console/conversations/{phone_id}").text, post(samir, f"/console/conversations/{phone_id}/reveal").text):
+    for text in (samir.get(f"{url('contact', phone_id)}").text, post(samir, f"{url('contact', phone_id)}/reveal").text):
         assert "482913" not in text
 
 

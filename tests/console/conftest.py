@@ -138,6 +138,20 @@ def accounts(factory: sessionmaker) -> Accounts:
     )
 
 
+def url(kind: str, row_id: int, suffix: str = "") -> str:
+    """The console page of a row by its public id: ``url("contact", 7, "/claim")`` (ids in URLs are opaque)."""
+    from console.public_ids import path
+
+    return path(kind, row_id, suffix)
+
+
+def ref(kind: str, row_id: int) -> str:
+    """A row's public id, as forms and links carry it."""
+    from console.public_ids import encode
+
+    return encode(kind, row_id)
+
+
 def csrf_of(client: TestClient, path: str = "/console/login") -> str:
     """The CSRF token a page hands the browser."""
     response = client.get(path)

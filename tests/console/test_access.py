@@ -11,7 +11,14 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.routing import Route
 
-from tests.console.conftest import csrf_of, escalated_contact, logged_in, registration, review_case
+from tests.console.conftest import (
+    csrf_of,
+    escalated_contact,
+    logged_in,
+    ref,
+    registration,
+    review_case,
+)
 
 # (method, path, who may use it): public = anyone, operator = operators and admins, admin = admins only,
 # supervisor = supervisors and admins, approved = an admin holding another admin's approval (tested in
@@ -22,43 +29,49 @@ ROUTES: list[tuple[str, str, str]] = [
     ("POST", "/login", "public"),
     ("POST", "/logout", "public"),
     ("GET", "/lang/{code}", "public"),
+    ("GET", "/login/code", "public"),
+    ("POST", "/login/code", "public"),
+    ("GET", "/reset/{token}", "public"),
+    ("POST", "/reset/{token}", "public"),
+    ("GET", "/mfa", "operator"),
+    ("POST", "/mfa", "operator"),
     ("GET", "/", "operator"),
     ("GET", "/api/stats", "admin"),
     ("GET", "/inbox", "operator"),
     ("GET", "/inbox/rows", "operator"),
-    ("GET", "/conversations/{contact_id}", "operator"),
-    ("GET", "/conversations/{contact_id}/rows", "operator"),
-    ("POST", "/conversations/{contact_id}/claim", "operator"),
-    ("POST", "/conversations/{contact_id}/assign", "admin"),
-    ("POST", "/conversations/{contact_id}/reply", "operator"),
-    ("POST", "/conversations/{contact_id}/template", "operator"),
-    ("POST", "/conversations/{contact_id}/handback", "operator"),
-    ("POST", "/conversations/{contact_id}/resolve", "operator"),
-    ("POST", "/conversations/{contact_id}/reveal", "supervisor"),
+    ("GET", "/conversations/{ref}", "operator"),
+    ("GET", "/conversations/{ref}/rows", "operator"),
+    ("POST", "/conversations/{ref}/claim", "operator"),
+    ("POST", "/conversations/{ref}/assign", "admin"),
+    ("POST", "/conversations/{ref}/reply", "operator"),
+    ("POST", "/conversations/{ref}/template", "operator"),
+    ("POST", "/conversations/{ref}/handback", "operator"),
+    ("POST", "/conversations/{ref}/resolve", "operator"),
+    ("POST", "/conversations/{ref}/reveal", "supervisor"),
     ("GET", "/reviews", "operator"),
-    ("GET", "/reviews/{match_id}", "operator"),
-    ("POST", "/reviews/{match_id}/confirm", "operator"),
-    ("POST", "/reviews/{match_id}/reject", "operator"),
-    ("GET", "/registrations/{registration_id}", "operator"),
-    ("POST", "/registrations/{registration_id}/verify", "operator"),
-    ("POST", "/registrations/{registration_id}/vet", "operator"),
-    ("POST", "/registrations/{registration_id}/reveal", "supervisor"),
+    ("GET", "/reviews/{ref}", "operator"),
+    ("POST", "/reviews/{ref}/confirm", "operator"),
+    ("POST", "/reviews/{ref}/reject", "operator"),
+    ("GET", "/registrations/{ref}", "operator"),
+    ("POST", "/registrations/{ref}/verify", "operator"),
+    ("POST", "/registrations/{ref}/vet", "operator"),
+    ("POST", "/registrations/{ref}/reveal", "supervisor"),
     ("GET", "/registry", "operator"),
     ("POST", "/registry/search", "operator"),
-    ("GET", "/registry/records/{row_id}", "operator"),
+    ("GET", "/registry/records/{ref}", "operator"),
     ("GET", "/registry/import", "admin"),
     ("POST", "/registry/import/preview", "admin"),
     ("POST", "/registry/import/run", "admin"),
     ("GET", "/registry/imports", "admin"),
-    ("GET", "/registry/imports/{batch_id}", "admin"),
-    ("GET", "/registry/imports/{batch_id}/errors.csv", "admin"),
+    ("GET", "/registry/imports/{ref}", "admin"),
+    ("GET", "/registry/imports/{ref}/errors.csv", "admin"),
     ("GET", "/operators", "admin"),
     ("POST", "/operators", "admin"),
-    ("POST", "/operators/{operator_id}/active", "admin"),
+    ("POST", "/operators/{ref}/active", "admin"),
     ("GET", "/audit", "admin"),
     ("POST", "/audit/export", "admin"),
     ("GET", "/audit.csv", "approved"),
-    ("GET", "/audit/{event_id}", "admin"),
+    ("GET", "/audit/{ref}", "admin"),
     ("GET", "/simulator", "simulator"),
     ("POST", "/simulator/send", "simulator"),
     ("GET", "/simulator/messages", "simulator"),
@@ -79,10 +92,17 @@ def test_the_table_lists_every_console_route(app: Any) -> None:
     assert present == {(m, p) for m, p, _ in ROUTES}
 
 
+#: Which kind of public id a route's {ref} is, by the route's first segment.
+KIND_OF = {"conversations": "contact", "reviews": "match", "registrations": "registration", "registry": None,
+           "operators": "operator", "audit": "event"}
+
+
 def fill(path: str, ids: dict[str, int]) -> str:
-    for name, value in ids.items():
-        path = path.replace("{" + name + "}", str(value))
-    return path.replace("{code}", "en")
+    if "{ref}" in path:
+        first, second = path.split("/")[1:3]
+        kind = KIND_OF[first] or ("record" if second == "records" else "batch")
+        path = path.replace("{ref}", ref(kind, ids[kind]))
+    return path.replace("{code}", "en").replace("{token}", "no-such-link")
 
 
 def call(client: TestClient, method: str, path: str, token: str) -> Any:
@@ -97,13 +117,13 @@ def call(client: TestClient, method: str, path: str, token: str) -> Any:
 @pytest.mark.parametrize("role", ["anonymous", "operator", "admin"])
 def test_every_route_for_every_role(app: Any, accounts, factory, role: str) -> None:  # type: ignore[no-untyped-def]
     ids = {
-        "contact_id": escalated_contact(factory),
-        "match_id": review_case(factory).match_id,
-        "registration_id": registration(factory),
-        "row_id": 1,
-        "batch_id": 999,
-        "operator_id": int(accounts.other.id),
-        "event_id": 1,
+        "contact": escalated_contact(factory),
+        "match": review_case(factory).match_id,
+        "registration": registration(factory),
+        "record": 1,
+        "batch": 999,
+        "operator": int(accounts.other.id),
+        "event": 1,
     }
     if role == "anonymous":
         client = TestClient(app, follow_redirects=False)

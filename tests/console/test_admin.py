@@ -20,6 +20,7 @@ from tests.console.conftest import (
     login,
     post,
     review_case,
+    url,
 )
 
 
@@ -59,18 +60,18 @@ def test_accounts_page_creates_and_deactivates(app, accounts, factory) -> None: 
     assert post(samir, "/console/operators", {"username": "zed", "role": "root"}, page="/console/operators").status_code == 400
     assert post(samir, "/console/operators", {"username": "zed", "role": "operator", "password": "short"},
                 page="/console/operators").status_code == 400
-    assert post(samir, f"/console/operators/{accounts.other.id}/active", {"active": "0"},
+    assert post(samir, f"{url('operator', accounts.other.id)}/active", {"active": "0"},
                 page="/console/operators").status_code == 303
     with TestClient(app, follow_redirects=False) as c:
         assert login(c, "omar", PASSWORD).status_code == 401
     # An admin cannot lock themselves out.
-    post(samir, f"/console/operators/{accounts.admin.id}/active", {"active": "0"}, page="/console/operators")
+    post(samir, f"{url('operator', accounts.admin.id)}/active", {"active": "0"}, page="/console/operators")
     with factory() as db:
         assert db.get(Operator, accounts.admin.id).active is True
         assert db.get(Operator, accounts.other.id).active is False
         acts = list(db.execute(select(AuditEvent.action).order_by(AuditEvent.id)).scalars())
     assert acts.count("operator_add") == 1 and "operator_deactivate" in acts
-    assert post(samir, "/console/operators/9999/active", {"active": "1"}, page="/console/operators").status_code == 404
+    assert post(samir, f"{url('operator', 9999)}/active", {"active": "1"}, page="/console/operators").status_code == 404
 
 
 def test_audit_log_and_formula_safe_export(app, accounts, factory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -90,9 +91,9 @@ def test_audit_log_and_formula_safe_export(app, accounts, factory, monkeypatch) 
     assert "تحويل إلى مشغّل" in filtered and "النظام" in filtered and "جهة اتصال" in filtered
     with factory() as db:
         event_id = db.execute(select(AuditEvent.id).where(AuditEvent.action == "registry_search")).scalar_one()
-    detail = samir.get(f"/console/audit/{event_id}").text
+    detail = samir.get(f"{url('event', event_id)}").text
     assert "=HYPERLINK(\\&#34;http://evil\\&#34;)" in detail and "<pre" in detail
-    assert samir.get("/console/audit/99999").status_code == 404
+    assert samir.get(f"{url('event', 99999)}").status_code == 404
     # Four eyes: samir's own request does not let him export; a second admin's approval does, once.
     assert samir.get("/console/audit.csv").status_code == 403
     assert post(samir, "/console/audit/export", page="/console/audit").status_code == 200

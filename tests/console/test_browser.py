@@ -23,7 +23,7 @@ from bot.models import AuditEvent, Contact, Match, Message
 from console.i18n import STRINGS
 from matching.store import ImportBatch, RegistryRow
 from tests.conftest import ROOT
-from tests.console.conftest import PASSWORD, escalated_contact, review_case
+from tests.console.conftest import PASSWORD, escalated_contact, review_case, url
 from tests.console.live import LiveServer
 from tests.fakes.rasa import Turn
 
@@ -128,7 +128,7 @@ def test_take_over_reply_and_hand_back(page: Page, live: LiveServer, accounts, f
     # The page fits a 360 px phone: nothing wider than the screen but the scrollable tables.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
-    page.click(f"a[href='/console/conversations/{first}']")
+    page.click(f"a[href='{url('contact', first)}']")
     page.click("#claim")
     expect(page.locator("#holder")).to_have_text("Rania")
     expect(page.locator("#window-state")).to_have_text(ar("window_open"))
@@ -159,7 +159,7 @@ def test_review_and_confirm_a_match(page: Page, live: LiveServer, accounts, fact
     case = review_case(factory)
     page.set_viewport_size(DESKTOP)
     log_in(page, live, "rania", start="/console/reviews")
-    page.click(f"a.review-link[href='/console/reviews/{case.match_id}']")
+    page.click(f"a.review-link[href='{url('match', case.match_id)}']")
     compare = page.locator("table.compare")
     expect(compare).to_contain_text("محمد احمد الحلبي")  # the search
     expect(compare).to_contain_text("محمد أحمد الحلبي")  # the registry record
@@ -268,8 +268,8 @@ def test_every_page_fits_a_phone_and_switches_to_english(page: Page, live: LiveS
     contact = escalated_contact(factory)
     case = review_case(factory)
     log_in(page, live, "samir", start="/console/")
-    paths = ["/console/", "/console/inbox", f"/console/conversations/{contact}", "/console/reviews",
-             f"/console/reviews/{case.match_id}", "/console/registry", f"/console/registry/records/{case.row_id}",
+    paths = ["/console/", "/console/inbox", f"{url('contact', contact)}", "/console/reviews",
+             f"{url('match', case.match_id)}", "/console/registry", f"{url('record', case.row_id)}",
              "/console/registry/import", "/console/operators", "/console/audit", "/console/simulator"]
     for path in paths:
         page.goto(live.url + path)
@@ -309,7 +309,7 @@ def test_review_page_with_several_candidates(page: Page, live: LiveServer, accou
             page.click("a.lang")
             expect(page.locator("html")).to_have_attribute("dir", "ltr")
         page.set_viewport_size(size)
-        page.goto(live.url + f"/console/reviews/{case.match_ids[0]}")
+        page.goto(live.url + f"{url('match', case.match_ids[0])}")
         side = page.locator("#side-by-side")
         expect(side.locator("thead th")).to_have_count(2 + len(case.match_ids))
         expect(side.locator("td.st-agree").first).to_be_visible()
@@ -346,7 +346,7 @@ def test_registry_search_across_scripts(page: Page, live: LiveServer, accounts, 
             page.fill("input[name=name]", typed)
             page.fill("input[name=reason]", "متابعة طلب عائلة رقم 7")
             page.click("form.card button[type=submit]")
-            expect(page.locator(f"table.list a[href='/console/registry/records/{row_id}']")).to_be_visible()
+            expect(page.locator(f"table.list a[href='{url('record', row_id)}']")).to_be_visible()
             fits(page, size["width"])
         shot(page, f"registry-across-scripts-{lang}-{size['width']}")
     with factory() as db:

@@ -8,7 +8,7 @@ from bot.contacts import escalate, get_or_create_contact
 from bot.gateway.phones import record_event, record_ping
 from bot.models import Message
 from matching.store import utcnow
-from tests.console.conftest import logged_in
+from tests.console.conftest import logged_in, url
 
 
 def test_inbox_and_transcript_show_channel_and_provider(app, accounts, factory) -> None:  # type: ignore[no-untyped-def]
@@ -25,7 +25,7 @@ def test_inbox_and_transcript_show_channel_and_provider(app, accounts, factory) 
     rania = logged_in(app, "rania")
     inbox = rania.get("/console/inbox").text
     assert "تيليغرام (عبر تيليغرام)" in inbox and "رسائل SMS (عبر هاتف البوابة)" in inbox
-    conversation = rania.get(f"/console/conversations/{contact_id}").text
+    conversation = rania.get(f"{url('contact', contact_id)}").text
     assert conversation.count("عبر تيليغرام") >= 2  # the conversation's head and the bot's reply
     assert "لا طريق يوصل الرسالة إلى هذا الرقم" in inbox  # the reason an operator understands
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.models import AuditEvent
 from console.imports import guess
 from matching.store import ImportBatch, RegistryRow
-from tests.console.conftest import csrf_of, logged_in, post, review_case
+from tests.console.conftest import csrf_of, logged_in, post, review_case, url
 
 
 @pytest.mark.parametrize(
@@ -45,7 +45,7 @@ def test_search_needs_a_reason_and_is_audited(app, accounts, factory) -> None:  
                  {"name": "محمد الحلبي", "birth_year": "١٩٨٧", "reason": "متابعة محادثة العائلة رقم 12"},
                  page="/console/registry")
     assert found.status_code == 200
-    assert f'href="/console/registry/records/{case.row_id}"' in found.text and "النتائج: 1" in found.text
+    assert f'href="{url("record", case.row_id)}"' in found.text and "النتائج: 1" in found.text
     none = post(rania, "/console/registry/search", {"name": "غير موجود", "reason": "متابعة محادثة العائلة رقم 12"},
                 page="/console/registry")
     assert "النتائج: 0" in none.text
@@ -73,15 +73,15 @@ def test_search_ignores_spelling_variants(app, accounts, factory, typed: str, fo
     rania = logged_in(app, "rania")
     page = post(rania, "/console/registry/search", {"name": typed, "mother_name": "فاطمه", "reason": "متابعة طلب عائلة"},
                 page="/console/registry").text
-    assert (f'href="/console/registry/records/{case.row_id}"' in page) is found
+    assert (f'href="{url("record", case.row_id)}"' in page) is found
 
 
 def test_record_view_is_audited(app, accounts, factory) -> None:  # type: ignore[no-untyped-def]
     case = review_case(factory)
     rania = logged_in(app, "rania")
-    page = rania.get(f"/console/registry/records/{case.row_id}").text
+    page = rania.get(f"{url('record', case.row_id)}").text
     assert "محمد أحمد الحلبي" in page and "صيدنايا" in page and "Test list" in page
-    assert rania.get("/console/registry/records/9999").status_code == 404
+    assert rania.get(f"{url('record', 9999)}").status_code == 404
     with factory() as db:
         event = db.execute(select(AuditEvent).where(AuditEvent.action == "view_record")).scalar_one()
         assert event.subject_id == str(case.row_id)
@@ -152,7 +152,7 @@ def test_import_with_mapping_and_error_report(app, accounts, factory) -> None:  
     # The upload is gone once imported: the same token cannot import twice.
     again = post(samir, "/console/registry/import/run", form, page="/console/registry/import")
     assert again.status_code == 400
-    assert samir.get("/console/registry/imports/9999").status_code == 404
+    assert samir.get(f"{url('batch', 9999)}").status_code == 404
 
 
 def test_error_export_cannot_start_a_formula(app, accounts, factory) -> None:  # type: ignore[no-untyped-def]
@@ -211,7 +211,7 @@ def test_latin_search_finds_the_arabic_record_by_the_matcher(app, accounts, fact
     page = post(rania, "/console/registry/search", {"name": typed, "reason": "متابعة طلب عائلة"},
                 page="/console/registry").text
     top = page.split("<tbody>")[1].split("</tr>")[0]
-    assert (f'href="/console/registry/records/{case.row_id}"' in top) is found
+    assert (f'href="{url("record", case.row_id)}"' in top) is found
     with factory() as db:
         event = db.execute(select(AuditEvent).where(AuditEvent.action == "registry_search")).scalars().one()
     assert event.detail["reason"] == "متابعة طلب عائلة" and "found" in event.detail
