@@ -753,7 +753,7 @@ class Run:
         self.with_fault(f"Twilio answers 500 for {self.plan.twilio_failing:.0f} s", self.plan.twilio_failing, begin, end)
 
     def _shortened(self, full: float) -> str:
-        return f" (--quick; {full:.0f} s in the full run)" if self.plan.quick else ""
+        return f" (quick; {full:.0f} s full)" if self.plan.quick else ""
 
     def gateway_offline(self) -> None:
         """+963 people text the gateway phone's SIM while the phone takes no sends: their replies wait, then all go, in order."""
@@ -788,7 +788,7 @@ class Run:
             telegram.storm_until = 0.0
             return f"{telegram.too_many() - before} sends answered 429 (retry_after {wait} s)"
 
-        name = f"Telegram 429 storm {seconds:.0f} s, retry_after {wait} s{self._shortened(Plan.telegram_storm)}"
+        name = f"Telegram 429s {seconds:.0f} s, retry_after {wait} s{self._shortened(Plan.telegram_storm)}"
         row = self.with_fault(name, seconds, begin, end, phones=self.phones("telegram"))
         early, storm = telegram.early(), telegram.too_many() - before
         self.check("Telegram 429: retry_after honoured, none lost", storm > 0 and early == 0 and row.ok and row.duplicates == 0,

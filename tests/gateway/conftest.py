@@ -10,10 +10,12 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 from rq import SimpleWorker
+from sqlalchemy import select
 
 from bot.gateway import jobs
 from bot.gateway.context import JOB_SERIALIZER, Gateway
 from bot.gateway.dialogue import RasaRestClient
+from bot.models import Contact, Escalation, Message
 from shaml.settings import Settings
 from shaml.web import build_gateway, create_app
 from tests.conftest import REDIS_URL
@@ -164,6 +166,16 @@ def run_worker(gw: Gateway) -> None:
         SimpleWorker(queues, connection=gw.redis, serializer=JOB_SERIALIZER).work(burst=True, logging_level="WARNING")
         if all(q.count == 0 for q in queues):
             return
+
+
+def stored_rows(factory) -> tuple[list[Message], list[Message], list[Contact], list[Escalation]]:  # type: ignore[no-untyped-def]
+    """What a case left in the database: inbound messages, outbound ones in id order, contacts, escalations."""
+    with factory() as session:
+        inbound = session.execute(select(Message).where(Message.direction == "in")).scalars().all()
+        outbound = session.execute(select(Message).where(Message.direction == "out").order_by(Message.id)).scalars().all()
+        contacts = session.execute(select(Contact)).scalars().all()
+        escalations = session.execute(select(Escalation)).scalars().all()
+    return list(inbound), list(outbound), list(contacts), list(escalations)
 
 
 @pytest.fixture

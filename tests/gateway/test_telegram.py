@@ -16,7 +16,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.models import Contact, Escalation, Message
 from matching.store import utcnow
 from tests.fakes.telegram import BOT_TOKEN, WEBHOOK_SECRET, message_update, secret_headers, user
-from tests.gateway.conftest import run_worker
+from tests.gateway.conftest import run_worker, stored_rows
 
 PATH = "/telegram/webhook"
 MEDIA_REPLY = "نقرأ الرسائل النصية فقط. وصلتنا رسالتك وسيطّلع عليها أحد أعضاء فريقنا ويرد عليك."
@@ -87,11 +87,7 @@ def test_update(case: Case, channel_client, channel_gateway, fake_rasa, fake_tel
         if case.status == 403:
             assert BOT_TOKEN not in response.text and WEBHOOK_SECRET not in response.text
     run_worker(channel_gateway)
-    with factory() as session:
-        inbound = session.execute(select(Message).where(Message.direction == "in")).scalars().all()
-        outbound = session.execute(select(Message).where(Message.direction == "out").order_by(Message.id)).scalars().all()
-        contacts = session.execute(select(Contact)).scalars().all()
-        escalations = session.execute(select(Escalation)).scalars().all()
+    inbound, outbound, contacts, escalations = stored_rows(factory)
     assert len(inbound) == case.stored
     assert [t.message for t in fake_rasa.turns] == case.to_rasa
     assert fake_twilio.requests == []  # Telegram never goes through Twilio

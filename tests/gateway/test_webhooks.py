@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.gateway.outbox import split_body
 from bot.models import Contact, Escalation, Message
 from tests.fakes.twilio import AUTH_TOKEN, inbound_form, sign, signed_webhook
-from tests.gateway.conftest import PUBLIC_URL, run_worker
+from tests.gateway.conftest import PUBLIC_URL, run_worker, stored_rows
 
 PATH = "/twilio/inbound"
 MIXED = "\u200fمرحبا 👋 ana 3am dawwer 3ala a5i محمد (Mohammad) ١٩٨٥\u200e"
@@ -134,12 +134,7 @@ def test_webhook(case: Case, client, gateway, fake_rasa, fake_twilio, factory, l
         assert response.headers["content-type"].startswith("application/xml")
         assert response.text == '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
     run_worker(gateway)
-
-    with factory() as session:
-        inbound = session.execute(select(Message).where(Message.direction == "in")).scalars().all()
-        outbound = session.execute(select(Message).where(Message.direction == "out").order_by(Message.id)).scalars().all()
-        contacts = session.execute(select(Contact)).scalars().all()
-        escalations = session.execute(select(Escalation)).scalars().all()
+    inbound, outbound, contacts, escalations = stored_rows(factory)
     assert len(inbound) == case.stored
     assert [t.message for t in fake_rasa.turns] == case.to_rasa
     if case.stored:
