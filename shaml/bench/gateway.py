@@ -489,6 +489,9 @@ def run(
             "SHAML_SWEEP_SECONDS": "60",
             "SHAML_TELEGRAM_WEBHOOK_SECRET": tg_secret,
             "SHAML_SMSGATE_SIGNING_KEY": sg_key,
+            # Replies go back on the channel a message came in on; the bench measures acks, and its
+            # only send sink is the fake Twilio, so no bare number is routed to a gateway phone.
+            "SHAML_SMS_ROUTES": "*=twilio",
         }
         procs = Processes(env, logdir)
         port = _free_port()
