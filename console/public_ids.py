@@ -9,8 +9,9 @@ row the operator may see); an id of one kind (a contact) is not one of another k
 registration). :func:`decode` answers None for all of these, and the routes turn that into the same
 404 a missing row gets.
 
-The blind-index key does not rotate (rotating the data keys leaves links working); a deployment
-that changes it changes every console link, which only breaks bookmarks.
+The key comes from the blind-index key that computes new values (the first one listed): rotating
+the data keys leaves links working, while moving a new blind-index key first (docs/privacy.md,
+"Rotating the blind-index key") changes every console link, which only breaks bookmarks.
 """
 
 from __future__ import annotations
