@@ -255,14 +255,18 @@ class Matcher:
         if len(same) > NAMESAKES_ALWAYS_SCORED:
             ids = idx.record_id
 
-            def promise(slot: int) -> tuple[bool, int, int, str]:
-                # what the scorer would prefer among namesakes: the mother's name typed, a
-                # closer birth year, fewer name parts the query lacks; then the record id
+            typed = list(pq.names[1:-1]) + ([pq.father] if pq.father and not pq.father_in_names else [])
+
+            def promise(slot: int) -> tuple[bool, int, int, int, str]:
+                # what the scorer would prefer among namesakes: the mother's name typed, the
+                # typed middle names (father …), a closer birth year, fewer name parts the
+                # query lacks; then the record id
                 e = idx.entry(slot)
                 assert e is not None
                 mother = bool(pq.mother and e.mother and token_similarity(pq.mother[0], e.mother[0]) >= STRONG)
+                middle = sum(1 for t in typed if any(token_similarity(t, m) >= PAIR_FLOOR for m in e.names[1:-1]))
                 near = abs(pq.year - e.year) if pq.year is not None and e.year is not None else 3
-                return (not mother, near, len(e.names), ids(slot))
+                return (not mother, -middle, near, len(e.names), ids(slot))
 
             same = heapq.nsmallest(NAMESAKES_ALWAYS_SCORED, same, key=promise)
         return list(slots) + same
