@@ -52,9 +52,10 @@ def _contradicts(pq: PreparedQuery, e: Entry) -> bool:
 
 
 #: Namesakes (given and family name agree with the query's) scored even when the index did not
-#: shortlist them. Past this many, those with the fewest name parts the query lacks are taken
-#: (the only evidence that tells bare namesakes apart), then by record id.
-NAMESAKES_ALWAYS_SCORED = 30
+#: shortlist them. Past this many (more than a top 10 holds), those the scorer would prefer are
+#: taken: the mother's name agreeing, the closest birth year, the fewest name parts the query
+#: lacks (all that tells bare namesakes apart), then by record id.
+NAMESAKES_ALWAYS_SCORED = 12
 #: The pair posting also holds rows where the two names are in other roles (given + father …);
 #: past this many postings the true namesakes are not picked out of it.
 NAMESAKES_POSTED_READ = 250
@@ -232,17 +233,42 @@ class Matcher:
             return slots
         have = set(slots)
         same = []
+        given_ok: dict[str, bool] = {}  # namesakes repeat a handful of spellings
+        family_ok: dict[str, bool] = {}
         for s in posted:
             if s in have:
                 continue
             e = idx.entry(s)
-            if (e is not None and len(e.names) >= 2 and token_similarity(given, e.names[0]) >= STRONG
-                    and token_similarity(family, e.names[-1]) >= STRONG):
+            if e is None or len(e.names) < 2:
+                continue
+            g, f = e.names[0], e.names[-1]
+            ok = given_ok.get(g)
+            if ok is None:
+                ok = given_ok[g] = token_similarity(given, g) >= STRONG
+            if not ok:
+                continue
+            ok = family_ok.get(f)
+            if ok is None:
+                ok = family_ok[f] = token_similarity(family, f) >= STRONG
+            if ok:
                 same.append(s)
         if len(same) > NAMESAKES_ALWAYS_SCORED:
             ids = idx.record_id
-            same = heapq.nsmallest(NAMESAKES_ALWAYS_SCORED, same,
-                                   key=lambda s: (len(idx.entry(s).names), ids(s)))  # type: ignore[union-attr]
+
+            typed = list(pq.names[1:-1]) + ([pq.father] if pq.father and not pq.father_in_names else [])
+
+            def promise(slot: int) -> tuple[bool, int, int, int, str]:
+                # what the scorer would prefer among namesakes: the mother's name typed, the
+                # typed middle names (father …), a closer birth year, fewer name parts the
+                # query lacks; then the record id
+                e = idx.entry(slot)
+                assert e is not None
+                mother = bool(pq.mother and e.mother and token_similarity(pq.mother[0], e.mother[0]) >= STRONG)
+                middle = sum(1 for t in typed if any(token_similarity(t, m) >= PAIR_FLOOR for m in e.names[1:-1]))
+                near = abs(pq.year - e.year) if pq.year is not None and e.year is not None else 3
+                return (not mother, -middle, near, len(e.names), ids(slot))
+
+            same = heapq.nsmallest(NAMESAKES_ALWAYS_SCORED, same, key=promise)
         return list(slots) + same
 
     def _rival_finder(self, pq: PreparedQuery, ranked: list[Scored]) -> Callable[[Scored], str | None]:

@@ -160,6 +160,7 @@ class CandidateIndex:
         self._skel_tokens: dict[str, Counter[str]] = {}
         self._neighbours: dict[str, set[str]] = {}
         self._expansions: dict[str, list[tuple[str, float]]] = {}
+        self._spellings: dict[str, list[str]] = {}  # skeleton -> its most frequent spellings
         self._dead = 0
         self._years: set[int] = {0}  # birth years held (0: none), for the namesake keys
 
@@ -179,6 +180,8 @@ class CandidateIndex:
             self._expansions.clear()
         if token not in bucket:
             self._expansions.clear()
+        if self._spellings:
+            self._spellings.clear()  # counts changed: the most frequent spellings may too
         bucket[token] += 1
 
     def _vocab_remove(self, token: str) -> None:
@@ -186,6 +189,8 @@ class CandidateIndex:
         bucket = self._skel_tokens.get(s)
         if bucket is None:
             return
+        if self._spellings:
+            self._spellings.clear()
         bucket[token] -= 1
         if bucket[token] <= 0:
             del bucket[token]
@@ -276,7 +281,7 @@ class CandidateIndex:
             return []
         years: Iterable[int] = self._years if year is None else (0, *range(year - YEAR_SPREAD, year + YEAR_SPREAD + 1))
         get = self._postings.get
-        out = []
+        out: list[list[int]] = []
         for g in _own_skeletons(names[0]):
             for f in _own_skeletons(names[-1]):
                 lo, hi = (g, f) if g <= f else (f, g)
@@ -351,9 +356,12 @@ class CandidateIndex:
             if not bucket:
                 continue
             best = 0.0
-            # most frequent spellings first, ties by spelling: independent of load order
-            spellings = sorted(bucket.items(), key=lambda tn: (-tn[1], tn[0]))[:EXPANSION_TOKENS]
-            for t, _n in spellings:
+            spellings = self._spellings.get(c)
+            if spellings is None:
+                # most frequent spellings first, ties by spelling: independent of load order
+                spellings = self._spellings[c] = [
+                    t for t, _n in sorted(bucket.items(), key=lambda tn: (-tn[1], tn[0]))[:EXPANSION_TOKENS]]
+            for t in spellings:
                 sim = token_similarity(token, t)
                 if sim > best:
                     best = sim
@@ -367,6 +375,7 @@ class CandidateIndex:
             out = [(s, 0.5)]
         if len(self._expansions) > 200_000:
             self._expansions.clear()
+            self._spellings.clear()
         self._expansions[token] = out
         return out
 

@@ -127,19 +127,19 @@ def align(
                 cells.append((sim + role - 0.001 * abs(i - j), i, j, sim))
     if len(cells) > 1:
         cells.sort(reverse=True)
-    used_q: set[int] = set()
-    used_r: set[int] = set()
+    used_q = used_r = 0  # bit sets of paired positions
     pairs = []
     for _, i, j, sim in cells:
-        if i in used_q or j in used_r:
+        bi, bj = 1 << i, 1 << j
+        if used_q & bi or used_r & bj:
             continue
-        used_q.add(i)
-        used_r.add(j)
+        used_q |= bi
+        used_r |= bj
         pairs.append((i, j, sim))
     return Alignment(
         pairs=pairs,
-        query_unmatched=[i for i in range(nq) if i not in used_q],
-        record_unmatched=[j for j in range(len(record)) if j not in used_r],
+        query_unmatched=[i for i in range(nq) if not used_q >> i & 1],
+        record_unmatched=[j for j in range(len(record)) if not used_r >> j & 1],
     )
 
 
@@ -338,23 +338,25 @@ def score_pair(
     Returns the summed evidence and a per-field explanation that operators read. ``memo``
     (one dict per query) reuses the name evidence across namesakes with identical names.
     """
-    sims_of = None
-    if memo is not None:
-        token_sims: dict[str, list[float]] = memo.setdefault("", {})
+    part = memo.get((e.names, e.has_father)) if memo is not None and not explain else None
+    if part is None:
+        sims_of = None
+        if memo is not None:
+            sims_of = memo.get("")
+            if sims_of is None:
+                token_sims: dict[str, list[float]] = {}
+                qnames = q.names
 
-        def sims_of(r: str) -> list[float]:
-            got = token_sims.get(r)
-            if got is None:
-                got = token_sims[r] = [token_similarity(x, r) for x in q.names]
-            return got
+                def sims_of(r: str) -> list[float]:
+                    got = token_sims.get(r)
+                    if got is None:
+                        got = token_sims[r] = [token_similarity(x, r) for x in qnames]
+                    return got
 
-    if memo is not None and not explain:
-        key = (e.names, e.has_father)
-        part = memo.get(key)
-        if part is None:
-            part = memo[key] = _name_part(q, e, name_weight, False, sims_of)
-    else:
+                memo[""] = sims_of  # one closure per query, not per candidate
         part = _name_part(q, e, name_weight, explain, sims_of)
+        if memo is not None and not explain:
+            memo[(e.names, e.has_father)] = part
     bits, pairs_out, al, given_ok, family_ok, father_state, father_expl, extra_q = part
     mother_state = "unknown"
     mother_expl: dict[str, Any] = {"status": "unknown"}

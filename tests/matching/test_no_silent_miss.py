@@ -46,9 +46,10 @@ def test_a_person_sharing_given_and_family_name_reaches_the_top_ten(split: str) 
 
 
 def test_ties_are_told_apart_from_search_misses() -> None:
-    report = tie_report("spell-dev")
+    report = tie_report("spell-dev", fair=False)
     assert report.present == 240
-    assert report.found == round(report.raw_recall * report.present)
+    assert report.misses, "the bare-name queries of spell-dev have more namesakes than ten"
     # every miss of this split is a namesake tie or outranked by namesakes, none a search miss
     assert [m for m in report.misses if m["kind"] == "search"] == []
-    assert report.fair_recall >= report.raw_recall - 0.05
+    for miss in report.misses:
+        assert miss["better"] + miss["tied"] >= 10 and miss["chance"] < 1.0
