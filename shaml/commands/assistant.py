@@ -230,8 +230,8 @@ def offtopic_training_yaml() -> str:
 
     written = {normalise_for_matching(e) for intent_examples in examples(ASSISTANT / "data" / "nlu.yml").values()
                for e in intent_examples}
-    written |= {normalise_for_matching(e) for path in sorted((ASSISTANT / "heldout").glob("*.yml"))
-                for intent_examples in examples(path).values() for e in intent_examples}
+    held_out = sorted((ASSISTANT / "heldout").glob("*.yml")) + sorted((ASSISTANT / "heldout_next").glob("*.yml"))
+    written |= {normalise_for_matching(e) for path in held_out for intent_examples in examples(path).values() for e in intent_examples}
 
     def fresh(texts: list[str]) -> list[str]:
         out = []
@@ -370,45 +370,75 @@ def _redact_rasa_event(_logger: object, _method: str, event: dict[str, Any]) -> 
     return {key: value if key in _RASA_EVENT_KEYS else "[redacted]" for key, value in event.items()}
 
 
-#: Targets on the off-topic dev set (issue 17): kind answers at least, opt-outs and forms at most.
-#: The issue's targets on the off-topic dev set, printed beside each rate.
+#: The issue's targets on the off-topic dev set (issue 17): kind answers at least, opt-outs and form
+#: starts at most. They are also what fails the check, on the dev set and on the second dev set
+#: written later (nlu.offtopic.FRESH_DEV_TEMPLATES) to confirm that nothing was tuned to the first.
 OFFTOPIC_TARGETS = {"kind": 0.90, "opt_out": 0.005, "starts_form": 0.03}
-#: What fails the check (as the held-out macro-F1 has a floor under its target): the two rates that
-#: harm a family (an opt-out, a form started on a guess) fail at their targets; the share of kind
-#: answers fails under 85% while it is short of its 90% target (87.6% with the committed model,
-#: most of the rest read as greet: a greeting followed by an off-topic question).
-OFFTOPIC_FLOORS = {"kind": 0.85, "opt_out": 0.005, "starts_form": 0.03}
+OFFTOPIC_FLOORS = dict(OFFTOPIC_TARGETS)
+#: The held-out intent macro-F1 the check fails under (the issue's target).
+MACRO_F1_FLOOR = 0.95
+
+
+def _offtopic_rates(name: str, texts: list[str]) -> list[str]:
+    """Print one off-topic set's rates; returns what missed its floor."""
+    from shaml.assistant_eval import offtopic_report, parse_texts
+
+    report = offtopic_report(texts, parse_texts(model_path(), texts))
+    click.echo(f"{name} ({report.total} messages, templates never trained on):")
+    click.echo(f"  out_of_scope/fallback/help {report.kind:.1%} (target >= {OFFTOPIC_TARGETS['kind']:.0%})")
+    click.echo(f"  stop or delete_data        {report.opt_out:.2%} (target <= {OFFTOPIC_TARGETS['opt_out']:.1%})")
+    click.echo(f"  starts a search/registration {report.starts_form:.2%} (target <= {OFFTOPIC_TARGETS['starts_form']:.0%})")
+    click.echo("  intents: " + ", ".join(f"{intent} {count}" for intent, count in report.intents.most_common()))
+    for intent, examples in sorted(report.examples.items()):
+        click.echo(f"  read as {intent}: " + " | ".join(examples[:3]))
+    missed = []
+    if report.kind < OFFTOPIC_FLOORS["kind"]:
+        missed.append(f"{name}: kind answers {report.kind:.1%} under {OFFTOPIC_FLOORS['kind']:.0%}")
+    if report.opt_out > OFFTOPIC_FLOORS["opt_out"]:
+        missed.append(f"{name}: opt-outs {report.opt_out:.2%} over {OFFTOPIC_FLOORS['opt_out']:.1%}")
+    if report.starts_form > OFFTOPIC_FLOORS["starts_form"]:
+        missed.append(f"{name}: form starts {report.starts_form:.2%} over {OFFTOPIC_FLOORS['starts_form']:.0%}")
+    return missed
+
+
+def trained_texts() -> set[str]:
+    """Every training example (every intent, every data file), folded as keywords are compared."""
+    import yaml
+
+    from nlu.text import normalise_for_matching
+
+    texts = set()
+    for path in [p for folder in data_paths() for p in (sorted(folder.rglob("*.yml")) if folder.is_dir() else [folder])]:
+        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            if isinstance(item, dict) and "intent" in item:
+                texts |= {normalise_for_matching(line.strip()[2:]) for line in item["examples"].splitlines() if line.strip()}
+    return texts
+
+
+def offtopic_dev_sets() -> dict[str, list[str]]:
+    """The two off-topic dev sets as scored: a message any training file has (the hand-written
+    examples of data/nlu.yml included) is left out, so neither set holds a trained text."""
+    from nlu.offtopic import dev_examples, fresh_dev_examples
+    from nlu.text import normalise_for_matching
+
+    trained = trained_texts()
+    return {
+        name: [text for _topic, text in examples if normalise_for_matching(text) not in trained]
+        for name, examples in (("off-topic dev set", dev_examples()), ("second off-topic dev set", fresh_dev_examples()))
+    }
 
 
 def _offtopic_and_answers() -> list[str]:
-    """Print the off-topic dev set's rates and the answer table's score; returns what missed its target."""
+    """Print both off-topic dev sets' rates and the answer table's score; returns what missed its target."""
     from bot.actions.answer_table import score
-    from nlu.offtopic import dev_examples
-    from shaml.assistant_eval import offtopic_report, parse_texts
 
-    dev = [text for _topic, text in dev_examples()]
-    report = offtopic_report(dev, parse_texts(model_path(), dev))
-    click.echo(f"off-topic dev set ({report.total} messages, templates never trained on):")
-    click.echo(f"  out_of_scope/fallback/help {report.kind:.1%} (target >= {OFFTOPIC_TARGETS['kind']:.0%}, "
-               f"floor {OFFTOPIC_FLOORS['kind']:.0%})")
-    click.echo(f"  stop or delete_data        {report.opt_out:.2%} (target <= {OFFTOPIC_TARGETS['opt_out']:.1%})")
-    click.echo(f"  starts a search/registration {report.starts_form:.2%} (target <= {OFFTOPIC_TARGETS['starts_form']:.0%})")
-    click.echo("  intents: " + ", ".join(f"{name} {count}" for name, count in report.intents.most_common()))
-    for intent, texts in sorted(report.examples.items()):
-        click.echo(f"  read as {intent}: " + " | ".join(texts[:3]))
+    missed = []
+    for name, texts in offtopic_dev_sets().items():
+        missed += _offtopic_rates(name, texts)
     passed, total, failures = score()
     click.echo(f"answer-extraction table: {passed}/{total} answers read right")
     for failure in failures:
         click.echo(f"  {failure}", err=True)
-    missed = []
-    if report.kind < OFFTOPIC_FLOORS["kind"]:
-        missed.append(f"off-topic kind answers {report.kind:.1%} under {OFFTOPIC_FLOORS['kind']:.0%}")
-    elif report.kind < OFFTOPIC_TARGETS["kind"]:
-        click.echo(f"  (short of the {OFFTOPIC_TARGETS['kind']:.0%} target: see docs/assistant.md)")
-    if report.opt_out > OFFTOPIC_FLOORS["opt_out"]:
-        missed.append(f"off-topic opt-outs {report.opt_out:.2%} over {OFFTOPIC_FLOORS['opt_out']:.1%}")
-    if report.starts_form > OFFTOPIC_FLOORS["starts_form"]:
-        missed.append(f"off-topic form starts {report.starts_form:.2%} over {OFFTOPIC_FLOORS['starts_form']:.0%}")
     if failures:
         missed.append(f"{len(failures)} answers of the table read wrong")
     return missed
@@ -430,8 +460,8 @@ def register(cli: click.Group, bench: click.Group) -> None:
             click.echo(f"{model_path().relative_to(ROOT)} is up to date; nothing to train")
 
     @cli.command("check-assistant")
-    @click.option("--min-macro-f1", type=float, default=0.85, show_default=True,
-                  help="Fail when the held-out intent macro-F1 is lower.")
+    @click.option("--min-macro-f1", type=float, default=MACRO_F1_FLOOR, show_default=True,
+                  help="Fail when the held-out intent macro-F1 is lower (the issue's target).")
     def check_assistant(min_macro_f1: float) -> None:
         """Train if needed, validate the data, run the test stories and the held-out NLU split."""
         import time
