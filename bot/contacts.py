@@ -101,8 +101,8 @@ def contact_for_number(session: Session, number: str) -> Contact:
 
 
 def set_language(session: Session, contact_id: int, language: str) -> None:
-    """Remember the language a contact reads (``ar`` or ``en``)."""
-    if language not in ("ar", "en"):
+    """Remember the language a contact reads (``ar``, ``en`` or ``az``: Arabic in Latin letters)."""
+    if language not in ("ar", "en", "az"):
         raise ValueError(f"unknown language {language!r}")
     contact = session.get(Contact, contact_id)
     if contact is not None:

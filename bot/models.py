@@ -46,7 +46,7 @@ class Contact(Base):
     verified_phone = Column(EncryptedText(blind_index="verified_phone_bidx", purpose="address"), nullable=True)
     verified_phone_bidx = Column(String(32), nullable=True, index=True,
                                  default=blind_index_default("verified_phone", "address"))
-    language = Column(String(2), nullable=False, default="ar")  # ar | en
+    language = Column(String(2), nullable=False, default="ar")  # ar | en | az (Arabizi)
     opted_out = Column(Boolean, nullable=False, default=False)
     opted_out_at = Column(DateTime(timezone=True), nullable=True)
     last_inbound_at = Column(DateTime(timezone=True), nullable=True)  # opens WhatsApp's 24 h window

@@ -26,7 +26,16 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.evidence import asks_for_person, asks_to_stop, has_domain_evidence
+from nlu.evidence import (
+    asks_for_person,
+    asks_to_stop,
+    has_code,
+    has_domain_evidence,
+    is_small_talk,
+    mentions_detention,
+    says_no,
+    says_yes,
+)
 from nlu.keywords import asks_erasure, has_distress
 from nlu.text import fold, is_number_only, menu_choice, normalise_token
 
@@ -38,6 +47,9 @@ MENU_CHOICE_ENTITY = "menu_choice"
 
 #: The lowest confidence at which the runner-up replaces an intent refused for lack of evidence.
 NEXT_INTENT_FLOOR = 0.1
+
+#: What a message about detention that the model found out of scope is read as instead (the best ranked).
+DETENTION_INTENTS = ("search_person", "register_released", "check_status")
 
 #: Intents a bare number (a year, an age, a phone number) must never be read as.
 NOT_FOR_NUMBERS = ("request_human", "stop", "delete_data")
@@ -112,8 +124,14 @@ class KeywordIntentRules(GraphComponent):
     - ``request_human`` needs a word asking for a person, ``stop`` a word about messages, and
       ``search_person`` / ``register_released`` a word of the domain (detention, prison, missing,
       release, searching, a relative): see nlu.evidence. A name is never an intent, and an
-      everyday message never starts a search or opts anyone out. Otherwise the next intent in the
-      ranking that has its evidence is used, else out_of_scope.
+      everyday message never starts a search or opts anyone out. ``affirm`` and ``deny`` need a
+      word of agreement or refusal, ``enter_code`` a code (four digits or more), and ``greet``,
+      ``thank`` and ``goodbye`` a message of courtesy words with two other words at most
+      ("مرحبا، كل عام وانتم بخير" is not a greeting to answer with the menu). Otherwise the next
+      intent in the ranking that has its evidence is used, else out_of_scope.
+    - A message about detention itself (prison, arrest, release: ``nlu.evidence.DETENTION_WORDS``)
+      that the model found out of scope is read as the best ranked of search_person,
+      register_released and check_status.
     """
 
     @classmethod
@@ -170,6 +188,8 @@ class KeywordIntentRules(GraphComponent):
         refused = self._refused(text)
         if current in refused:
             self._next_intent(message, refused)
+        elif current in ("out_of_scope", "nlu_fallback") and mentions_detention(text):
+            self._about_detention(message, refused)
 
     @staticmethod
     def _refused(text: str) -> tuple[str, ...]:
@@ -183,7 +203,23 @@ class KeywordIntentRules(GraphComponent):
             refused.append("stop")
         if not has_domain_evidence(text):
             refused += ["search_person", "register_released"]
+        if not says_yes(text):
+            refused.append("affirm")
+        if not says_no(text):
+            refused.append("deny")
+        if not is_small_talk(text):
+            refused += ["greet", "thank", "goodbye"]
+        if not has_code(text):
+            refused.append("enter_code")
         return tuple(refused)
+
+    def _about_detention(self, message: Message, refused: tuple[str, ...]) -> None:
+        """A message about detention is never out of scope: the best-ranked of searching, registering
+        and asking for news that has its evidence, however low the model ranked it."""
+        for ranked in message.get("intent_ranking", []) or []:
+            if ranked.get(INTENT_NAME_KEY) in DETENTION_INTENTS and ranked.get(INTENT_NAME_KEY) not in refused:
+                message.set(INTENT, dict(ranked), add_to_output=True)
+                return
 
     def _next_intent(self, message: Message, refused: tuple[str, ...]) -> None:
         """The best-ranked intent not in ``refused`` (never the fallback), else out_of_scope.

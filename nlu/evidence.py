@@ -50,9 +50,60 @@ DOMAIN_WORDS = (
     "register my", "register myself", "sign me up", "my family", "tle3et", "tle3t", "sajjel", "sajelni", "ahli",
     "la ahli", "d7ar", "saydnaya", "sednaya", "checkpoint", "whereabouts",
     "m3ta2al", "mo3ta2al", "mu3ta2al", "e3ta2alo", "i3ti2al", "e3te2al", "7abs", "7abes", "sejen", "sijn",
-    "msjoon", "masjoon", "mafoud", "mafqood", "mafkoud", "tle3t", "tl3t", "tele3t", "tli3t", "dawer",
+    "msjoon", "masjoon", "mafoud", "mafqood", "mafkoud", "tle3t", "tl3t", "tele3t", "tele3et", "tli3et", "tli3t", "dawer",
     "bdawer", "dawwer", "ndawer", "la2i", "al2a", "tla2o", "sednaya",
 )
+
+#: Detention itself: prison, arrest, disappearance, release. A message with one is never "not for Shaml".
+DETENTION_WORDS = (
+    "معتقل", "اعتقل", "اعتقال", "انعتقل", "سجن", "مسجون", "سجين", "محبوس", "مفقود", "اختفى", "مختفي", "مغيب",
+    "غيبوه", "افرج", "افراج", "مفرج", "اطلق سراح", "اخذوه", "اخدوه", "اخدوها", "اخذوها", "سحبوه", "صيدنايا", "صدنايا",
+    "مخابرات", "امن الدوله", "المفقودين", "المعتقلين",
+    "detain", "detained", "detainee", "detention", "prison", "prisoner", "jail", "jailed", "arrested",
+    "disappeared", "saydnaya", "sednaya", "m3ta2al", "mo3ta2al", "mu3ta2al", "e3ta2alo", "i3ti2al", "e3te2al",
+    "7abs", "7abes", "sejen", "sijn", "msjoon", "masjoon", "mafqood", "mafoud", "mafkoud",
+)
+
+#: Yes, agreed, right: an ``affirm`` needs one ("ايه", "تمام", "yes", "sa7").
+AFFIRM_WORDS = (
+    "نعم", "اي=", "ايه=", "ايوا", "ايوه", "اكيد", "طبعا", "تمام", "صح=", "صحيح", "مزبوط", "مظبوط", "موافق", "ماشي",
+    "اوكي", "اوك=", "بلى", "اجل=", "منيح", "تفضل", "مية بالمية", "يب=", "يا ريت", "بالزبط", "هيك=",
+    "yes", "yeah", "yep", "yup", "ya=", "sure", "correct", "right", "exactly", "agree", "ok", "okay", "affirmative",
+    "of course", "please", "definitely", "absolutely", "certainly", "بالتاكيد", "تاكيد", "aywa", "aiwa", "eh", "ah", "na3am", "akid", "akeed", "tamam", "tmam", "sa7",
+    "sah", "mazboot", "mazbut", "mwafe2", "mashi", "yalla",
+)
+
+#: No, wrong, not that: a ``deny`` needs one ("لا", "غلط", "no", "la2").
+DENY_WORDS = (
+    "لا=", "لأ=", "لاء=", "كلا", "غلط", "خطا", "خطأ", "مش=", "مو=", "مانا", "مانو", "ما بدي", "مابدي", "غير موافق", "ابدا", "ماني",
+    "no", "not", "nope", "nah", "wrong", "incorrect", "don t", "dont", "do not", "disagree", "never", "la", "la2", "laa", "lae", "mish",
+    "mesh", "mo", "msh", "ma badi", "mabadi", "ma bde",
+)
+
+#: The words a greeting, a thank-you or a goodbye is made of, with the courtesy around them. A
+#: message read as greet, thank or goodbye that has more than two other words says something else
+#: ("مرحبا، كل عام وانتم بخير", "my laptop is broken thanks"), and is not answered with the menu.
+COURTESY_WORDS = frozenset(normalise_for_matching(w) for w in """
+    مرحبا مرحبتين مرحبه مرحبا هلا هلو اهلا اهلين هاي هاي الو يا هلا والله سلام السلام سلامات عليكم عليكن عليك
+    ورحمه الله وبركاته صباح صباحو مسا مساء الخير النور الخيرات بالخير خير يعطيكم يعطيكن يعطيك العافيه عافيه
+    كيفكن كيفكم كيفك كيف الحال حالك حالكم حالكن شلونكم شلونك شو اخباركم اخبارك منيح تمام الحمد لله الحمدلله
+    يا جماعه الشباب شباب شبابي بالشباب خيي اخي اخوان اخواني اختي حبايب حبيبي فيكن فيكم في حدا احد هون موجود
+    بدي اسال سؤال استفسار لو سمحت سمحت من فضلك بالعربي عربي انكليزي
+    شكرا شكر شكرا جزيلا جزيلا الف كتير كثير كتر خيرك خيركم خيركن مشكور مشكورين مشكوره يسلمو يسلموا يسلم تسلم
+    تسلموا تسلمي ايديكن ايديكم ايدك جزاكم جزاك يجزيكن يجزيكم يجزيك ممنون ممنونين ممنونكن الكن الكم الك
+    يرضى يخليكن يخليكم يخليك يحفظكم عليكن على كل شي شيء المساعده مساعدتكم هالخدمه الخدمه تعبكن تعبكم جهودكم
+    مع السلامه سلامتك الله معك معكن معكم باي بخاطرك بخاطركن تصبحوا تصبح تصبحي وداعا اللقاء منحكي بعدين
+    منشوفكن يلا هلق هلا خلص هيك بكفي الى لقاء قريب لاحقا نلتقي ان شاء انشالله
+    hi hello hey hiya heya there all guys everyone anyone folks good morning evening afternoon night day
+    how are you doing is anybody there salam salaam alaykum aleikum alaikum marhaba mar7aba marhaban ahlan ahla
+    ahlein ahlen hala slm sabah masa el kheir kher khair nour
+    thanks thank you thx tnx ty so much very many lot a for the help everything your all kindly appreciate
+    appreciated it god bless merci shukran shokran chokran ktir kteer yislamo yslamo ysalmo tislam tislamo ideik
+    3al 3ala mosa3de
+    bye goodbye see later take care ciao talk soon ok okay now that's that all for ma3 salame salama allah ma3ak
+    bkhatrak tasbe7o yalla leaving going have to go gotta must i m im i
+    please plz pls english arabic in speak can
+    """.split())
 
 _PUNCT = re.compile(r"[-'’.,!?;:()\"،؟؛]")
 _ARABIC_PREFIXES = ("وال", "بال", "فال", "لل", "ال", "و", "ب", "ف", "ل")
@@ -76,6 +127,11 @@ def _prepared(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...],
 
 
 _HUMAN, _STOP, _DOMAIN = _prepared(HUMAN_WORDS), _prepared(STOP_WORDS), _prepared(DOMAIN_WORDS)
+_AFFIRM, _DENY, _DETENTION = _prepared(AFFIRM_WORDS), _prepared(DENY_WORDS), _prepared(DETENTION_WORDS)
+#: "يا اخي", "ya akhi", "يا خالة": people address one another as relatives; that is not a relative sought.
+_VOCATIVE = re.compile(r"(?i)(?:^|(?<=\s))(?:يا|ya|yaa)\s+\S+")
+#: A code typed back: four digits or more in any script.
+_CODE = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]{4,}")
 
 
 def _has(text: str, table: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]) -> bool:
@@ -102,6 +158,49 @@ def asks_to_stop(text: str) -> bool:
 
 
 def has_domain_evidence(text: str) -> bool:
-    """True when the message is about a person sought or released: detention, prison, a relative, searching."""
-    found = find_relationship(text)
+    """True when the message is about a person sought or released: detention, prison, a relative, searching.
+
+    A relative named only in an address ("يا اخي", "ya akhi": O brother) does not count.
+    """
+    found = find_relationship(_VOCATIVE.sub(" ", text))
     return (found is not None and found != "self") or _has(text, _DOMAIN)
+
+
+def mentions_detention(text: str) -> bool:
+    """True when the message speaks of detention itself: prison, arrest, disappearance, release."""
+    return _has(text, _DETENTION)
+
+
+def says_yes(text: str) -> bool:
+    """True when the message has a word of agreement ("ايه", "تمام", "yes", "sa7")."""
+    return _has(text, _AFFIRM)
+
+
+def says_no(text: str) -> bool:
+    """True when the message has a word of refusal or correction ("لا", "غلط", "no", "la2")."""
+    return _has(text, _DENY)
+
+
+def has_code(text: str) -> bool:
+    """True when the message carries a code: four digits or more (any script)."""
+    return bool(_CODE.search(text))
+
+
+def other_words(text: str) -> int:
+    """How many words of the message are not greeting, thanks, goodbye or courtesy words."""
+    clean = normalise_for_matching(_PUNCT.sub(" ", text))
+    count = 0
+    for word in clean.split():
+        forms = [word] + [word[len(p) :] for p in _ARABIC_PREFIXES if word.startswith(p) and len(word) - len(p) >= 2]
+        if not any(form in COURTESY_WORDS for form in forms) and re.search(r"\w", word):
+            count += 1
+    return count
+
+
+#: More words than this besides courtesy, and a greeting, thanks or goodbye says something else.
+SMALL_TALK_MAX_OTHER_WORDS = 2
+
+
+def is_small_talk(text: str) -> bool:
+    """True when the message is made of greeting, thanks or goodbye words, with two other words at most."""
+    return other_words(text) <= SMALL_TALK_MAX_OTHER_WORDS

@@ -147,6 +147,37 @@ def detect_language(text: str) -> str | None:
     return "en"
 
 
+#: Reply languages: Arabic, English, and Arabic written in Latin letters (Arabizi).
+REPLY_LANGUAGES = ("ar", "en", "az")
+
+_ASK_ARABIZI = re.compile(r"(?i)\b(arabizi|3arabizi|franco|frankoarab|bel latini|b ?7rouf latiniye)\b")
+
+
+def reply_language(text: str, current: str | None = None) -> str | None:
+    """The language to reply in after ``text``: ``"ar"``, ``"en"``, ``"az"`` (Arabizi) or None for no sign.
+
+    An explicit request wins ("English", "بالعربي", "3arabi" give en, ar, ar; "arabizi" gives az).
+    Arabic letters give ar; Arabizi gives az. Plain Latin words give en, except in a conversation
+    already in Arabizi: people writing Arabizi mix in English words ("thanks", "ok", a name), so
+    there a Latin message switches to English only when it has three or more words and none of
+    them is Arabizi.
+    """
+    if _ASK_ARABIZI.search(text):
+        return "az"
+    asked = requested_language(text)
+    if asked:
+        return asked
+    if has_arabic(text):
+        return "ar"
+    if is_arabizi(text):
+        return "az"
+    detected = detect_language(text)
+    if detected == "en" and current == "az":
+        words = [w for w in re.findall(r"[A-Za-z']+", text.lower()) if w not in NEUTRAL_LATIN_WORDS]
+        return "en" if len(words) >= 3 else None
+    return detected
+
+
 def extract_year(text: str) -> int | None:
     """The first plausible four-digit year (1900-2099) in any digits, or None."""
     match = _YEAR.search(ascii_digits(text))

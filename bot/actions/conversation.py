@@ -6,6 +6,8 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from nlu.text import REPLY_LANGUAGES
+
 #: Intents that mean "I could not be understood" for the failed-turn count.
 FAILED_INTENTS = ("nlu_fallback", "out_of_scope")
 
@@ -45,9 +47,9 @@ def channel(tracker: Tracker) -> str | None:
 
 
 def language(tracker: Tracker) -> str:
-    """The reply language: the ``language`` slot, else the gateway's, else Arabic."""
+    """The reply language (ar, en or az for Arabizi): the ``language`` slot, else the gateway's, else Arabic."""
     value = tracker.get_slot("language") or message_metadata(tracker).get("language")
-    return value if value in ("ar", "en") else "ar"
+    return value if value in REPLY_LANGUAGES else "ar"
 
 
 def latest_text(tracker: Tracker) -> str:

@@ -17,7 +17,7 @@ from bot.actions.searches import contact_address
 from bot.contacts import set_language
 from nlu.answers import ROLES, Reading, name_is_female, read_birth_year, refine_role
 from nlu.keywords import is_refusal, yes_no
-from nlu.text import detect_language, is_arabizi, menu_choice, requested_language
+from nlu.text import REPLY_LANGUAGES, is_arabizi, menu_choice, reply_language, requested_language
 
 log = logging.getLogger(__name__)
 
@@ -337,14 +337,16 @@ class ValidateSlotMappings(ValidationAction):
             # not the person's words: it says nothing about their language.
             return {}
         in_form = bool((tracker.active_loop or {}).get("name"))
-        detected = requested_language(text) if in_form else detect_language(text)
         current = tracker.get_slot("language")
         stored = conversation.message_metadata(tracker).get("language")
-        value = detected or current or (stored if stored in ("ar", "en") else "ar")
-        return {"language": value}
+        current = current or (stored if stored in REPLY_LANGUAGES else None)
+        # Inside a form the answers are names and places: only an explicit request changes the
+        # language there ("English", "بالعربي", "arabizi"). Outside, the script of each message does.
+        detected = requested_language(text) if in_form else reply_language(text, current)
+        return {"language": detected or current or "ar"}
 
     def extract_arabizi_offered(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Slots:
-        """Someone writing Arabic in Latin letters is told once that we answer in Arabic letters, and offered English."""
+        """Someone writing Arabizi is told once that we answer in Arabizi, and offered Arabic letters or English."""
         if tracker.get_slot("arabizi_offered") or tracker.get_slot("language") == "en":
             return {}
         if not is_arabizi(conversation.latest_text(tracker)):
@@ -356,7 +358,7 @@ class ValidateSlotMappings(ValidationAction):
         """Remember a change of language on the contact, so the gateway passes it next time."""
         stored = conversation.message_metadata(tracker).get("language")
         contact = conversation.contact_id(tracker)
-        if value in ("ar", "en") and value != stored and contact is not None:
+        if value in REPLY_LANGUAGES and value != stored and contact is not None:
             try:
                 with deps.new_session() as session, session.begin():
                     set_language(session, contact, value)

@@ -180,7 +180,16 @@ def _value(slots: Mapping[str, Any], name: str) -> Any:
     return None if value in (None, "", UNKNOWN) else value
 
 
+def _words(language: str) -> str:
+    """The language of governorates and relationships in a reply: Arabizi readers get the Latin (English) ones."""
+    return "en" if language == "az" else language
+
+
 def _labels(language: str) -> dict[str, str]:
+    if language == "az":
+        return {"name": "Esem", "father": "El ab", "mother": "El em", "born": "Mawalid", "gov": "Mu7afaza",
+                "det": "E3te2al", "you": "Enta/enti", "rel": "2araba", "cb": "Ra2am el ettesal", "share": "Iza dawwaro ahlak",
+                "unknown": "ma ma3ruf"}
     if language == "en":
         return {"name": "Name", "father": "Father", "mother": "Mother", "born": "Born", "gov": "Governorate",
                 "det": "Detained", "you": "You", "rel": "relationship", "cb": "Callback number", "share": "If family searches",
@@ -193,6 +202,7 @@ def _labels(language: str) -> dict[str, str]:
 _POLICY_LABELS = {
     "ar": {"share_number": "أعطهم رقمي", "safe_only": "أخبرهم أني بخير", "nobody": "لا تخبر أحداً"},
     "en": {"share_number": "give them my number", "safe_only": "tell them I am safe", "nobody": "tell nobody"},
+    "az": {"share_number": "a3touhon ra2me", "safe_only": "2ulolon eni mnih", "nobody": "ma t2ulo la 7ada"},
 }
 
 
@@ -204,7 +214,7 @@ def _identity_lines(slots: Mapping[str, Any], language: str) -> list[str]:
         f"{lab['father']}: {_value(slots, 'father_name') or lab['unknown']}",
         f"{lab['mother']}: {_value(slots, 'mother_name') or lab['unknown']}",
         f"{lab['born']}: {_value(slots, 'birth_year') or lab['unknown']}",
-        f"{lab['gov']}: {governorate_label(gov, language) if gov else lab['unknown']}",
+        f"{lab['gov']}: {governorate_label(gov, _words(language)) if gov else lab['unknown']}",
     ]
 
 
@@ -213,9 +223,9 @@ def relationship_text(value: str | None, language: str) -> str | None:
     if not value or value == UNKNOWN:
         return None
     if value in ROLES:
-        return role_label(value, language)
+        return role_label(value, _words(language))
     try:
-        return relationship_label(value, language)
+        return relationship_label(value, _words(language))
     except KeyError:
         return value
 
@@ -233,9 +243,9 @@ def sms_summary(slots: Mapping[str, Any], language: str, *, budget: int = SMS_SU
         f"{lab['father']} {_value(slots, 'father_name') or '-'}",
         f"{lab['mother']} {_value(slots, 'mother_name') or '-'}",
         str(_value(slots, "birth_year") or "-"),
-        governorate_label(gov, language) if gov else "-",
+        governorate_label(gov, _words(language)) if gov else "-",
     ]
-    sep = ", " if language == "en" else "، "
+    sep = "، " if language == "ar" else ", "
     while len(sep.join(parts)) > budget:
         longest = max(range(len(parts)), key=lambda i: len(parts[i]))
         if len(parts[longest]) <= 4:
@@ -269,7 +279,7 @@ def registration_summary(slots: Mapping[str, Any], language: str, *, sms: bool =
         lines.append(f"{lab['cb']}: {slots['callback_number']}")
     policy = _value(slots, "share_policy")
     if policy in SHARE_POLICIES:
-        lines.append(f"{lab['share']}: {_POLICY_LABELS['en' if language == 'en' else 'ar'][policy]}")
+        lines.append(f"{lab['share']}: {_POLICY_LABELS.get(language, _POLICY_LABELS['ar'])[policy]}")
     return "\n".join(lines)
 
 
@@ -297,10 +307,13 @@ _FIELD_LABELS = {
     "en": {"person_name": "Name", "father_name": "Father", "mother_name": "Mother", "birth_year": "Birth year",
            "governorate": "Governorate", "detention": "Detention", "searcher_name": "Your name",
            "relationship": "Relationship", "callback_number": "Callback number", "share_policy": "What we tell family"},
+    "az": {"person_name": "El esem", "father_name": "Esem el ab", "mother_name": "Esem el em", "birth_year": "Sanet el wlede",
+           "governorate": "El mu7afaza", "detention": "Wein w emta el e3te2al", "searcher_name": "Esmak",
+           "relationship": "Sellet el 2araba", "callback_number": "Ra2am el ettesal", "share_policy": "Shu mn2ul la ahlak"},
 }
 
 
 def field_list(fields: tuple[str, ...], language: str) -> str:
     """The numbered list of fields a person can change after answering "no" to the summary."""
-    labels = _FIELD_LABELS["en" if language == "en" else "ar"]
+    labels = _FIELD_LABELS.get(language, _FIELD_LABELS["ar"])
     return "\n".join(f"{i} {labels[field]}" for i, field in enumerate(fields, start=1))

@@ -1,4 +1,4 @@
-"""STOP, START and HELP in English and Arabic, recognised before anything reaches Rasa. Pure functions."""
+"""STOP, START and HELP in English, Arabic and Arabizi, recognised before anything reaches Rasa. Pure functions."""
 
 from __future__ import annotations
 
@@ -35,6 +35,21 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "استيناف": ("start", "ar"),
     "مساعده": ("help", "ar"),
     "ساعدني": ("help", "ar"),
+    # Arabizi (Arabic in Latin letters): the same words, answered in Arabizi
+    "wa2ef": ("stop", "az"),
+    "wa2if": ("stop", "az"),
+    "w2ef": ("stop", "az"),
+    "w2af": ("stop", "az"),
+    "waqef": ("stop", "az"),
+    "tawa2of": ("stop", "az"),
+    "ebda": ("start", "az"),
+    "ebda2": ("start", "az"),
+    "ibda2": ("start", "az"),
+    "ebda2 mn jdid": ("start", "az"),
+    "mosa3ade": ("help", "az"),
+    "mosa3ada": ("help", "az"),
+    "sa3edni": ("help", "az"),
+    "sa3dni": ("help", "az"),
 }
 
 _TASHKEEL = re.compile("[\u064b-\u0652\u0670\u0640]")  # harakat, dagger alef, tatweel
@@ -67,3 +82,11 @@ def match_keyword(text: str) -> Keyword | None:
         return None
     found = KEYWORDS.get(key)
     return Keyword(*found) if found else None
+
+
+def reply_language(keyword: Keyword, contact_language: str | None) -> str:
+    """The language to answer a keyword in: the keyword's own, except that a contact who writes
+    Arabizi and sends the Latin STOP, START or HELP is answered in Arabizi."""
+    if keyword.language == "en" and contact_language == "az":
+        return "az"
+    return keyword.language

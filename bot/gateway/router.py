@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from bot.contacts import escalate, opt_in, opt_out
 from bot.gateway.context import Gateway
 from bot.gateway.errors import DialogueError
-from bot.gateway.keywords import match_keyword
+from bot.gateway.keywords import match_keyword, reply_language
 from bot.gateway.outbox import KINDS, _due, backoff, queue_message, release_waiting, send_pending
 from bot.gateway.schedule import drain, wake_outbox
 from bot.gateway.texts import text
@@ -70,7 +70,7 @@ def decide(gateway: Gateway, message: Message, contact: Contact) -> Outcome | No
     body = (message.body or "").strip()
     keyword = match_keyword(body) if body else None
     if keyword is not None:
-        lang = keyword.language
+        lang = reply_language(keyword, contact.language)
         if keyword.action == "stop":
             return Outcome("keyword", replies=[(text("stopped", lang), "confirmation", "system")], opt="out")
         if keyword.action == "start":

@@ -1,5 +1,5 @@
 """Every reply that can go over SMS fits two segments (134 UCS-2 characters, 306 GSM-7), long names included;
-no Arabic letters inside an English reply."""
+no Arabic letters inside an English or an Arabizi reply."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.gateway.texts import TEXTS as GATEWAY_TEXTS
 from bot.reunion.texts import TEXTS as REUNION_TEXTS
 from bot.reunion.texts import render
 from nlu.answers import ROLES, role_label
+from nlu.text import is_arabizi
 
 ROOT = Path(__file__).resolve().parents[2]
 ARABIC = re.compile(r"[\u0600-\u06ff]")
@@ -28,6 +29,9 @@ LONG = {
 LONG_EN = LONG | {"searcher": "Abdulrahman Mohammad Al-Homsi", "relationship": "your brother or sister", "name": "Abdulkarim Jihad Al-Abdullah",
                   "source": "Salam mosque list", "governorate": "Rif Dimashq", "place": "Umayyad Square", "value": "Abdulkader Mohammad",
                   "fields": "1 Name\n2 Father\n3 Mother\n4 Birth year\n5 Governorate\n6 Detention\n7 Your name\n8 Relationship"}
+#: Arabizi replies: the person's names may be in Arabic letters (the worst case for length), the labels are Latin.
+LONG_AZ = LONG | {"governorate": "Rif Dimashq", "relationship": "your brother or sister",
+                  "fields": "1 El esem\n2 Esem el ab\n3 Esem el em\n4 Sanet el wlede\n5 El mu7afaza\n6 Wein w emta el e3te2al\n7 Esmak\n8 Sellet el 2araba"}
 LONG_SLOTS = {"person_name": "عبد الكريم بن جهاد بن عبد الرحمن العبد الله الحمصي", "father_name": "عبد الرحمن بن محمد سعيد العبد الله",
               "mother_name": "فاطمة الزهراء عبد القادر الحلبي", "birth_year": "1982", "governorate": "ريف دمشق"}
 
@@ -46,7 +50,7 @@ def fits_two_segments(text: str) -> bool:
 
 
 def _fill(template: str, language: str) -> str:
-    values = LONG_EN if language == "en" else LONG
+    values = {"en": LONG_EN, "az": LONG_AZ}.get(language, LONG)
     names = [f for _l, f, _s, _c in string.Formatter().parse(template) if f]
     return template.format(**{n: values.get(n, "x" * 20) for n in names})
 
@@ -56,7 +60,7 @@ def _sms_responses() -> list[tuple[str, str, str]]:
     out = []
     for path in [ROOT / "bot" / "assistant" / "domain.yml", *sorted((ROOT / "bot" / "assistant").glob("*/domain.yml"))]:
         for name, variants in (yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {}).items():
-            for language in ("ar", "en"):
+            for language in ("ar", "en", "az"):
                 best = None
                 for variant in variants:
                     conditions = {c["name"]: c["value"] for c in variant.get("condition") or []}
@@ -77,6 +81,32 @@ def test_every_assistant_reply_fits_two_sms_segments(name, language, template):
     assert fits_two_segments(text), f"{name} ({language}) is {units(text)} units: {text}"
     if language == "en" and name != "utter_arabizi_choice":  # that one is only sent to Arabic readers
         assert not ARABIC.search(text), f"Arabic inside the English {name}: {text}"
+    if language == "az" and not name.startswith("utter_reunion") and template != _default(name):
+        assert not ARABIC.search(template), f"Arabic letters inside the Arabizi {name}: {template}"
+
+
+def _default(name: str) -> str | None:
+    """The Arabic default of a response (what an Arabizi reader gets where there is no Arabizi text)."""
+    for path in [ROOT / "bot" / "assistant" / "domain.yml", *sorted((ROOT / "bot" / "assistant").glob("*/domain.yml"))]:
+        for variant in (yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {}).get(name, []):
+            if not variant.get("condition"):
+                return variant["text"]
+    return None
+
+
+def test_an_arabizi_reader_gets_arabizi_for_the_menu_the_questions_the_summary_and_stopping():
+    """The main menu, every form question, the confirmation, the off-topic line and stopping exist in Arabizi."""
+    domain = yaml.safe_load((ROOT / "bot" / "assistant" / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    wanted = ["utter_greet", "utter_menu", "utter_help", "utter_out_of_scope", "utter_offer_person", "utter_ask_stop_confirm",
+              "utter_stopped", "utter_search_summary", "utter_registration_summary", "utter_ask_search_consent",
+              "utter_ask_which_field", *(name for name in domain if name.startswith("utter_ask_"))]
+    for name in wanted:
+        arabizi = [v["text"] for v in domain[name] if {"name": "language", "type": "slot", "value": "az"} in (v.get("condition") or [])]
+        assert arabizi, f"{name} has no Arabizi text"
+        assert not ARABIC.search(arabizi[0]) and is_arabizi(arabizi[0]), arabizi[0]
+    summary = search_summary(LONG_SLOTS | {"governorate": "حمص", "person_name": "Ahmad Kassem"}, "az", sms=True)
+    assert "Homs" in summary and "حمص" not in summary and "Ahmad Kassem" in summary
+    assert all(GATEWAY_TEXTS[key].get("az") and not ARABIC.search(GATEWAY_TEXTS[key]["az"]) for key in GATEWAY_TEXTS)
 
 
 @pytest.mark.parametrize("key", sorted(GATEWAY_TEXTS))

@@ -153,3 +153,30 @@ def test_a_refused_intent_falls_to_a_runner_up_only_when_it_is_credible():
     assert _classified("لماذا تم إلغاء طلبي؟", "stop", ranking) == "check_status"
     weak = [{"name": "stop", "confidence": 0.95}, {"name": "check_status", "confidence": 0.03}]
     assert _classified("لماذا تم إلغاء طلبي؟", "stop", weak) == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("text", "ranking", "final"),
+    [
+        # Small talk and yes/no need their words; an off-topic message gets the kind answer.
+        ("مرحبا كل عام وانتم بخير يا احلى ناس", [("greet", 0.99), ("out_of_scope", 0.01)], "out_of_scope"),
+        ("sammaat tabe3i 5erbane thanks", [("thank", 0.98), ("search_person", 0.01)], "out_of_scope"),
+        ("ما هو أفضل مكيف للطلاب؟", [("deny", 0.5), ("out_of_scope", 0.35)], "out_of_scope"),
+        ("بدك تتجوزني", [("affirm", 0.48), ("deny", 0.15), ("delete_data", 0.09)], "out_of_scope"),
+        ("رابط التسجيل: tiktok.com/@user/video/1", [("enter_code", 0.99)], "out_of_scope"),
+        ("يا اخي bde el kartone", [("search_person", 0.99)], "out_of_scope"),
+        # With their words they stay.
+        ("مرحبا كيفكن", [("greet", 0.99)], "greet"),
+        ("shukran kteer", [("thank", 0.99)], "thank"),
+        ("ايه صح", [("affirm", 0.9)], "affirm"),
+        ("la2 mish hek", [("deny", 0.9)], "deny"),
+        ("الرمز 483920", [("enter_code", 0.9)], "enter_code"),
+        # Detention is never out of scope: the best ranked of search, registration and news.
+        ("اخوي الصغير اعتقلوه بالجامعة بدي اعرف عنه", [("out_of_scope", 1.0), ("search_person", 0.0), ("affirm", 0.0)], "search_person"),
+        ("طلعت من السجن", [("nlu_fallback", 0.4), ("register_released", 0.3), ("search_person", 0.2)], "register_released"),
+        ("وين بلاقي شقة للإيجار", [("out_of_scope", 1.0), ("search_person", 0.0)], "out_of_scope"),
+    ],
+)
+def test_every_intent_that_answers_a_message_needs_its_words(text, ranking, final):
+    ranked = [{"name": name, "confidence": confidence} for name, confidence in ranking]
+    assert _classified(text, ranking[0][0], ranked) == final

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.evidence import asks_for_person, asks_to_stop, has_domain_evidence
+from nlu.evidence import (
+    asks_for_person,
+    asks_to_stop,
+    has_code,
+    has_domain_evidence,
+    is_small_talk,
+    mentions_detention,
+    says_no,
+    says_yes,
+)
 from nlu.offtopic import dev_examples
 from tests.rasa.test_names_in_forms import CASES
 
@@ -37,3 +46,64 @@ def test_evidence(text, person, stop, domain):
 def test_few_off_topic_messages_carry_stop_words():
     dev = [text for _topic, text in dev_examples()]
     assert sum(asks_to_stop(t) for t in dev) / len(dev) < 0.005
+
+
+@pytest.mark.parametrize(
+    ("text", "domain"),
+    [
+        ("يا اخي شاحن الموبايل خربان", False),  # "O brother": an address, not a relative sought
+        ("ya akhi wen fi sayadle", False),
+        ("اخي معتقل من ٢٠١٣", True),
+        ("يا جماعة ابني مفقود", True),
+    ],
+)
+def test_a_relative_named_only_in_an_address_is_no_evidence(text, domain):
+    assert has_domain_evidence(text) == domain
+
+
+@pytest.mark.parametrize(
+    ("text", "yes", "no"),
+    [
+        ("ايه مزبوط", True, False), ("yes that's right", True, False), ("eh tamam", True, False),
+        ("definitely", True, False), ("لا مو هيك", None, True), ("no it's wrong", False, True),
+        ("la2 mish sa7", None, True), ("i don't agree", None, True),  # a "no" may hold a "right" word too
+        ("ما هو أفضل مكيف للطلاب؟", False, False), ("laptop tabe3i 5erbane", False, False),
+    ],
+)
+def test_affirm_and_deny_need_their_words(text, yes, no):
+    assert says_no(text) == no
+    if yes is not None:
+        assert says_yes(text) == yes
+
+
+@pytest.mark.parametrize(
+    ("text", "small"),
+    [
+        ("مرحبا", True), ("السلام عليكم ورحمة الله وبركاته", True), ("hi is anyone there", True),
+        ("shukran kteer 3al mosa3de", True), ("ok i'm leaving now, bye", True), ("مرحبا، بدي اسأل", True),
+        ("مرحبا، بدي اشتري موبايل سامسونج مستعمل", False), ("my laptop is broken and nobody fixes it, thanks", False),
+        ("hi, how much is the dollar today in Gaziantep", False),
+    ],
+)
+def test_greetings_thanks_and_goodbyes_are_made_of_courtesy(text, small):
+    assert is_small_talk(text) == small
+
+
+def test_codes_and_detention():
+    assert has_code("الرمز ٤٨٣٩٢٠") and has_code("my code is 364201") and not has_code("صحيح ١٠٠٪")
+    assert mentions_detention("اخوي اعتقلوه بالجامعة") and mentions_detention("my son is in prison")
+    assert not mentions_detention("وين بلاقي شقة للإيجار") and not mentions_detention("بدي اشتري موبايل")
+
+
+def test_the_training_examples_of_each_gated_intent_have_its_words():
+    """Each training example of affirm, deny, greet, thank and goodbye passes its own gate."""
+    import yaml
+
+    from tests.rasa.test_assistant_data import NLU_FILE
+
+    gates = {"affirm": says_yes, "deny": says_no, "greet": is_small_talk, "thank": is_small_talk, "goodbye": is_small_talk}
+    for item in yaml.safe_load(NLU_FILE.read_text(encoding="utf-8"))["nlu"]:
+        gate = gates.get(item.get("intent"))
+        if gate:
+            examples = [line.strip()[2:] for line in item["examples"].splitlines() if line.strip()]
+            assert [e for e in examples if not gate(e)] == [], item["intent"]

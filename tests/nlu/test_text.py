@@ -16,6 +16,7 @@ from nlu.text import (
     is_number_only,
     menu_choice,
     normalise_token,
+    reply_language,
     strip_marks,
 )
 
@@ -83,3 +84,16 @@ def test_number_only():
     assert is_number_only("+963 944 123 456") and is_number_only("١٩٨٥")
     assert not is_number_only("عمره 35") and not is_number_only("")
     assert ascii_digits("٠١٢٣٤٥٦٧٨٩") == "0123456789"
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "expected"),
+    [
+        ("3am dawer 3ala ibni", None, "az"), ("mar7aba", "ar", "az"), ("بدي دور على ابني", "az", "ar"),
+        ("hello, I need help", "ar", "en"), ("thanks", "az", None), ("Ahmad Kassem", "az", None),
+        ("I want to search for my brother", "az", "en"), ("arabizi please", "en", "az"), ("English", "az", "en"),
+        ("3arabi", "az", "ar"), ("١٩٨٥", "az", None),
+    ],
+)
+def test_reply_language_keeps_arabizi(text, current, expected):
+    assert reply_language(text, current) == expected

@@ -225,10 +225,22 @@ def test_a_name_typed_in_arabic_inside_a_form_does_not_switch_an_english_reader(
     assert slot_events(_mappings(tracker, domain))["language"] == "ar"
 
 
-def test_arabizi_is_arabic_and_sms_uses_short_replies(wired, contact, domain):
+def test_arabizi_gets_arabizi_replies_and_sms_uses_short_replies(wired, contact, domain):
     tracker = make_tracker(contact.id, "bdi dawer 3a a5i", "search_person", slots={"language": "en"}, metadata={"channel": "sms"}, language="en")
     slots = slot_events(_mappings(tracker, domain))
-    assert slots["language"] == "ar" and slots["sms"] is True
+    assert slots["language"] == "az" and slots["sms"] is True
+    with wired() as session:
+        assert session.get(Contact, contact.id).language == "az"  # the gateway answers STOP in Arabizi too
+
+
+def test_an_arabizi_conversation_keeps_its_script(wired, contact, domain):
+    """English words inside Arabizi ("thanks", "ok", a Latin name in a form) do not switch to English;
+    a whole English sentence or a request for a language does."""
+    for text, loop, expected in [("thanks", None, "az"), ("ok", None, "az"), ("Ahmad Kassem", "search_form", "az"),
+                                 ("1", None, "az"), ("I would like to continue in English", None, "en"),
+                                 ("بدي دور على اخي", None, "ar"), ("3arabi law sama7t", None, "ar")]:
+        tracker = make_tracker(contact.id, text, "out_of_scope", slots={"language": "az"}, active_loop=loop, language="az")
+        assert slot_events(_mappings(tracker, domain))["language"] == expected, text
 
 
 def test_an_arabizi_writer_is_offered_english_once(domain):
