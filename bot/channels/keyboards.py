@@ -18,9 +18,10 @@ _NO = ("لا", "no")
 _ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
 
 #: The questions that ask a released person for a callback number (the assistant's
-#: utter_ask_callback_number, both languages): Telegram offers "share my number" with them.
-CALLBACK_QUESTIONS = ("على أي رقم يتصل بك أهلك", "Which number should your family call")
-SHARE_LABEL = {"ar": "📱 شارك رقمي", "en": "📱 Share my number"}
+#: utter_ask_callback_number, in Arabic, English and Arabizi): Telegram offers "share my number" with them.
+CALLBACK_QUESTIONS = ("على أي رقم يتصل بك أهلك", "Which number should your family call",
+                      "3ala ayya ra2am fiyon yettaslo ahlak")
+SHARE_LABEL = {"ar": "📱 شارك رقمي", "en": "📱 Share my number", "az": "📱 Sharek ra2me"}
 
 
 def _choices(body: str) -> dict[int, str]:

@@ -194,6 +194,20 @@ def test_callback_question_offers_share_my_number(fake_telegram, logs):  # type:
     assert button["request_contact"] is True and "رقمي" in button["text"]
 
 
+def test_the_arabizi_callback_question_offers_share_my_number_in_arabizi(fake_telegram, logs):  # type: ignore[no-untyped-def]
+    import yaml
+
+    from tests.conftest import ROOT
+
+    domain = yaml.safe_load((ROOT / "bot" / "assistant" / "domain.yml").read_text(encoding="utf-8"))
+    (body,) = [r["text"] for r in domain["responses"]["utter_ask_callback_number"]
+               if any(c.get("value") == "az" for c in r.get("condition", []))]
+    channel = TelegramChannel(token=BOT_TOKEN, webhook_secret=WEBHOOK_SECRET, api_url=fake_telegram.url)
+    channel.send(Outgoing(channel="telegram", address="70001", body=body, language="az"))
+    (button,) = fake_telegram.sent[0]["reply_markup"]["keyboard"][0]
+    assert button == {"text": "📱 Sharek ra2me", "request_contact": True}
+
+
 def test_long_text_is_split_at_4096(fake_telegram, logs):  # type: ignore[no-untyped-def]
     channel = TelegramChannel(token=BOT_TOKEN, webhook_secret=WEBHOOK_SECRET, api_url=fake_telegram.url)
     text = "كلمة " * 1500  # 7,500 characters
