@@ -63,6 +63,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.channels.smsgate import signature
 from bot.crypto import blind, open_value
+from bot.gateway.outbox import CODE_PLACEHOLDER
 from shaml.bench.fakes import FakeAPI, FakeGatewayAPI, FakeTelegramAPI, FakeTwilioAPI, telegram_key
 from shaml.bench.gateway import ACCOUNT_SID, inbound_form, throwaway_database
 from shaml.commands.resilience import STEPS
@@ -457,6 +458,10 @@ class Row:
         return self.lost == 0 and self.failed == 0 and self.out_of_order == 0
 
 
+#: A verification text as the provider saw it: a six-digit code (bot/reunion/texts.py).
+_CODE_TEXT = re.compile(r"(?<!\d)\d{6}(?!\d)")
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
@@ -493,6 +498,14 @@ class Ledger:
                 for row in conn.execute(query, {"sids": sids[chunk:chunk + 2000]}):
                     rows[row[0]] = tuple(row[1:])
         return rows
+
+    def _handed_over(self) -> Counter:
+        """(number, text) of every outbound message a provider took, replies or not (a code, a consent
+        question, a notice the worker starts has no message it answers)."""
+        query = text("SELECT o.body, c.address FROM messages o JOIN contacts c ON c.id = o.contact_id "
+                     "WHERE o.direction = 'out' AND o.status IN :delivered").bindparams(bindparam("delivered", expanding=True))
+        with self.engine.connect() as conn:
+            return Counter((_opened(address), _opened(body)) for body, address in conn.execute(query, {"delivered": list(DELIVERED)}))
 
     def _replies(self, ids: list[int]) -> list[tuple]:
         query = text(
@@ -590,8 +603,16 @@ class Ledger:
         # A provider asked to send a (recipient, text) more often than the outbox holds it: a duplicate.
         numbers = {m.number for m in sent} - erased_numbers  # an erasure deletes the outbox rows too
         asked = Counter((d.to, d.body) for d in accepted if d.to in numbers)
-        held = Counter((r[6], r[5]) for r in replies if r[2] in DELIVERED)
-        row.duplicates = sum(max(0, n - held[key]) for key, n in asked.items())
+        held = self._handed_over()
+        # A sent verification code's text is scrubbed from the outbox (CODE_PLACEHOLDER): each such row
+        # stands for one text the provider was asked to send to that number, whatever the code was.
+        scrubbed = Counter({to: n for (to, body), n in held.items() if body == CODE_PLACEHOLDER})
+        row.duplicates = 0
+        for (to, body), n in asked.items():
+            extra = max(0, n - held[(to, body)])
+            credit = min(extra, scrubbed[to]) if _CODE_TEXT.search(body) else 0
+            scrubbed[to] -= credit
+            row.duplicates += extra - credit
         # In order: a contact's replies reach the provider in the order of the messages they answer.
         seq_of = {m.sid: m.seq for m in sent}
         per_contact: dict[str, list[tuple[float, int]]] = defaultdict(list)
