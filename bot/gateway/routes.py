@@ -1,8 +1,11 @@
 """The route table: which provider carries a message Shaml starts to a bare phone number. Pure.
 
 Written ``"+963=smsgate,*=twilio"``: entries in order, each a prefix of E.164 numbers (or ``*`` for
-any) and a provider. A number's routes are the providers of every entry it matches, in order, each
-once; when one refuses the destination for good ("route unavailable"), the next is tried.
+any number no prefix entry matches) and a provider. A number's routes are the providers of the
+prefix entries it matches, in order, each once; only a number that no prefix matches takes the ``*``
+entries. So ``+963=smsgate,*=twilio`` never hands a Syrian number to Twilio, which cannot deliver
+there; a second route for Syria would need its own ``+963=`` entry.
+When one route refuses the destination for good ("route unavailable"), the next is tried.
 """
 
 from __future__ import annotations
@@ -45,11 +48,9 @@ class RouteTable:
 
     def candidates(self, address: str) -> list[str]:
         """The providers for ``address`` in the order to try them (empty when no entry matches)."""
-        out: list[str] = []
-        for prefix, provider in self.entries:
-            if (prefix == "*" or address.startswith(prefix)) and provider not in out:
-                out.append(provider)
-        return out
+        prefixed = [provider for prefix, provider in self.entries if prefix != "*" and address.startswith(prefix)]
+        matched = prefixed or [provider for prefix, provider in self.entries if prefix == "*"]
+        return list(dict.fromkeys(matched))
 
     def after(self, address: str, provider: str) -> str | None:
         """The route to try after ``provider`` refused ``address`` for good, or None."""
