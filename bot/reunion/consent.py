@@ -36,7 +36,7 @@ from bot.reunion import audit, relay, trust
 from bot.reunion.config import ReunionConfig
 from bot.reunion.messaging import reachable, send
 from bot.reunion.records import aware
-from bot.reunion.texts import gathering_point
+from bot.reunion.texts import NOBODY_NAMED, ROLES_ARABIZI, gathering_point
 from matching.store import RegistryRow, RegistrySource, utcnow
 from nlu.answers import ROLES, role_label
 from nlu.lexicon import RELATIONSHIPS, governorate_label, relationship_label
@@ -49,32 +49,52 @@ ANSWERED = frozenset(CHOICES.values())
 
 _DIGITS = {**{0x0660 + i: str(i) for i in range(10)}, **{0x06F0 + i: str(i) for i in range(10)}}
 _WORDS = {
-    1: ("نعم", "ايوه", "أيوه", "اي", "أي", "إي", "اكيد", "أكيد", "شارك", "شارك رقمي", "yes", "yeah", "share", "share my number", "naam", "na3am", "aywa", "eh"),
-    2: ("بخير", "انا بخير", "أنا بخير", "بس بخير", "safe", "i'm safe", "im safe", "only safe", "tell them i'm safe"),
-    3: ("لا", "لأ", "لاء", "لا تخبرهم", "لا شي", "no", "nope", "nothing", "tell them nothing", "la", "la2"),
+    1: ("نعم", "ايوه", "أيوه", "اي", "أي", "إي", "اكيد", "أكيد", "شارك", "شارك رقمي", "yes", "yeah", "share", "share my number", "naam", "na3am", "aywa", "eh",
+        # Arabizi, as the Arabizi question words it ("1 sharek ra2mi")
+        "ee", "eeh", "ah", "aiwa", "aywah", "akid", "akeed", "sharek", "share2", "sharek ra2mi", "sharek ra2me", "sharek rakmi"),
+    2: ("بخير", "انا بخير", "أنا بخير", "بس بخير", "safe", "i'm safe", "im safe", "only safe", "tell them i'm safe",
+        "bkhair", "bkher", "b5er", "b5air", "ana bkhair", "ana bkher", "ana b5er", "ana b5air", "mni7", "mne7", "ana mni7", "ana mne7",
+        "2ellon enni bkhair", "2ellon enni bkhair bas", "2ulolon enni bkhair", "bas bkhair", "bas enni bkhair"),
+    3: ("لا", "لأ", "لاء", "لا تخبرهم", "لا شي", "no", "nope", "nothing", "tell them nothing", "la", "la2",
+        "laa", "la2a", "la2 shukran", "ma t2ellon shi", "ma t2ulolon shi", "wala shi", "la shi", "ma badi", "ma bdi"),
 }
+
+
+#: A number standing alone: Arabizi writes letters with digits ("la2" is no, "ra2mi" my number), and
+#: those digits are letters, never a choice.
+_NUMBER = re.compile(r"(?<![^\W\d_])\d+(?![^\W\d_])")
+
+
+def _word_choice(text: str) -> int | None:
+    return next((choice for choice, words in _WORDS.items() if text in words), None)
 
 
 def parse_choice(text: str | None) -> int | None:
     """1, 2 or 3 from the released person's answer: a digit in any script, or a plain word
-    (نعم / yes → 1, بخير / safe → 2, لا / no → 3). None when the answer is not one of them.
+    (نعم / yes / eh → 1, بخير / safe / bkhair → 2, لا / no / la2 → 3). None when the answer is not one of them.
     """
     if not text:
         return None
     cleaned = re.sub(r"[\s\.\!\?؟،,]+", " ", text.translate(_DIGITS)).strip().casefold()
     if cleaned in ("1", "2", "3"):
         return int(cleaned)
+    word = _word_choice(cleaned)
+    if word is not None:
+        return word
     # Digits in any script. The answer is a digit only when every number in it is that same
     # single digit ("1", "1 !", "1 1"); "1:20" or "1 or 2" is asked again, never read as a choice.
-    numbers = set(re.findall(r"\d+", cleaned))
-    if numbers:
-        if len(numbers) == 1 and numbers <= {"1", "2", "3"} and len(cleaned) <= 12:
-            return int(numbers.pop())
+    numbers = set(_NUMBER.findall(cleaned))
+    if not numbers:
         return None
-    for choice, words in _WORDS.items():
-        if cleaned in words:
-            return choice
-    return None
+    if len(numbers) != 1 or not numbers <= {"1", "2", "3"}:
+        return None
+    digit = int(numbers.pop())
+    # The option's line typed back whole ("1 sharek ra2mi", "2 بخير") is that option; a digit beside
+    # another option's words ("1 la2") is asked again.
+    rest = _word_choice(_NUMBER.sub(" ", cleaned).strip())
+    if rest is not None:
+        return digit if rest == digit else None
+    return digit if len(cleaned) <= 12 else None
 
 
 @dataclass
@@ -106,13 +126,15 @@ def operator_confirmed(match: Match) -> bool:
 
 def _searcher(search: SearchRequest, language: str) -> tuple[str, str]:
     """The searcher's name and what they say the sought person is to them, as they gave it."""
-    name = search.searcher_name or ("someone" if language == "en" else "شخص")
+    nobody, family = NOBODY_NAMED.get(language, NOBODY_NAMED["ar"])
+    name = search.searcher_name or nobody
     relationship = search.relationship
     if relationship in ROLES:  # the searcher's role, told from the survivor's side: "your mother"
-        relationship = role_label(relationship, language, to_survivor=True)
+        relationship = ROLES_ARABIZI[relationship] if language == "az" else role_label(relationship, language, to_survivor=True)
     elif relationship in RELATIONSHIPS:  # searches stored before issue 17 kept the lexicon's key
-        relationship = relationship_label(relationship, language)
-    return name, relationship or ("family" if language == "en" else "من العائلة")
+        # Arabizi readers get the Latin (English) label, as in the assistant's summaries.
+        relationship = relationship_label(relationship, "en" if language == "az" else language)
+    return name, relationship or family
 
 
 def awaiting_for(session: Session, contact_id: int) -> Match | None:
@@ -322,7 +344,7 @@ def _notify_registry(session: Session, match: Match) -> list[int]:
     governorate = search.governorate or ""
     if governorate:
         sent = send(session, family, "family_released_list", kind="disclosure", name=search.full_name,
-                    source=source.label or source.name, date=date, governorate=governorate_label(governorate, language),
+                    source=source.label or source.name, date=date, governorate=governorate_label(governorate, "en" if language == "az" else language),
                     place=gathering_point(governorate, language))
     else:
         sent = send(session, family, "family_released_list_plain", kind="disclosure", name=search.full_name,

@@ -10,9 +10,10 @@ to the other side by the gateway (bot/gateway/router.py), with:
 - any message that asks for money, a transfer or a fee (bot/reunion/money.py) held for an operator:
   never forwarded as is; the other side is warned, and the sender's conversation goes to a person.
 
-The family ends it by writing "it is him" (هو هو): the registration is corroborated by the family and
+The family ends it by writing "it is him" (هو هو, HUWE HUWE): the registration is corroborated by the family and
 the registrant is asked the named consent question again, so numbers are exchanged only if he still
-agrees. Either side may close it (اغلاق / CLOSE).
+agrees. Either side may close it (اغلاق / CLOSE / SAKKER). A command is answered in the language it
+was typed in (an Arabizi reader who types CLOSE still gets Arabizi, as with STOP).
 """
 
 from __future__ import annotations
@@ -34,14 +35,24 @@ from matching.store import utcnow
 
 log = logging.getLogger(__name__)
 
-#: What the family writes when they recognise him (after normalisation).
-RECOGNISED = frozenset({
-    "هو هو", "انه هو", "نعم هو", "اي هو", "ايوه هو", "هو نفسه", "هي هي", "نعم هي", "انها هي",
-    "it is him", "its him", "it s him", "yes it is him", "yes its him", "it is her", "its her", "yes it is her",
-    "huwe huwe", "huwa huwa", "howe howe",
-})
-#: What either side writes to end the conversation ("end" and "stop" are opt-out keywords already).
-CLOSE = frozenset({"اغلاق", "انهاء", "انهاء المحادثه", "اغلاق المحادثه", "close", "close chat", "end chat"})
+#: What the family writes when they recognise him (after normalisation), and the language to answer in.
+RECOGNISED: dict[str, str] = {
+    **dict.fromkeys(("هو هو", "انه هو", "نعم هو", "اي هو", "ايوه هو", "هو نفسه", "هي هي", "نعم هي", "انها هي"), "ar"),
+    **dict.fromkeys(("it is him", "its him", "it s him", "yes it is him", "yes its him", "it is her", "its her",
+                     "yes it is her"), "en"),
+    # Arabizi: the Arabizi text says HUWE HUWE; the usual spellings of "it's him/her" in Latin letters
+    **dict.fromkeys(("huwe huwe", "huwa huwa", "howe howe", "huwwe huwwe", "howwe howwe", "hwe hwe", "houwe houwe",
+                     "eh huwe", "ah huwe", "aywa huwe", "huwe nafso", "hiye hiye", "hiya hiya", "hiyye hiyye",
+                     "heye heye", "hye hye", "eh hiye", "ah hiye", "hiye nafsa"), "az"),
+}
+#: What either side writes to end the conversation ("end" and "stop" are opt-out keywords already),
+#: and the language to answer in. The Arabizi text says SAKKER ("close", سكّر).
+CLOSE: dict[str, str] = {
+    **dict.fromkeys(("اغلاق", "انهاء", "انهاء المحادثه", "اغلاق المحادثه"), "ar"),
+    **dict.fromkeys(("close", "close chat", "end chat"), "en"),
+    **dict.fromkeys(("sakker", "sakkir", "saker", "sakker el m7adase", "sakker el m7adatha", "sakker el mo7adase",
+                     "sakker el mo7adatha", "sakker el chat", "skker"), "az"),
+}
 #: Longest message sent (two UCS-2 SMS segments).
 MAX_CHARS = 134
 
@@ -132,9 +143,9 @@ def handle(session: Session, contact_id: int, body: str) -> Turn | None:
     other = session.get(Contact, thread.registrant_contact_id if from_family else thread.family_contact_id)
     said = normalise(body)
     if said in CLOSE:
-        return _close(session, thread, contact, other)
+        return _close(session, thread, contact, other, _answer_language(CLOSE[said], language))
     if from_family and said in RECOGNISED:
-        return _recognised(session, thread, language)
+        return _recognised(session, thread, _answer_language(RECOGNISED[said], language))
     if asks_for_money(body):
         thread.held += 1
         audit.record(session, "relay_held", subject_type="match", subject_id=thread.match_id,
@@ -167,7 +178,13 @@ def _recognised(session: Session, thread: RelayThread, language: str) -> Turn:
     return Turn(replies=[(render("relay_recognised", language), "notice")])
 
 
-def _close(session: Session, thread: RelayThread, contact: Contact, other: Contact | None) -> Turn:
+def _answer_language(typed: str, reader: str) -> str:
+    """The language to answer a command in: the one it was typed in, except that someone who reads
+    Arabizi and types the English word is answered in Arabizi (bot.gateway.keywords.reply_language)."""
+    return "az" if typed == "en" and reader == "az" else typed
+
+
+def _close(session: Session, thread: RelayThread, contact: Contact, other: Contact | None, language: str) -> Turn:
     thread.status = "closed"
     thread.closed_at = utcnow()
     match = session.get(Match, thread.match_id)
@@ -175,7 +192,7 @@ def _close(session: Session, thread: RelayThread, contact: Contact, other: Conta
         match.status = "declined" if thread.registrant_contact_id == contact.id else "closed"
         match.notified_at = utcnow()
     audit.record(session, "relay_closed", subject_type="match", subject_id=thread.match_id)
-    turn = Turn(replies=[(render("relay_closed", contact.language or "ar"), "notice")])
+    turn = Turn(replies=[(render("relay_closed", language), "notice")])
     if reachable(other):
         assert other is not None
         turn.forward.append((other.id, render("relay_closed", other.language or "ar"), "notice"))

@@ -1,4 +1,4 @@
-"""Every message of the reunification workflow, in Arabic and English side by side. Pure."""
+"""Every message of the reunification workflow, in Arabic, English and Arabizi (az: Arabic in Latin letters). Pure."""
 
 from __future__ import annotations
 
@@ -209,13 +209,98 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
 }
 
+#: key -> the Arabizi text (Syrian Levantine in Latin letters: 3 = ع, 7 = ح, 2 = ء, 5 = خ) for a contact who
+#: writes Arabizi (``Contact.language == "az"``). The numbered choices, the words to type and the warning
+#: that Shaml never asks for money are the same as in Arabic. Addressed as the Arabic is (the released
+#: person and the family in the generic masculine of everyday writing; the searcher never gendered).
+ARABIZI: dict[str, str] = {
+    "consent_request": "Talab ba7s 3anak mn {searcher} ({relationship}). Ekteb:\n1 sharek ra2mi\n2 2ellon enni bkhair bas\n3 ma t2ellon shi",
+    "consent_reminder": "Tazkir, talab ba7s 3anak mn {searcher} ({relationship}):\n1 sharek ra2mi\n2 2ellon enni bkhair\n3 ma t2ellon shi",
+    "consent_request_anon": (
+        "Yemken 7ada mn ahlak 3am ydawwer 3lek 3abr Shaml. Ekteb ra2am:\n1 raslouni 3abr Shaml w el ar2am m5fiye"
+        "\n2 2ulolon enni bkhair\n3 ma t2ulolon shi"
+    ),
+    "consent_reminder_anon": (
+        "Tazkir: yemken 7ada mn ahlak 3am ydawwer 3lek. Ekteb:\n1 raslouni 3abr Shaml w el ar2am m5fiye"
+        "\n2 2ulolon enni bkhair\n3 ma t2ulolon shi"
+    ),
+    "consent_done_vet": "Shukran. Ra7 yettasel fik mutatawe3 la yet2akkad 2abel ma n2ellon shi.",
+    "relay_open_family": "7ada sajjal b Shaml b esm {name}, yemken ykun huwe. Raslo hon, el ar2am m5fiye, w es2alo shi ma bya3rfo gheiro.",
+    "relay_howto_family": (
+        "Iza t2akkadt enno huwe, ekteb: HUWE HUWE. La tsakker el m7adase ekteb: SAKKER. "
+        "Shaml ma byutlob masari abadan, fa ma tedfa3 la 7ada."
+    ),
+    "relay_open_registrant": (
+        "Fik halla2 trasel yalli 3am ydawwer 3lek hon 3abr Shaml, w el ar2am m5fiye. La tsakker el m7adase ekteb: SAKKER. "
+        "Shaml ma byutlob masari abadan."
+    ),
+    "relayed": "Resale 3abr Shaml:\n{text}\n(Shaml ma byutlob masari abadan)",
+    "relay_held_sender": "Resaltak 3am testanna mutatawe3 y2asha 2abel ma twsal.",
+    "relay_held_recipient": (
+        "Wa2afna resale elak fiya talab masari. Shaml ma byutlob masari abadan, fa ma tedfa3 la 7ada. "
+        "Ra7 yettasel fik mutatawe3."
+    ),
+    "relay_recognised": "Shukran. Ra7 nes2alo iza ba3do mwafe2 3a tabadol el ar2am, w mn2ellak hon. Shaml ma byutlob masari abadan.",
+    "relay_closed": "5elset el m7adase 3abr Shaml.",
+    "registration_held": "Shukran. Ra7 yettasel fik mutatawe3 2abel ma yetfa33al tasjilak.",
+    "consent_invalid": "Ekteb 1 aw 2 aw 3 law sama7t.",
+    "consent_done_share_no_number": "Shukran. Ba3atna ra2mak la {searcher}. Rasalouna 3a Telegram bala ra2am telephone, fa ra7 yettaslo fik.",
+    "consent_done_share": "Ba3atna ra2mak la {searcher}. Ra2mon: {number}. Shaml ma byutlob masari abadan.",
+    "consent_done_share_reviewed": "Ra2am {searcher}: {number}, ettesel emta ma baddak. Ma ba3atna ra2mak. Shaml ma byutlob masari abadan.",
+    "consent_done_safe": "Shukran. 2elnalon ennak bkhair, w ma ba3atna ra2mak.",
+    "consent_done_nothing": "Tayyeb, ma ra7 n2ellon shi. Ne7na hon iza ghayyart ra2yak.",
+    "family_shared": "5abar 7elo: {name} sajjal b Shaml w wafa2 yetwasal ma3ak. Ra2mo: {number}. Shaml ma byutlob masari abadan.",
+    "family_shared_reviewed": "5abar 7elo: {name} sajjal b Shaml, w ba3atnalo ra2mak la yettasel fik. Shaml ma byutlob masari abadan.",
+    "family_safe": "5abar 7elo: {name} sajjal b Shaml w talab n2ellak enno bkhair. Ma sharak ra2mo.",
+    "family_released_list_plain": "{name} mawjud 3a 2a2emet el mafraj 3anhon mn {source} b tare5 {date}. Shaml ma byutlob masari abadan.",
+    "family_released_list": "{name} tale3 b 2a2emet {source} ({date}). Tajammo3 el tal3in mn {governorate}: {place}.",
+    "verification_code": "Ramz Shaml: {code}\nEb3at hal ramz la Shaml mn ayya telephone la t2akked ra2am el ettesal.",
+    "verification_sent": "Ba3atna ramz la {number}. Eb3atlna yah mn ayya telephone la yetfa33al tasjilak.",
+    "verified": "Ta2akkadna mn ra2am el ettesal w tasjilak sar fa33al. Mn2ellak iza 7ada dawwar 3lek.",
+    "verified_elsewhere": "Shukran, ta2akkadna mn el ramz.",
+    "code_wrong": "Hal ramz mu sa7 aw 5elset sala7ito. Ta2akkad menno w eb3ato kaman mara.",
+    "code_locked": "Ma 2dorna net2akkad bel ramz. Ra7 yettasel fik mutatawe3.",
+    "search_recorded": "Sajjalna ba7sak 3an {name}. El ba7s byeb2a maftu7, w mnrasslak awwal ma ywsalna 5abar.",
+    "search_received": (
+        "Sajjalna ba7sak w byeb2a maftu7. Ma mn2ellak shi 2abel ma net2akkad w ywafe2 el shakhs nafso. "
+        "Mnrasslak hon iza wesel 5abar."
+    ),
+    "search_more_details": "Iza bta3ref esm emmo aw sanet wladto, hayda bisa3edna.",
+    "search_details_added": "Shukran, zedna hal shi 3a ba7sak. Mnrasslak hon iza wesel 5abar.",
+    "search_duplicate": "Ba7sak 3an {name} msajjal mn 2abel w ba3do maftu7. Mnrasslak awwal ma ywsalna 5abar.",
+    "search_limit": "Wsolt la 7add el ba7s el yawmi ({limit}). Talabatak el 2adime ba3da maftu7a. Jarreb bukra aw otlob t7ki ma3 shakhs.",
+    "search_cooldown": "Ma mne2der nsajjel ba7s jdid halla2. Ra7 yettasel fik mutatawe3.",
+    "status_none": "Ma 3andak ba7s aw tasjil 3anna. Ekteb 1 la tballesh ba7s.",
+    "status_open": "Ba7sak 3an {name}: maftu7, w ma fi 5abar mne2der nshare2o lessa.",
+    "status_shared": "Ba7sak 3an {name}: ba3atnalak ra2am el ettesal b tare5 {date}.",
+    "status_shared_reviewed": "Ba7sak 3an {name}: ba3atnalo ra2mak b tare5 {date}.",
+    "status_safe": "Ba7sak 3an {name}: 2elnalak b tare5 {date} enno bkhair.",
+    "status_released_list": "Ba7sak 3an {name}: 2elnalak b tare5 {date} enno 3a 2a2emet el mafraj 3anhon.",
+    "status_registration_pending": "Tasjilak 3am yestanna t2akked ra2am el ettesal bel ramz yalli ba3atnah.",
+    "status_registration_active": "Tasjilak fa33al. Mn2ellak iza 7ada dawwar 3lek.",
+    "deleted": "Ma7ayna kel ma3lumatak. Iza rasaltna mn jdid mnballesh mn el awwal.",
+}
+
 #: Where released people were gathered, by governorate (DESIGN.md): Damascus and its suburbs at the
 #: Salam Mosque in Barzeh; everyone else in the shelters of Tal and Minin, grouped by governorate.
+#: (Arabic, English, Arabizi.)
 GATHERING = {
-    "دمشق": ("جامع السلام في برزة", "the Salam Mosque in Barzeh"),
-    "ريف دمشق": ("جامع السلام في برزة", "the Salam Mosque in Barzeh"),
+    "دمشق": ("جامع السلام في برزة", "the Salam Mosque in Barzeh", "Jame3 el Salam b Barzeh"),
+    "ريف دمشق": ("جامع السلام في برزة", "the Salam Mosque in Barzeh", "Jame3 el Salam b Barzeh"),
 }
-DEFAULT_GATHERING = ("مراكز الإيواء في التل ومنين", "the shelters in Tal and Minin")
+DEFAULT_GATHERING = ("مراكز الإيواء في التل ومنين", "the shelters in Tal and Minin", "marakez Tal w Minin")
+
+#: The searcher's role told to the released person in Arabizi ("your mother"), as nlu.answers.ROLES
+#: tells it in Arabic and English; the same gender choices as the Arabic.
+ROLES_ARABIZI = {
+    "mother": "emmak", "father": "abuk", "parent": "wa7ad mn ahlak", "brother": "a5uk", "sister": "o5tak",
+    "sibling": "a5uk aw o5tak", "wife": "martak", "husband": "jozik", "spouse": "jozik aw martak", "son": "ebnak",
+    "daughter": "bentak", "child": "ebnak aw bentak", "uncle": "3ammak aw 5alak", "aunt": "3ammtak aw 5altak",
+    "nephew": "ebn a5uk aw o5tak", "cousin": "ebn 3ammak aw 5alak", "grandparent": "jeddak aw tetak",
+    "grandchild": "7afidak", "fiance": "5atibtak aw 5atibik", "friend": "sa7bak", "relative": "wa7ad mn 2arayebak",
+}
+#: What to call a searcher who gave no name or relationship: (name, relationship) per language.
+NOBODY_NAMED = {"ar": ("شخص", "من العائلة"), "en": ("someone", "family"), "az": ("7ada", "mn el 3ayle")}
 
 #: Latin spellings of the governorates with a gathering point of their own.
 _LATIN_GOVERNORATE = {
@@ -226,6 +311,11 @@ _LATIN_GOVERNORATE = {
     "rural damascus": "ريف دمشق",
     "damascus countryside": "ريف دمشق",
     "reef dimashq": "ريف دمشق",
+    "el sham": "دمشق",
+    "al sham": "دمشق",
+    "sham": "دمشق",
+    "reef el sham": "ريف دمشق",
+    "rif el sham": "ريف دمشق",
 }
 
 _ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي"})
@@ -237,17 +327,25 @@ def _fold(text: str) -> str:
 
 
 def gathering_point(governorate: str | None, language: str) -> str:
-    """Where people from ``governorate`` were gathered after release, in ``language``."""
+    """Where people from ``governorate`` were gathered after release, in ``language`` (ar, en or az)."""
     folded = _fold(governorate or "")
     key = _LATIN_GOVERNORATE.get(folded)
     if key is None:
         key = next((g for g in GATHERING if _fold(g) == folded), None)
-    ar, en = GATHERING.get(key, DEFAULT_GATHERING) if key else DEFAULT_GATHERING
-    return en if language == "en" else ar
+    ar, en, az = GATHERING.get(key, DEFAULT_GATHERING) if key else DEFAULT_GATHERING
+    return {"en": en, "az": az}.get(language, ar)
+
+
+def template(key: str, language: str) -> str:
+    """The unfilled text ``key`` in ``language``: ``en``, ``az`` (Arabizi), else Arabic."""
+    ar, en = TEXTS[key]
+    if language == "en":
+        return en
+    if language == "az":
+        return ARABIZI[key]
+    return ar
 
 
 def render(key: str, language: str, **values: object) -> str:
-    """The text ``key`` in ``language`` (``ar`` unless ``en``), with the placeholders filled."""
-    ar, en = TEXTS[key]
-    template = en if language == "en" else ar
-    return template.format(**{k: ("" if v is None else v) for k, v in values.items()})
+    """The text ``key`` in ``language`` (``en``, ``az``; Arabic otherwise), with the placeholders filled."""
+    return template(key, language).format(**{k: ("" if v is None else v) for k, v in values.items()})

@@ -12,8 +12,9 @@ import yaml
 
 from bot.actions.parsing import search_summary
 from bot.gateway.texts import TEXTS as GATEWAY_TEXTS
+from bot.reunion.texts import ARABIZI as REUNION_ARABIZI
+from bot.reunion.texts import ROLES_ARABIZI, gathering_point, render, template
 from bot.reunion.texts import TEXTS as REUNION_TEXTS
-from bot.reunion.texts import render
 from nlu.answers import ROLES, role_label
 from nlu.text import is_arabizi
 
@@ -30,7 +31,8 @@ LONG_EN = LONG | {"searcher": "Abdulrahman Mohammad Al-Homsi", "relationship": "
                   "source": "Salam mosque list", "governorate": "Rif Dimashq", "place": "Umayyad Square", "value": "Abdulkader Mohammad",
                   "fields": "1 Name\n2 Father\n3 Mother\n4 Birth year\n5 Governorate\n6 Detention\n7 Your name\n8 Relationship"}
 #: Arabizi replies: the person's names may be in Arabic letters (the worst case for length), the labels are Latin.
-LONG_AZ = LONG | {"governorate": "Rif Dimashq", "relationship": "your brother or sister",
+LONG_AZ = LONG | {"governorate": "Rif Dimashq", "relationship": max(ROLES_ARABIZI.values(), key=len),
+                  "place": max((gathering_point(g, "az") for g in ("دمشق", "حلب")), key=len),
                   "fields": "1 El esem\n2 Esem el ab\n3 Esem el em\n4 Sanet el wlede\n5 El mu7afaza\n6 Wein w emta el e3te2al\n7 Esmak\n8 Sellet el 2araba"}
 LONG_SLOTS = {"person_name": "عبد الكريم بن جهاد بن عبد الرحمن العبد الله الحمصي", "father_name": "عبد الرحمن بن محمد سعيد العبد الله",
               "mother_name": "فاطمة الزهراء عبد القادر الحلبي", "birth_year": "1982", "governorate": "ريف دمشق"}
@@ -118,10 +120,11 @@ def test_every_gateway_text_fits_and_english_has_no_arabic(key):
 
 @pytest.mark.parametrize("key", sorted(REUNION_TEXTS))
 def test_every_reunion_text_fits_with_long_names(key):
-    for language in ("ar", "en"):
-        ar, en = REUNION_TEXTS[key]
-        text = _fill(en if language == "en" else ar, language)
+    """Arabic, English and Arabizi; the Arabizi filled with Arabic-letter names (UCS-2: the tightest case)."""
+    for language in ("ar", "en", "az"):
+        text = _fill(template(key, language), language)
         assert fits_two_segments(text), (key, language, units(text), text)
+    assert set(REUNION_ARABIZI) == set(REUNION_TEXTS)
 
 
 def test_the_consent_question_names_the_searcher_from_the_survivors_side():
