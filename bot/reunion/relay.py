@@ -55,6 +55,14 @@ CLOSE: dict[str, str] = {
 }
 #: Longest message sent (two UCS-2 SMS segments).
 MAX_CHARS = 134
+#: Longest message sent when it is all GSM-7 (an Arabizi or English frame around Latin text): two
+#: segments of 153 septets; a character of the extension table takes two.
+MAX_SEPTETS = 306
+_GSM7 = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
+    "abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
 
 _PHONE = re.compile(r"(?:\+|00)?\d[\d\s\-().]{5,}\d")
 _LINK = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\b[\w.+-]+@[\w-]+\.[\w.]+|\b\S+\.(?:com|net|org|me|io|ly|link)\b\S*|t\.me/\S+")
@@ -77,9 +85,36 @@ def mask(text: str) -> str:
     return _PHONE.sub("•••", masked)
 
 
+def _septets(text: str) -> int | None:
+    """GSM-7 septets ``text`` takes, or None when it needs UCS-2."""
+    count = 0
+    for char in text:
+        if char in _GSM7:
+            count += 1
+        elif char in _GSM7_EXTENSION:
+            count += 2
+        else:
+            return None
+    return count
+
+
 def _fit(key: str, language: str, text: str) -> str:
-    """The relayed text cut so the whole message fits :data:`MAX_CHARS`."""
-    room = MAX_CHARS - len(render(key, language, text=""))
+    """The relayed text cut so the whole message fits two SMS segments: :data:`MAX_SEPTETS` when the
+    whole message is GSM-7 (Latin text in an Arabizi or English frame), else :data:`MAX_CHARS`."""
+    frame = render(key, language, text="")
+    frame_septets, text_septets = _septets(frame), _septets(text)
+    if frame_septets is not None and text_septets is not None:
+        room = MAX_SEPTETS - frame_septets
+        if text_septets > room:
+            kept, used = [], 0
+            for char in text:
+                used += _septets(char) or 0
+                if used > room - 3:
+                    break
+                kept.append(char)
+            text = "".join(kept).rstrip() + "..."
+        return render(key, language, text=text)
+    room = MAX_CHARS - len(frame)
     if len(text) > room:
         text = text[: max(room - 1, 0)].rstrip() + "…"
     return render(key, language, text=text)

@@ -307,3 +307,27 @@ def test_a_command_is_answered_in_the_language_it_was_typed_in(factory, worker, 
     assert turn is not None
     assert turn.replies == [(render("relay_closed", answered), "notice")]
     assert turn.forward == [(registrant, render("relay_closed", "az"), "notice")]  # the other side in its own language
+
+
+def test_a_latin_message_to_an_arabizi_reader_may_fill_two_gsm_segments_and_an_arabic_one_two_ucs2_segments(factory, worker, config):
+    family = contact(factory, "+963944270001", language="az")
+    registrant = contact(factory, "+963955270002", language="az")
+    search(factory, family, config)
+    registered(factory, registrant, config, corroborated=False)
+    worker.step()
+    with factory() as session, session.begin():
+        consent.record_choice(session, registrant, 1)
+    worker.step()
+    latin = "Esma3, ana emmak. Eza enta ebni 2elli shu kan esm el kalb yalli kan 3anna bel bet, w shu kanet tet 2ellak kel lele. " * 3
+    with factory() as session, session.begin():
+        [(to, body, _)] = relay.handle(session, family, latin).forward
+    assert to == registrant and body.isascii() and 250 < len(body) <= 306
+    assert body.startswith("Resale 3abr Shaml:\nEsma3, ana emmak.") and body.endswith("...\n(Shaml ma byutlob masari abadan)")
+    arabic = "اسمع، أنا أمك. إذا كنت ابني قلي شو كان اسم الكلب يلي كان عنا بالبيت، وشو كانت ستك تقلك كل ليلة. " * 2
+    with factory() as session, session.begin():
+        [(_, body, _)] = relay.handle(session, family, arabic).forward
+    assert len(body) == 134 and "…" in body and body.endswith("(Shaml ma byutlob masari abadan)")
+    short = "shu esm tetak?"
+    with factory() as session, session.begin():
+        [(_, body, _)] = relay.handle(session, family, short).forward
+    assert body == render("relayed", "az", text=short)
