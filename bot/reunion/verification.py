@@ -70,9 +70,14 @@ class RegistrationError(ValueError):
         self.key = key
 
 
+#: "This number" (the one the person writes from), in English, Arabic and Arabizi.
+_SAME_NUMBER = frozenset({"same", "this", "نفس الرقم", "هذا الرقم", "رقمي", "nafs el ra2am", "nafs al ra2am", "ra2mi", "ra2me",
+                          "hayda el ra2am", "hada el ra2am", "hayda ra2mi"})
+
+
 def _callback(contact: Contact, raw: str | None) -> str:
     text = (raw or "").strip()
-    if not text or text.casefold() in {"same", "this", "نفس الرقم", "هذا الرقم", "رقمي"}:
+    if not text or text.casefold() in _SAME_NUMBER:
         if contact.channel == "telegram":  # a chat id is not a phone number: only the one Telegram verified
             if contact.verified_phone:
                 return str(contact.verified_phone)

@@ -29,6 +29,7 @@ from bot.actions.reunion import ActionAskConsentChoice, ActionRecordConsent, Val
 from bot.models import Contact, Escalation, Match, Registration, RelayThread
 from bot.reunion import consent, relay
 from bot.reunion.texts import ARABIZI, ROLES_ARABIZI, TEXTS, gathering_point, render
+from bot.reunion.verification import register
 from matching.engine import Matcher
 from nlu.answers import ROLES
 from nlu.text import is_arabizi
@@ -331,3 +332,14 @@ def test_a_latin_message_to_an_arabizi_reader_may_fill_two_gsm_segments_and_an_a
     with factory() as session, session.begin():
         [(_, body, _)] = relay.handle(session, family, short).forward
     assert body == render("relayed", "az", text=short)
+
+
+@pytest.mark.parametrize("said", ["nafs el ra2am", "Ra2mi"])
+def test_this_number_in_arabizi_is_the_callback_and_the_code_comes_in_arabizi(factory, said):
+    detainee = contact(factory, "+963955280001", language="az")
+    with factory() as session, session.begin():
+        reg = register(session, detainee, callback=said, **PERSON)  # type: ignore[arg-type]
+        assert reg.registration.callback_address == "+963955280001"
+        assert reg.reply == render("verification_sent", "az", number="+963955280001")
+    code = [m for m in outbox(factory, detainee) if m.kind == "verification"][-1].body
+    assert re.fullmatch(r"Ramz Shaml: \d{6}\nEb3at hal ramz .*", code, re.S)
