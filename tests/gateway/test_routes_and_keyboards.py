@@ -51,6 +51,8 @@ def test_a_bad_route_table_is_one_clear_line_at_start(value: str, words: str) ->
         ("Is this right? 1 yes / 2 no", "en", ["yes", "no"]),
         (render("consent_request", "ar", searcher="سامر", relationship="أخوه"), "ar", ["١", "٢", "٣"]),
         (render("consent_request", "en", searcher="Samer", relationship="brother"), "en", ["1", "2", "3"]),
+        (render("consent_request", "az", searcher="Samer", relationship="a5uk"), "az", ["1", "2", "3"]),
+        (render("consent_request_anon", "az"), "az", ["1", "2", "3"]),
         ("ولدت سنة 1985 في حلب", "ar", []),
         ("Your code: 123456", "en", []),
     ],
