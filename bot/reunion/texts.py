@@ -235,7 +235,7 @@ ARABIZI: dict[str, str] = {
         "Shaml ma byutlob masari abadan."
     ),
     "relayed": "Resale 3abr Shaml:\n{text}\n(Shaml ma byutlob masari abadan)",
-    "relay_held_sender": "Resaltak 3am testanna mutatawe3 y2asha 2abel ma twsal.",
+    "relay_held_sender": "Resaltak 3am testanna mutatawe3 yshufha 2abel ma twsal.",
     "relay_held_recipient": (
         "Wa2afna resale elak fiya talab masari. Shaml ma byutlob masari abadan, fa ma tedfa3 la 7ada. "
         "Ra7 yettasel fik mutatawe3."
