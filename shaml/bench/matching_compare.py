@@ -168,8 +168,9 @@ def run_compare(baseline: Path, current: Path, *, records: int, n_queries: int =
         for k, a in enumerate(arms):
             a.send({"op": "build", "records": records, "seed": seed, "sample": 4 * n_queries if k == 1 else 0})
         builds = [a.read() for a in arms]
-        if len({b["records"] for b in builds}) != 1:
-            raise RuntimeError(f"the sides indexed different record counts: {[b['records'] for b in builds]}")
+        if len({(b["records"], b["digest"]) for b in builds}) != 1:
+            raise RuntimeError("the sides generated different registries (matching/synth.py differs?): "
+                               f"{[(b['records'], b['digest'][:12]) for b in builds]}")
         sample = [_record(d) for d in arms[1].ask({"op": "sample"})["records"]]
         phases = {
             "cold": queries_from_records(sample, n_queries, seed + 1),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import random
 import sys
@@ -48,11 +49,13 @@ def _query(d: dict[str, Any]) -> Any:
 def _build(matcher: Any, sample: list[Any], n: int, seed: int, want: int) -> dict[str, Any]:
     """Index ``n`` synthetic rows; keep a reservoir sample of ``want`` records for the queries.
 
-    Build time counts only the matcher's own work (row generation and validation excluded)."""
+    Build time counts only the matcher's own work (row generation and validation excluded);
+    the digest of the rows lets the parent check that every side indexed the same registry."""
     from matching.records import RowError, record_from_row
     from matching.synth import generate_rows
 
     rng = random.Random(seed + 1)
+    digest = hashlib.sha1()
     seen = 0
     cpu = wall = 0.0
 
@@ -64,6 +67,7 @@ def _build(matcher: Any, sample: list[Any], n: int, seed: int, want: int) -> dic
             except RowError:
                 continue
             seen += 1
+            digest.update(f"{rec.record_id}\t{rec.full_name}\t{rec.mother_name}\t{rec.birth_year}\n".encode())
             if len(sample) < want:
                 sample.append(rec)
             elif want:
@@ -76,7 +80,7 @@ def _build(matcher: Any, sample: list[Any], n: int, seed: int, want: int) -> dic
             wall += time.perf_counter() - w
 
     matcher.extend(records())
-    return {"records": len(matcher), "build_cpu_s": cpu, "build_wall_s": wall, "rss_mb": _rss_mb()}
+    return {"records": len(matcher), "digest": digest.hexdigest(), "build_cpu_s": cpu, "build_wall_s": wall, "rss_mb": _rss_mb()}
 
 
 def serve() -> None:  # noqa: C901 - one dispatch loop
