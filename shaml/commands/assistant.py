@@ -561,8 +561,8 @@ def register(cli: click.Group, bench: click.Group) -> None:
                               capture_output=True, text=True)
         if done.returncode != 0:
             output = done.stdout + done.stderr
-            failed = output.find("WrongPredictionException")
-            click.echo(output[failed : failed + 2000] if failed >= 0 else output[-3000:], err=True)
+            wrong_at = output.find("WrongPredictionException")
+            click.echo(output[wrong_at : wrong_at + 2000] if wrong_at >= 0 else output[-3000:], err=True)
             raise click.ClickException("rasa test failed: a test story was mispredicted (see above)")
         stories = json.loads((out / "story_report.json").read_text())
         click.echo(f"test stories: all passed, action accuracy {stories['accuracy']:.3f} "
