@@ -474,14 +474,15 @@ def offtopic_dev_sets() -> dict[str, list[str]]:
 
 
 def _other_splits() -> None:
-    """Print the macro-F1 of the next held-out split (heldout_next/) and of the dev split (dev/), and the
+    """Print the macro-F1 of each next held-out file (heldout_next/) and of the dev split (dev/), and the
     dev split's per-intent F1; a dev text that training also has is left out."""
     from nlu.text import normalise_for_matching
     from shaml.assistant_eval import parse_texts
 
     trained = trained_texts()
     splits = {
-        "next held-out NLU (heldout_next/)": labelled_examples(sorted((ASSISTANT / "heldout_next").glob("*.yml"))),
+        **{f"next held-out NLU ({path.relative_to(ASSISTANT)})": labelled_examples([path])
+           for path in sorted((ASSISTANT / "heldout_next").glob("*.yml"))},
         "dev NLU (dev/, never trained on, read freely)": [
             (intent, text) for intent, text in labelled_examples(sorted(DEV.glob("*.yml")))
             if normalise_for_matching(text) not in trained
