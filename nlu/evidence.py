@@ -67,6 +67,23 @@ DETENTION_WORDS = (
     "7abs", "7abes", "sejen", "sijn", "msjoon", "masjoon", "mafqood", "mafoud", "mafkoud",
 )
 
+#: Asking what became of a request or a person: ``check_status`` needs one of these or a word of the
+#: domain ("في شي جديد؟", "any news?", "la2ayto shi?"); "fi forn bel 7ara?" (is there a bakery
+#: nearby?) or "my heater won't charge" is not a question about a search.
+STATUS_WORDS = (
+    "جديد", "جديده", "جدييد", "اخبار", "خبر", "اخباره", "اخبارها", "طلب", "طلبي", "طلبنا", "الطلب", "صار", "صاير",
+    "وصلتو", "وصلتوا", "وصلنا", "وصلني", "وصلكن", "وصل", "لقيتو", "لقيتوا", "لقيتوه", "لقيتوها", "لاقيتو", "لقيت",
+    "ناطر", "ناطره", "ناطرين", "مستني", "مستنيه", "نتيجه", "نتيجة", "حاله", "حالة", "تحديث", "تحديثات", "رد=", "ردكن",
+    "جواب", "سجلت", "سجلنا", "تسجيلي", "متى", "امتى", "ايمت", "لسا", "لسه", "لهلق", "لهلا", "لهلأ", "طمنوني", "طمنونا",
+    "استفسار", "متابعه", "شي عن", "شي عنه", "شي عنها", "معلومه", "معلومات عن", "اي شي", "في شي",
+    "news", "update", "updates", "status", "request", "progress", "result", "results", "found", "find", "yet", "still",
+    "waiting", "heard", "hear", "registered", "registration", "search", "case", "come up", "came up", "happened",
+    "answer", "reply", "anything", "any word", "any info", "information",
+    "jdid", "jded", "jdide", "jdeed", "akhbar", "a5bar", "5abar", "khabar", "5bar", "sar", "la2ayto", "la2aytu",
+    "la2eto", "talab", "talabi", "ba7es", "ba7th", "natra", "nater", "naterin", "wasaltou", "wasalto",
+    "wselto", "natije", "lessa", "lissa", "lesa", "la halla2", "shi 3an", "shi 3anno", "shi 3anha",
+)
+
 #: Yes, agreed, right: an ``affirm`` needs one ("ايه", "تمام", "yes", "sa7").
 AFFIRM_WORDS = (
     "نعم", "اي=", "ايه=", "ايوا", "ايوه", "اكيد", "طبعا", "تمام", "صح=", "صحيح", "مزبوط", "مظبوط", "موافق", "ماشي",
@@ -81,7 +98,7 @@ AFFIRM_WORDS = (
 #: No, wrong, not that: a ``deny`` needs one ("لا", "غلط", "no", "la2").
 DENY_WORDS = (
     "لا=", "لأ=", "لاء=", "كلا", "غلط", "خطا", "خطأ", "مش=", "مو=", "مانا", "مانو", "ما بدي", "مابدي", "غير موافق", "ابدا", "ماني",
-    "no", "not", "nope", "nah", "wrong", "incorrect", "don t", "dont", "do not", "disagree", "never", "la", "la2", "laa", "lae", "mish",
+    "no", "not", "nope", "nah", "wrong", "incorrect", "don t", "dont", "do not", "disagree", "never", "la2", "laa", "lae", "mish",
     "mesh", "mo", "msh", "ma badi", "mabadi", "ma bde", "ghalat", "8alat", "ghalta", "kella", "abadan", "mano", "mani",
     "noo", "nooo", "nop", "isn't", "isnt", "not him", "not her", "ma baddi", "mabadde",
 )
@@ -136,6 +153,7 @@ def _prepared(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...],
 
 _HUMAN, _STOP, _DOMAIN = _prepared(HUMAN_WORDS), _prepared(STOP_WORDS), _prepared(DOMAIN_WORDS)
 _AFFIRM, _DENY, _DETENTION = _prepared(AFFIRM_WORDS), _prepared(DENY_WORDS), _prepared(DETENTION_WORDS)
+_STATUS = _prepared(STATUS_WORDS)
 #: "يا اخي", "ya akhi", "يا خالة": people address one another as relatives; that is not a relative sought.
 _VOCATIVE = re.compile(r"(?i)(?:^|(?<=\s))(?:يا|ya|yaa)\s+\S+")
 #: A code typed back: six digits in any script, maybe split by a space or a hyphen, as
@@ -187,8 +205,16 @@ def says_yes(text: str) -> bool:
 
 
 def says_no(text: str) -> bool:
-    """True when the message has a word of refusal or correction ("لا", "غلط", "no", "la2")."""
-    return _has(text, _DENY)
+    """True when the message has a word of refusal or correction ("لا", "غلط", "no", "la2"), or opens with
+    the Arabizi "la" (elsewhere "la" is "to, for": "bde dawa la emme")."""
+    words = normalise_for_matching(_PUNCT.sub(" ", text)).split()
+    return _has(text, _DENY) or (bool(words) and words[0] == "la")
+
+
+def asks_status(text: str) -> bool:
+    """True when the message asks what became of a request or a person: a word of news, of the request,
+    of waiting, or of the domain (a relative, detention, a search)."""
+    return _has(text, _STATUS) or has_domain_evidence(text)
 
 
 def has_code(text: str) -> bool:
