@@ -123,7 +123,8 @@ COURTESY_WORDS = frozenset(normalise_for_matching(w) for w in """
     thanks thank you thx tnx ty so much very many lot a for the help everything your all kindly appreciate
     appreciated it god bless merci shukran shokran chokran ktir kteer yislamo yslamo ysalmo tislam tislamo ideik
     3al 3ala mosa3de mosa3ade musa3ade ya shabab jama3a bkhatrkon bkhatrik tayeb tayyeb
-    hope well ciao helpful been great
+    hope well ciao helpful been great lazem roo7 ru7 rou7 ra2e7 ra2i7 halla2 hala2 sister brother akhi ukhti run gotta
+    لازم روح اروح اطلع رايح رايحه بسكر اخت الاخت العزيز العزيزه
     هل من هنا اخوتي اخواني الكرام كيفكن كيفكم ياجماعه امان
     bye goodbye see later take care ciao talk soon ok okay now that's that all for ma3 salame salama allah ma3ak
     bkhatrak tasbe7o yalla leaving going have to go gotta must i m im i
