@@ -418,9 +418,10 @@ OFFTOPIC_TARGETS = {"kind": 0.90, "opt_out": 0.005, "starts_form": 0.03}
 OFFTOPIC_FLOORS = dict(OFFTOPIC_TARGETS)
 #: The issue's target for the held-out intent macro-F1, printed beside it.
 MACRO_F1_TARGET = 0.95
-#: What fails the check: the held-out macro-F1 is short of its target (0.947 with the committed
-#: data), so the floor stays under it. The macro-F1 is also printed over the split's own intents, in
-#: case Rasa's average counts (at F1 0) a label only the model predicted.
+#: What fails the check. The held-out macro-F1 is 0.954 with the committed data (0.947 before issue
+#: 17's dev split), too close to the target for a check that must not flip with TensorFlow's
+#: rounding on another CPU, so the floor stays under it. The macro-F1 is also printed over the
+#: split's own intents, in case Rasa's average counts (at F1 0) a label only the model predicted.
 MACRO_F1_FLOOR = 0.85
 
 
