@@ -28,6 +28,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.evidence import (
     asks_for_person,
+    asks_status,
     asks_to_stop,
     has_code,
     has_domain_evidence,
@@ -123,9 +124,10 @@ class KeywordIntentRules(GraphComponent):
       name or other answer the model took for one gets the next intent in the ranking.
     - ``request_human`` needs a word asking for a person, ``stop`` a word about messages, and
       ``search_person`` / ``register_released`` a word of the domain (detention, prison, missing,
-      release, searching, a relative): see nlu.evidence. A name is never an intent, and an
+      release, searching, a relative), and ``check_status`` a word of news, the request or waiting, or
+      of the domain: see nlu.evidence. A name is never an intent, and an
       everyday message never starts a search or opts anyone out. ``affirm`` and ``deny`` need a
-      word of agreement or refusal, ``enter_code`` a code (four digits or more), and ``greet``,
+      word of agreement or refusal, ``enter_code`` a code (six digits), and ``greet``,
       ``thank`` and ``goodbye`` a message of courtesy words with two other words at most
       ("مرحبا، كل عام وانتم بخير" is not a greeting to answer with the menu). Otherwise the next
       intent in the ranking that has its evidence is used, else out_of_scope.
@@ -203,6 +205,8 @@ class KeywordIntentRules(GraphComponent):
             refused.append("stop")
         if not has_domain_evidence(text):
             refused += ["search_person", "register_released"]
+        if not asks_status(text):
+            refused.append("check_status")
         if not says_yes(text):
             refused.append("affirm")
         if not says_no(text):

@@ -31,14 +31,14 @@ STOP_WORDS = (
     "stop", "unsubscribe", "message", "messages", "messaging", "text me", "texting", "texts", "opt out",
     "opt-out", "leave me alone", "contact me", "write to me", "spam",
     "rasa2el", "rasayel", "rasa2il", "rsayel", "msgs", "tba3tuli", "tba3tu", "wa2ef", "wa2fo", "wa2fu",
-    "ما عاد بدي شي", "وقف", "ايقاف",
+    "ما عاد بدي شي", "وقف", "ايقاف", "اتلقى=", "استقبل رسايل",
 )
 
 #: A person sought or released: detention, prison, missing, release, searching, registering.
 DOMAIN_WORDS = (
     "معتقل", "اعتقل", "اعتقال", "انعتقل", "سجن", "سجنو", "سجنت", "مسجون", "سجين", "حبس", "محبوس", "مفقود", "فقدنا",
     "فقدت", "اختفى", "اختفي", "مختفي", "مغيب", "غيبوه", "غايب", "افرج", "افراج", "مفرج", "اطلق سراح",
-    "طلعت من", "طلع من", "خرجت من", "خرج من", "اخذوه", "اخدوه", "اخدوها", "اخذوها", "شالوه", "سحبوه",
+    "طلعت من", "طلع من", "خرجت من", "خرج من", "سراح", "سراحي", "بدي سجل", "بدي اتسجل", "بدي تسجل", "اخذوه", "اخدوه", "اخدوها", "اخذوها", "شالوه", "سحبوه",
     "طلعت", "طلعنا", "اهلي=", "لاهلي=", "اهلي يعرفوا", "يلاقوني", "يلاقيني", "عايش", "طمن", "سجل اسمي",
     "سجل حالي", "اسجل", "سجلني", "سجلوني", "سجل رقمي", "اسجل رقمي",
     "صيدنايا", "صدنايا", "عدرا", "فرع", "مخابرات", "امن الدوله", "حاجز", "ابحث", "بحث", "البحث",
@@ -52,6 +52,9 @@ DOMAIN_WORDS = (
     "m3ta2al", "mo3ta2al", "mu3ta2al", "e3ta2alo", "i3ti2al", "e3te2al", "7abs", "7abes", "sejen", "sijn",
     "msjoon", "masjoon", "mafoud", "mafqood", "mafkoud", "tle3t", "tl3t", "tele3t", "tele3et", "tli3et", "tli3t", "dawer",
     "bdawer", "dawwer", "ndawer", "la2i", "al2a", "tla2o", "sednaya",
+    "afraj", "afrajo", "afrajou", "afraju", "efraj", "ifraj", "sara7", "sara7i", "tala3ouni", "tal3ouni", "tal3oni",
+    "let me out", "let out", "set free", "set me free", "been freed", "got freed", "bdi sajjel", "badi sajel",
+    "bde sajjel", "sajjelni", "sajelni",
 )
 
 #: Detention itself: prison, arrest, disappearance, release. A message with one is never "not for Shaml".
@@ -64,20 +67,40 @@ DETENTION_WORDS = (
     "7abs", "7abes", "sejen", "sijn", "msjoon", "masjoon", "mafqood", "mafoud", "mafkoud",
 )
 
+#: Asking what became of a request or a person: ``check_status`` needs one of these or a word of the
+#: domain ("في شي جديد؟", "any news?", "la2ayto shi?"); "fi forn bel 7ara?" (is there a bakery
+#: nearby?) or "my heater won't charge" is not a question about a search.
+STATUS_WORDS = (
+    "جديد", "جديده", "جدييد", "اخبار", "خبر", "اخباره", "اخبارها", "طلب", "طلبي", "طلبنا", "الطلب", "صار", "صاير",
+    "وصلتو", "وصلتوا", "وصلنا", "وصلني", "وصلكن", "وصل", "لقيتو", "لقيتوا", "لقيتوه", "لقيتوها", "لاقيتو", "لقيت",
+    "ناطر", "ناطره", "ناطرين", "مستني", "مستنيه", "نتيجه", "نتيجة", "حاله", "حالة", "تحديث", "تحديثات", "رد=", "ردكن",
+    "جواب", "سجلت", "سجلنا", "تسجيلي", "متى", "امتى", "ايمت", "لسا", "لسه", "لهلق", "لهلا", "لهلأ", "طمنوني", "طمنونا",
+    "استفسار", "متابعه", "شي عن", "شي عنه", "شي عنها", "معلومه", "معلومات عن", "اي شي", "في شي",
+    "news", "update", "updates", "status", "request", "progress", "result", "results", "found", "find", "yet", "still",
+    "waiting", "heard", "hear", "registered", "registration", "search", "case", "come up", "came up", "happened",
+    "answer", "reply", "anything", "any word", "any info", "information",
+    "jdid", "jded", "jdide", "jdeed", "akhbar", "a5bar", "5abar", "khabar", "5bar", "sar", "la2ayto", "la2aytu",
+    "la2eto", "talab", "talabi", "ba7es", "ba7th", "natra", "nater", "naterin", "wasaltou", "wasalto",
+    "wselto", "natije", "lessa", "lissa", "lesa", "la halla2", "shi 3an", "shi 3anno", "shi 3anha",
+)
+
 #: Yes, agreed, right: an ``affirm`` needs one ("ايه", "تمام", "yes", "sa7").
 AFFIRM_WORDS = (
     "نعم", "اي=", "ايه=", "ايوا", "ايوه", "اكيد", "طبعا", "تمام", "صح=", "صحيح", "مزبوط", "مظبوط", "موافق", "ماشي",
     "اوكي", "اوك=", "بلى", "اجل=", "منيح", "تفضل", "مية بالمية", "يب=", "يا ريت", "بالزبط", "هيك=",
     "yes", "yeah", "yep", "yup", "ya=", "sure", "correct", "right", "exactly", "agree", "ok", "okay", "affirmative",
     "of course", "please", "definitely", "absolutely", "certainly", "بالتاكيد", "تاكيد", "aywa", "aiwa", "eh", "ah", "na3am", "akid", "akeed", "tamam", "tmam", "sa7",
-    "sah", "mazboot", "mazbut", "mwafe2", "mashi", "yalla",
+    "sah", "mazboot", "mazbut", "mazbout", "mazbot", "mzbout", "mzbut", "sa7i7", "sahih", "tmem", "tamem", "akiid",
+    "aywah", "aiwah", "ayweh", "ee", "eeh", "ih", "yea", "yeh", "yess", "yesss", "mwaf2", "mwafi2", "mashe", "mnee7",
+    "mni7", "yes sir", "thats him", "that's him", "thats her", "that's her", "mwafe2a",
 )
 
 #: No, wrong, not that: a ``deny`` needs one ("لا", "غلط", "no", "la2").
 DENY_WORDS = (
     "لا=", "لأ=", "لاء=", "كلا", "غلط", "خطا", "خطأ", "مش=", "مو=", "مانا", "مانو", "ما بدي", "مابدي", "غير موافق", "ابدا", "ماني",
-    "no", "not", "nope", "nah", "wrong", "incorrect", "don t", "dont", "do not", "disagree", "never", "la", "la2", "laa", "lae", "mish",
-    "mesh", "mo", "msh", "ma badi", "mabadi", "ma bde",
+    "no", "not", "nope", "nah", "wrong", "incorrect", "don t", "dont", "do not", "disagree", "never", "la2", "laa", "lae", "mish",
+    "mesh", "mo", "msh", "ma badi", "mabadi", "ma bde", "ghalat", "8alat", "ghalta", "kella", "abadan", "mano", "mani",
+    "noo", "nooo", "nop", "isn't", "isnt", "not him", "not her", "ma baddi", "mabadde",
 )
 
 #: The words a greeting, a thank-you or a goodbye is made of, with the courtesy around them. A
@@ -99,7 +122,10 @@ COURTESY_WORDS = frozenset(normalise_for_matching(w) for w in """
     ahlein ahlen hala slm sabah masa el kheir kher khair nour
     thanks thank you thx tnx ty so much very many lot a for the help everything your all kindly appreciate
     appreciated it god bless merci shukran shokran chokran ktir kteer yislamo yslamo ysalmo tislam tislamo ideik
-    3al 3ala mosa3de
+    3al 3ala mosa3de mosa3ade musa3ade ya shabab jama3a bkhatrkon bkhatrik tayeb tayyeb
+    hope well ciao helpful been great lazem roo7 ru7 rou7 ra2e7 ra2i7 halla2 hala2 sister brother akhi ukhti run gotta
+    لازم روح اروح اطلع رايح رايحه بسكر اخت الاخت العزيز العزيزه
+    هل من هنا اخوتي اخواني الكرام كيفكن كيفكم ياجماعه امان
     bye goodbye see later take care ciao talk soon ok okay now that's that all for ma3 salame salama allah ma3ak
     bkhatrak tasbe7o yalla leaving going have to go gotta must i m im i
     please plz pls english arabic in speak can
@@ -128,10 +154,13 @@ def _prepared(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...],
 
 _HUMAN, _STOP, _DOMAIN = _prepared(HUMAN_WORDS), _prepared(STOP_WORDS), _prepared(DOMAIN_WORDS)
 _AFFIRM, _DENY, _DETENTION = _prepared(AFFIRM_WORDS), _prepared(DENY_WORDS), _prepared(DETENTION_WORDS)
+_STATUS = _prepared(STATUS_WORDS)
 #: "يا اخي", "ya akhi", "يا خالة": people address one another as relatives; that is not a relative sought.
 _VOCATIVE = re.compile(r"(?i)(?:^|(?<=\s))(?:يا|ya|yaa)\s+\S+")
-#: A code typed back: four digits or more in any script.
-_CODE = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]{4,}")
+#: A code typed back: six digits in any script, maybe split by a space or a hyphen, as
+#: bot.reunion.verification reads it ("483 920"); a year ("mafoud mn 2014") or a phone number is not one.
+_DIGIT = "[0-9\u0660-\u0669\u06f0-\u06f9]"
+_CODE = re.compile(rf"(?<![0-9\u0660-\u0669\u06f0-\u06f9])(?:{_DIGIT}[ -]?){{5}}{_DIGIT}(?![0-9\u0660-\u0669\u06f0-\u06f9])")
 
 
 def _has(text: str, table: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]) -> bool:
@@ -177,12 +206,20 @@ def says_yes(text: str) -> bool:
 
 
 def says_no(text: str) -> bool:
-    """True when the message has a word of refusal or correction ("لا", "غلط", "no", "la2")."""
-    return _has(text, _DENY)
+    """True when the message has a word of refusal or correction ("لا", "غلط", "no", "la2"), or opens with
+    the Arabizi "la" (elsewhere "la" is "to, for": "bde dawa la emme")."""
+    words = normalise_for_matching(_PUNCT.sub(" ", text)).split()
+    return _has(text, _DENY) or (bool(words) and words[0] == "la")
+
+
+def asks_status(text: str) -> bool:
+    """True when the message asks what became of a request or a person: a word of news, of the request,
+    of waiting, or of the domain (a relative, detention, a search)."""
+    return _has(text, _STATUS) or has_domain_evidence(text)
 
 
 def has_code(text: str) -> bool:
-    """True when the message carries a code: four digits or more (any script)."""
+    """True when the message carries a code: six digits (any script), maybe split by a space or a hyphen."""
     return bool(_CODE.search(text))
 
 

@@ -215,6 +215,41 @@ _EXTERNAL_INTENT = re.compile(r"The intent 'EXTERNAL_\w+' is listed in the domai
 OFFTOPIC_TRAINING = ASSISTANT / "data" / "out_of_scope_generated.yml"
 
 
+#: The in-scope dev split (issue 17): never trained on, read freely to find weak intents.
+DEV = ASSISTANT / "dev"
+#: Folders of evaluation data, never trained on: the held-out split, the next reading's, and the dev split.
+EVALUATION_FOLDERS = ("heldout", "heldout_next", "dev")
+
+
+def evaluation_files() -> list[Path]:
+    """Every file of the held-out, next held-out and dev splits."""
+    return [p for folder in EVALUATION_FOLDERS for p in sorted((ASSISTANT / folder).glob("*.yml"))]
+
+
+def labelled_examples(paths: list[Path]) -> list[tuple[str, str]]:
+    """(intent, text) of every example in these NLU files."""
+    import yaml
+
+    pairs = []
+    for path in paths:
+        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            if isinstance(item, dict) and "intent" in item:
+                pairs += [(item["intent"], line.strip()[2:].strip()) for line in item["examples"].splitlines() if line.strip()]
+    return pairs
+
+
+def split_scores(gold: list[str], predicted: list[str]) -> tuple[float, dict[str, float]]:
+    """(macro-F1 over the split's own intents, per-intent F1): a label only the model predicted counts
+    against precision of the others but is not averaged in, as for the held-out split's own intents."""
+    per_intent = {}
+    for intent in sorted(set(gold)):
+        true_pos = sum(1 for g, p in zip(gold, predicted, strict=True) if g == p == intent)
+        precision = true_pos / max(sum(1 for p in predicted if p == intent), 1)
+        recall = true_pos / max(sum(1 for g in gold if g == intent), 1)
+        per_intent[intent] = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return sum(per_intent.values()) / max(len(per_intent), 1), per_intent
+
+
 def offtopic_training_yaml() -> str:
     """The generated out-of-scope examples as Rasa NLU data, and the in-scope examples with a courtesy
     opening or ending (nlu.offtopic.with_courtesy); no text of the held-out split is ever written."""
@@ -230,8 +265,8 @@ def offtopic_training_yaml() -> str:
 
     written = {normalise_for_matching(e) for intent_examples in examples(ASSISTANT / "data" / "nlu.yml").values()
                for e in intent_examples}
-    held_out = sorted((ASSISTANT / "heldout").glob("*.yml")) + sorted((ASSISTANT / "heldout_next").glob("*.yml"))
-    written |= {normalise_for_matching(e) for path in held_out for intent_examples in examples(path).values() for e in intent_examples}
+    written |= {normalise_for_matching(e) for path in evaluation_files() for intent_examples in examples(path).values()
+                for e in intent_examples}
 
     def fresh(texts: list[str]) -> list[str]:
         out = []
@@ -383,9 +418,10 @@ OFFTOPIC_TARGETS = {"kind": 0.90, "opt_out": 0.005, "starts_form": 0.03}
 OFFTOPIC_FLOORS = dict(OFFTOPIC_TARGETS)
 #: The issue's target for the held-out intent macro-F1, printed beside it.
 MACRO_F1_TARGET = 0.95
-#: What fails the check: the held-out macro-F1 is short of its target (0.947 with the committed
-#: data), so the floor stays under it. The macro-F1 is also printed over the split's own intents, in
-#: case Rasa's average counts (at F1 0) a label only the model predicted.
+#: What fails the check. The held-out macro-F1 is 0.954 with the committed data (0.947 before issue
+#: 17's dev split), too close to the target for a check that must not flip with TensorFlow's
+#: rounding on another CPU, so the floor stays under it. The macro-F1 is also printed over the
+#: split's own intents, in case Rasa's average counts (at F1 0) a label only the model predicted.
 MACRO_F1_FLOOR = 0.85
 
 
@@ -436,6 +472,35 @@ def offtopic_dev_sets() -> dict[str, list[str]]:
         name: [text for _topic, text in examples if normalise_for_matching(text) not in trained]
         for name, examples in (("off-topic dev set", dev_examples()), ("second off-topic dev set", fresh_dev_examples()))
     }
+
+
+def _other_splits() -> None:
+    """Print the macro-F1 of each next held-out file (heldout_next/) and of the dev split (dev/), and the
+    dev split's per-intent F1; a dev text that training also has is left out."""
+    from nlu.text import normalise_for_matching
+    from shaml.assistant_eval import parse_texts
+
+    trained = trained_texts()
+    splits = {
+        **{f"next held-out NLU ({path.relative_to(ASSISTANT)})": labelled_examples([path])
+           for path in sorted((ASSISTANT / "heldout_next").glob("*.yml"))},
+        "dev NLU (dev/, never trained on, read freely)": [
+            (intent, text) for intent, text in labelled_examples(sorted(DEV.glob("*.yml")))
+            if normalise_for_matching(text) not in trained
+        ],
+    }
+    texts = [text for pairs in splits.values() for _intent, text in pairs]
+    predicted = parse_texts(model_path(), texts) if texts else []
+    start = 0
+    for name, pairs in splits.items():
+        if not pairs:
+            continue
+        macro, per_intent = split_scores([intent for intent, _text in pairs], predicted[start : start + len(pairs)])
+        start += len(pairs)
+        click.echo(f"{name}: intent macro-F1 {macro:.3f} over {len(pairs)} utterances")
+        if name.startswith("dev"):
+            for intent, f1 in per_intent.items():
+                click.echo(f"  {intent:<18} F1 {f1:.3f}")
 
 
 def _offtopic_and_answers() -> list[str]:
@@ -498,8 +563,8 @@ def register(cli: click.Group, bench: click.Group) -> None:
                               capture_output=True, text=True)
         if done.returncode != 0:
             output = done.stdout + done.stderr
-            failed = output.find("WrongPredictionException")
-            click.echo(output[failed : failed + 2000] if failed >= 0 else output[-3000:], err=True)
+            wrong_at = output.find("WrongPredictionException")
+            click.echo(output[wrong_at : wrong_at + 2000] if wrong_at >= 0 else output[-3000:], err=True)
             raise click.ClickException("rasa test failed: a test story was mispredicted (see above)")
         stories = json.loads((out / "story_report.json").read_text())
         click.echo(f"test stories: all passed, action accuracy {stories['accuracy']:.3f} "
@@ -510,6 +575,7 @@ def register(cli: click.Group, bench: click.Group) -> None:
                    f"over the split's own {len(own)} intents {sum(own) / max(len(own), 1):.3f}")
         for name, f1 in sorted(per_intent.items()):
             click.echo(f"  {name:<18} F1 {f1:.3f}")
+        _other_splits()
         failed = []
         if macro < min_macro_f1:
             failed.append(f"held-out intent macro-F1 {macro:.3f} is under {min_macro_f1}")

@@ -6,6 +6,7 @@ import pytest
 
 from nlu.evidence import (
     asks_for_person,
+    asks_status,
     asks_to_stop,
     has_code,
     has_domain_evidence,
@@ -91,6 +92,9 @@ def test_greetings_thanks_and_goodbyes_are_made_of_courtesy(text, small):
 
 def test_codes_and_detention():
     assert has_code("الرمز ٤٨٣٩٢٠") and has_code("my code is 364201") and not has_code("صحيح ١٠٠٪")
+    assert has_code("483 920") and has_code("٤٨٣-٩٢٠")
+    # A year or a phone number is not a six-digit code.
+    assert not has_code("jozi mafoud mn 2014") and not has_code("0944123456") and not has_code("1234567")
     assert mentions_detention("اخوي اعتقلوه بالجامعة") and mentions_detention("my son is in prison")
     assert not mentions_detention("وين بلاقي شقة للإيجار") and not mentions_detention("بدي اشتري موبايل")
 
@@ -101,9 +105,30 @@ def test_the_training_examples_of_each_gated_intent_have_its_words():
 
     from tests.rasa.test_assistant_data import NLU_FILE
 
-    gates = {"affirm": says_yes, "deny": says_no, "greet": is_small_talk, "thank": is_small_talk, "goodbye": is_small_talk}
+    gates = {"affirm": says_yes, "deny": says_no, "greet": is_small_talk, "thank": is_small_talk, "goodbye": is_small_talk,
+             "check_status": asks_status}
     for item in yaml.safe_load(NLU_FILE.read_text(encoding="utf-8"))["nlu"]:
         gate = gates.get(item.get("intent"))
         if gate:
             examples = [line.strip()[2:] for line in item["examples"].splitlines() if line.strip()]
             assert [e for e in examples if not gate(e)] == [], item["intent"]
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("في شي جديد؟", True), ("any news?", True), ("la2ayto shi 3an a5i?", True), ("شو صار بطلبي", True),
+        ("did my son come home?", True), ("still waiting", True),
+        ("fi forn bel 7ara?", False), ("my heater won't charge", False), ("بكام الخبز", False),
+    ],
+)
+def test_a_status_question_asks_about_news_a_request_or_a_person(text, status):
+    assert asks_status(text) == status
+
+
+@pytest.mark.parametrize(
+    ("text", "no"),
+    [("la mish hek", True), ("la", True), ("la2 ghalat", True), ("bde panadol la emme", False), ("ruh la beitak", False)],
+)
+def test_the_arabizi_la_is_no_only_at_the_start(text, no):
+    assert says_no(text) == no

@@ -59,10 +59,33 @@ def test_the_held_out_split_is_never_trained_on():
     trained = {normalise_for_matching(e) for path in sorted(NLU_FILE.parent.glob("*.yml"))
                for examples in _examples(path).values() for e in examples}
     assert len(HELDOUT_FILES) == 4  # the fourth, nlu_issue17.yml, written for issue 17
-    assert len(HELDOUT_NEXT_FILES) == 1  # nlu_issue17b.yml, for the next reading
+    assert len(HELDOUT_NEXT_FILES) == 2  # nlu_issue17b.yml, and nlu_issue17c.yml written by the nlu helper
     for intent, examples in (item for path in HELDOUT_FILES + HELDOUT_NEXT_FILES for item in _examples(path).items()):
         for example in examples:
             assert normalise_for_matching(example) not in trained, f"held-out {intent!r} example {example!r} is in the training data"
+
+
+def test_the_dev_split_is_never_trained_on_and_has_25_per_intent():
+    """dev/ (issue 17) is read freely to find weak intents, so no training file may hold its texts."""
+    from nlu.text import normalise_for_matching
+
+    dev_files = sorted((ASSISTANT / "dev").glob("*.yml"))
+    assert dev_files
+    assert not any("/dev" in str(p) for p in assistant.training_inputs() + assistant.data_paths())
+    assert all(p in assistant.evaluation_files() for p in dev_files)
+    trained = assistant.trained_texts()
+    counts: dict[str, int] = {}
+    for intent, text in assistant.labelled_examples(dev_files):
+        assert normalise_for_matching(text) not in trained, f"dev {intent!r} example {text!r} is in the training data"
+        counts[intent] = counts.get(intent, 0) + 1
+    assert sorted(counts) == sorted(INTENTS)
+    assert min(counts.values()) >= 25, counts
+
+
+def test_split_scores_average_the_splits_own_intents():
+    macro, per_intent = assistant.split_scores(["stop", "stop", "greet"], ["stop", "help", "greet"])
+    assert per_intent == {"greet": 1.0, "stop": 2 / 3}
+    assert macro == (1.0 + 2 / 3) / 2
 
 
 def _variants(name: str) -> dict[tuple[str, bool], str]:
