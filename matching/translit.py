@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,40 @@ _LATIN_CLASS = {
 def _initial_ou(token: str) -> bool:
     """Latin "ou" + vowel at the start stands for و (Oualid = وليد), not for a vowel."""
     return len(token) > 3 and token.startswith("ou") and token[2] in "aeiy"
+
+
+#: Symbols of a word's initial vowel, compared by quality: Latin â é í ú (a, e, i, o / u);
+#: Arabic ª (ا or ع: any quality) and the long Â (عا: Arif = عارف), Ï and Ü (اي / عي, او / عو
+#: read as one vowel, see _readings: Iman = إيمان). Latin may leave out an initial ا or ع
+#: (Brahim, Smail), never a long one: dropping ª costs 0.15, dropping Â, Ï, Ü 0.45; a Latin
+#: initial vowel against an Arabic consonant costs nothing, as before these symbols.
+_INITIAL = frozenset("ªâéíúÂÏÜ")
+_INITIAL_LATIN = {"a": "â", "e": "é", "i": "í", "o": "ú", "u": "ú"}
+_LATIN_VOWEL_LETTERS = frozenset("aeiouy")
+
+
+def _initial_vowel(token: str, out: list[str]) -> int:
+    """Append the symbol of a Latin word's initial vowel (after Arabizi 2 / 3) and return where
+    the rest starts; 0 and nothing appended when the word starts with a consonant."""
+    j = 0
+    while j < len(token) and token[j] in "23":
+        j += 1
+    if j >= len(token) or token[j] not in _INITIAL_LATIN:
+        return 0
+    out.append(_INITIAL_LATIN[token[j]])
+    two = token[j : j + 2]
+    if two == "ee":
+        out[-1] = "í"  # Eesa
+    return j + (2 if two in ("aa", "ee", "ou", "oo", "uu") else 1)
+
+
+def _open_syllable(token: str, k: int) -> bool:
+    """One consonant (or digraph) at ``k`` followed by a vowel: "Hou-cine", "Zou-bida"."""
+    if k >= len(token) or token[k] in _LATIN_VOWEL_LETTERS or token[k] == "w":
+        return False
+    step = 2 if token[k : k + 2] in _LATIN_DIGRAPHS else 1
+    nxt = k + step
+    return nxt < len(token) and token[nxt] in _LATIN_VOWEL_LETTERS and token[nxt - 1] != token[k - 1]
 
 
 def _soft_c(token: str, i: int) -> str | None:
@@ -214,22 +248,28 @@ def phonetic(token: str) -> tuple[str, ...]:
     """Symbols for cross-script comparison: consonant classes plus short/long vowel marks."""
     out: list[str] = []
     if script_of(token) == "ar":
+        last = len(token) - 1
         for i, ch in enumerate(token):
-            if ch == "ا":
-                if i:
+            if i == 0 and ch in "اع":
+                # The initial vowel Latin writes: any quality after ا or ع (Ahmad, Ibrahim, Omar),
+                # a long a for عا (Arif = عارف, Adel = عادل, Aicha = عائشة).
+                out.append("Â" if ch == "ع" and token[1:2] == "ا" else "ª")
+            elif ch == "ا":
+                if not (i == 1 and out == ["Â"]):
                     out.append("A")
             elif ch == "و":
                 out.append("W" if i == 0 else "U")
             elif ch == "ي":
                 out.append("Y" if i == 0 else "I")
             elif ch == "ع":
-                if i and not (out and out[-1] == "E"):
+                if not (out and out[-1] == "E"):
                     out.append("E")  # ayn: Latin writes a vowel, an apostrophe or nothing
             elif ch == "ض":
                 out.append("Ḍ")  # d, yet z or dh in Persian and Urdu spellings (Riaz, Ramzan)
             else:
                 cls = _ARABIC_CLASS.get(ch)
-                if cls and not (out and out[-1] == cls):
+                # a final ه / ة after ح is its own (weak) letter: مديحة Madiha, فتيحة Fatiha
+                if cls and not (out and out[-1] == cls and not (i == last and ch == "ه")):
                     out.append(cls)
         # An ayn next to a long vowel merges into it in Latin (ساعاتي Saati, رفاعي Rifai).
         out = [
@@ -242,12 +282,18 @@ def phonetic(token: str) -> tuple[str, ...]:
         if _initial_ou(token):
             out.append("W")
             i = 2
+        else:
+            i = _initial_vowel(token, out)
         while i < n:
             pair = token[i : i + 2]
             if pair in _LATIN_DIGRAPHS:
                 cls = _LATIN_DIGRAPHS[pair]
                 if not (out and out[-1] == cls):
                     out.append(cls)
+                i += 2
+                continue
+            if i and pair == "ou" and _open_syllable(token, i + 2):
+                out.append("u")  # French "ou" before one consonant and a vowel: a short u (Houcine)
                 i += 2
                 continue
             if i and pair in _LONG_VOWEL_DIGRAPHS:
@@ -280,15 +326,16 @@ def phonetic(token: str) -> tuple[str, ...]:
 
 
 _LONG = frozenset("AIUĀĪŪ")
-_VOWELS = frozenset("aeiuAIUĀĪŪEh")
-_QUALITY = {"e": "i", "a": "a", "A": "a", "Ā": "a", "i": "i", "I": "i", "Ī": "i", "u": "u", "U": "u", "Ū": "u"}
+_VOWELS = frozenset("aeiuAIUĀĪŪEhªâéíúÂÏÜ")
+_QUALITY = {"e": "i", "a": "a", "A": "a", "Ā": "a", "i": "i", "I": "i", "Ī": "i", "u": "u", "U": "u", "Ū": "u",
+            "â": "a", "é": "i", "í": "i", "ú": "u", "Â": "a", "Ï": "i", "Ü": "u"}
 _NEAR = {
     frozenset(pair): cost
     for pair, cost in (
         (("W", "U"), 0.2), (("W", "Ū"), 0.2), (("Y", "I"), 0.2), (("Y", "Ī"), 0.2),
         (("H", "h"), 0.2), (("G", "J"), 0.3),  # Egyptian g for ج (Naggar / نجار)
         (("G", "K"), 0.3),  # Persian gh for ق (Ghasem / قاسم)
-        (("Ḍ", "D"), 0.0), (("Ḍ", "S"), 0.35),  # ض: d, or z / dh (Riaz = رياض)
+        (("Ḍ", "D"), 0.0), (("Ḍ", "S"), 0.2),  # ض: d, or z / dh (Riaz = رياض, Raza = رضا)
     )
 }
 
@@ -302,6 +349,14 @@ def _phon_cost(a: str, b: str) -> float:
     av, bv = a in _VOWELS, b in _VOWELS
     if not (av and bv):
         return 1.0
+    if (a in _INITIAL or b in _INITIAL) and not (a in "Eh" or b in "Eh"):
+        if "ª" in (a, b):
+            return 0.0 if a in _INITIAL and b in _INITIAL else 0.1
+        qa, qb = _QUALITY[a], _QUALITY[b]
+        same = 0.0 if a in _INITIAL and b in _INITIAL else 0.1  # an initial vowel against an inner one
+        if qa == qb:
+            return same
+        return 0.15 if "é" in (a, b) and "u" not in (qa, qb) else 0.6  # e is an a or an i
     if a in "Eh" or b in "Eh":
         return 0.15  # ayn and a final ه stand for a vowel in Latin spellings
     if "e" in (a, b) and (a in "aAĀ" or b in "aAĀ"):
@@ -352,11 +407,12 @@ def _weighted_distance(
 _AR_INDEL = {ch: 0.8 for ch in _AR_VOWELS}
 _PHON_INDEL = {
     "a": 0.15, "e": 0.15, "i": 0.15, "u": 0.15, "Ā": 0.45, "Ī": 0.45, "Ū": 0.45, "A": 0.8, "I": 0.8, "U": 0.8,
-    "E": 0.15, "h": 0.3,
+    "E": 0.15, "h": 0.3, "ª": 0.15, "â": 0.0, "é": 0.0, "í": 0.0, "ú": 0.0,
+    "Â": 0.45, "Ï": 0.45, "Ü": 0.45,
 }
 _PHON_SUB: dict[tuple[str, str], float] = {}
-for _x in "aeiuAIUĀĪŪWYEhHGJKḌDS":
-    for _y in "aeiuAIUĀĪŪWYEhHGJKḌDS":
+for _x in "aeiuAIUĀĪŪWYEhHGJKḌDSªâéíúÂÏÜ":
+    for _y in "aeiuAIUĀĪŪWYEhHGJKḌDSªâéíúÂÏÜ":
         if _x != _y:
             _c = _phon_cost(_x, _y)
             if _c != 1.0:
@@ -441,9 +497,9 @@ def token_similarity(a: str, b: str) -> float:
                 sim = max(sim, _similarity(x[2:], y) - 0.02)
     if sim < 0.85:
         for x, y in ((a, b), (b, a)):
-            if x.isascii() and ("sh" in x or "dh" in x) and not y.isascii() and _SPLIT_PAIRS.search(y):
-                # two letters, not a digraph: Eshaq = اسحاق, Adham = ادهم
-                sim = max(sim, _similarity(x.replace("sh", "s_h").replace("dh", "d_h"), y) - 0.03)
+            if x.isascii() and not y.isascii():
+                for alt, cost in _latin_readings(x, y):
+                    sim = max(sim, _similarity(alt, y) - cost)
     if len(_SIM_CACHE) >= _SIM_CACHE_MAX:
         _SIM_CACHE.clear()
     _SIM_CACHE[key] = sim  # the final value: a hit skips the article and digraph readings too
@@ -458,13 +514,76 @@ def raw_similarity(a: str, b: str) -> float:
     if script_of(a) == "ar" and script_of(b) == "ar":
         norm_ar = max(len(a), len(b))
         return max(0.0, 1.0 - _weighted_distance(a, b, _AR_PAIR, _AR_INDEL) / norm_ar)
-    pa, pb = phonetic(a), phonetic(b)
-    norm = max(_weight(pa), _weight(pb), 2.0) + 0.5
-    return max(0.0, 1.0 - _weighted_distance(pa, pb, _PHON_SUB, _PHON_INDEL) / norm)
+    return max(0.0, 1.0 - _phonetic_distance(a, b))
 
 
-#: Arabic letter pairs a Latin "sh" / "dh" may stand for as two letters (اسحاق Eshaq, ادهم Adham).
-_SPLIT_PAIRS = re.compile("[سص][حه]|[دض][حه]")
+def _phonetic_distance(a: str, b: str) -> float:
+    """Normalised phonetic distance of two tokens, the best over the Arabic side's readings."""
+    best = 1.0
+    for pa in _readings(a):
+        for pb in _readings(b):
+            norm = max(_weight(pa), _weight(pb), 2.0) + 0.5
+            if _bag_gap(_consonant_bag(pa), _consonant_bag(pb)) > (1.0 - PAIR_FLOOR) * norm + 0.2:
+                continue  # cannot reach the pairing floor (the lexicon may still lift it)
+            best = min(best, _weighted_distance(pa, pb, _PHON_SUB, _PHON_INDEL) / norm)
+    return best
+
+
+@lru_cache(maxsize=300_000)
+def _readings(token: str) -> tuple[tuple[str, ...], ...]:
+    """The token's phonetic symbols, and for an Arabic word starting with اي / عي / او / عو also
+    the reading with that long vowel as the initial vowel: Latin writes إيمان Iman and عيسى Issa
+    with one vowel, أيمن Ayman and أوس Aws with two."""
+    main = phonetic(token)
+    if len(main) > 2 and main[0] == "ª" and main[1] in "IU":
+        return (main, ("Ï" if main[1] == "I" else "Ü", *main[2:]))
+    return (main,)
+
+
+#: Arabic letter pairs a Latin "sh" / "dh" / "th" may stand for as two letters (اسحاق Eshaq,
+#: ادهم Adham, فتحي Fethi).
+_SPLIT_PAIRS = re.compile("[سص][حه]|[دض][حه]|[تط][حه]")
+#: A Latin "h" after a vowel and before a consonant, not part of a digraph (Tohme, Saehd).
+_CODA_H = re.compile("(?<=[aeiou])h(?=[bdfjklmnqrstvz])")
+_BEN = ("ben", "bin")
+_UL_ARTICLES = ("ur", "ul", "us", "uz", "un", "ush")
+
+
+def _latin_readings(x: str, y: str) -> Iterator[tuple[str, float]]:
+    """Other readings of a Latin token ``x`` against an Arabic token ``y``, with their cost.
+
+    - "sh", "dh", "th" as two letters where the Arabic has such a pair (Eshaq, Adham, Fethi);
+    - and, only for spellings the lexicon does not list as another name (a listed spelling is
+      read as that name: Mahdi is مهدي, never معدي; Larbi, listed as لعربي, is still العربي):
+      - an "h" between a vowel and a consonant for ع, when the Arabic has an ع and fewer ح / ه
+        than the Latin has such h (Tohme = طعمة);
+      - the Maghrebi article "l" or "el" + vowel glued to a name starting with ا / ع (Larbi =
+        العربي, Laid = العيد, Elaraby);
+      - the South Asian article glued to the end of a name before another (Fazlur Rahman:
+        "fazlur" = فضل);
+      - the family-name prefix "ben" / "bin" glued to the name (Benyoucef = بن يوسف).
+    """
+    if ("sh" in x or "dh" in x or "th" in x) and _SPLIT_PAIRS.search(y):
+        yield x.replace("sh", "s_h").replace("dh", "d_h").replace("th", "t_h"), 0.03
+    listed = lexicon().arabic_for(x)
+    if "ع" in y and "h" in x and not listed:
+        coda = len(_CODA_H.findall(x))
+        arabic_h = sum(1 for k, ch in enumerate(y) if ch == "ح" or (ch == "ه" and k < len(y) - 1))
+        if coda and x.count("h") > arabic_h:
+            yield _CODA_H.sub("", x), 0.02
+    # unlisted before a name starting with ا / ع, or listed only as the same name with the
+    # article glued on (Larbi = لعربي, Lakhdar = لخضر, Lahcen = لحسن)
+    glued = {"ل" + y, "ل" + y[1:]} if y[0] == "ا" else {"ل" + y}
+    if len(x) >= 4 and ((not listed and y[0] in "اع") or (listed and listed <= glued)):
+        if x[0] == "l" and x[1] in "aeiou":
+            yield (x[1:] if y[0] in "اع" else x[2:]), 0.04  # Lahcen: the a is the article's
+        elif x[:2] in ("al", "el") and x[2] in "aeiou" and len(x) >= 5:
+            yield x[2:], 0.03
+    if not listed and len(x) >= 5 and x.endswith(_UL_ARTICLES):
+        cut = len(next(e for e in _UL_ARTICLES if x.endswith(e)))
+        yield x[:-cut], 0.04  # Fazlur (Rahman) = فضل, Ziaul (Haq) = ضياء
+    if x.startswith(_BEN) and len(x) >= 6 and not y.startswith("بن") and all(z == "بن" + y for z in listed):
+        yield x[3:], 0.04
 
 
 def _similarity(a: str, b: str) -> float:
@@ -485,13 +604,7 @@ def _similarity(a: str, b: str) -> float:
             d = _weighted_distance(a, b, _AR_PAIR, _AR_INDEL)
             sim = 1.0 - d / norm_ar
     else:
-        pa, pb = phonetic(a), phonetic(b)
-        norm = max(_weight(pa), _weight(pb), 2.0) + 0.5
-        if _bag_gap(_consonant_bag(pa), _consonant_bag(pb)) > (1.0 - PAIR_FLOOR) * norm + 0.2:
-            d = norm  # cannot reach the pairing floor (lexicon may still lift it below)
-        else:
-            d = _weighted_distance(pa, pb, _PHON_SUB, _PHON_INDEL)
-        sim = 1.0 - d / norm
+        sim = 1.0 - _phonetic_distance(a, b)  # 0 when it cannot reach the floor (lexicon may lift it)
         lex = lexicon()
         if sa == "la" and sb == "ar":
             sim = _lexicon_adjust(sim, a, b, lex)
