@@ -170,6 +170,18 @@ def _canonical_token(token: str) -> str:
     return token
 
 
+def _glued_ben(tok: str) -> bool:
+    """Whether a Latin "ben…" / "bin…" word is بن glued to a name the lexicon knows (Benyoucef,
+    Benali), and not a name of its own (Bennani, Benjamin: the whole word or no part listed)."""
+    from matching.translit import lexicon  # translit parses names: imported on first use
+
+    rest = tok[3:]
+    if len(rest) < 3:
+        return False
+    lex = lexicon()
+    return bool(lex.arabic_for(rest)) and not lex.arabic_for(tok)
+
+
 def _joins_next(tok: str, nxt: str) -> bool:
     """Whether ``tok`` (عبد, أبو or a Latin spelling of them) is joined to the word after it.
 
@@ -247,6 +259,9 @@ def parse_name(text: str) -> ParsedName:
                 pending_father = False
                 i = j + 1
                 continue
+        if out and not _is_arabic(tok) and tok[:3] in ("ben", "bin") and _glued_ben(tok):
+            pending_father = True  # Maghrebi "Benyoucef" = بن يوسف: the next name is the father's
+            tok = tok[3:]
         if not _is_arabic(tok) and len(out) < MAX_TOKENS - 1 and not _ABD_LATIN.match(tok):
             parts = split_ul_compound(tok)
             if parts is not None:
