@@ -500,9 +500,11 @@ def token_similarity(a: str, b: str) -> float:
                 sim = max(sim, _similarity(x[2:], y) - 0.02)
     if sim < 0.85:
         for x, y in ((a, b), (b, a)):
-            if x.isascii() and not y.isascii():
+            if x.isascii() and not y.isascii() and ("h" in x or "ع" in y or x[0] in "labe" or x[-1] in "rl"):
                 for alt, cost in _latin_readings(x, y):
-                    sim = max(sim, _similarity(alt, y) - cost)
+                    pa, py = phonetic(alt), phonetic(y)
+                    if _bag_gap(_consonant_bag(pa), _consonant_bag(py)) <= 1:  # else it cannot agree
+                        sim = max(sim, _similarity(alt, y) - cost)
     if len(_SIM_CACHE) >= _SIM_CACHE_MAX:
         _SIM_CACHE.clear()
     _SIM_CACHE[key] = sim  # the final value: a hit skips the article and digraph readings too
@@ -522,14 +524,21 @@ def raw_similarity(a: str, b: str) -> float:
 
 def _phonetic_distance(a: str, b: str) -> float:
     """Normalised phonetic distance of two tokens, the best over the Arabic side's readings."""
-    best = 1.0
-    for pa in _readings(a):
-        for pb in _readings(b):
-            norm = max(_weight(pa), _weight(pb), 2.0) + 0.5
-            if _bag_gap(_consonant_bag(pa), _consonant_bag(pb)) > (1.0 - PAIR_FLOOR) * norm + 0.2:
-                continue  # cannot reach the pairing floor (the lexicon may still lift it)
-            best = min(best, _weighted_distance(pa, pb, _PHON_SUB, _PHON_INDEL) / norm)
-    return best
+    ra, rb = _readings(a), _readings(b)
+    if len(ra) == 1 and len(rb) == 1:  # the usual case, inlined
+        pa, pb = ra[0], rb[0]
+        norm = max(_weight(pa), _weight(pb), 2.0) + 0.5
+        if _bag_gap(_consonant_bag(pa), _consonant_bag(pb)) > (1.0 - PAIR_FLOOR) * norm + 0.2:
+            return 1.0
+        return min(1.0, _weighted_distance(pa, pb, _PHON_SUB, _PHON_INDEL) / norm)
+    return min(_reading_distance(pa, pb) for pa in ra for pb in rb)
+
+
+def _reading_distance(pa: tuple[str, ...], pb: tuple[str, ...]) -> float:
+    norm = max(_weight(pa), _weight(pb), 2.0) + 0.5
+    if _bag_gap(_consonant_bag(pa), _consonant_bag(pb)) > (1.0 - PAIR_FLOOR) * norm + 0.2:
+        return 1.0  # cannot reach the pairing floor (the lexicon may still lift it)
+    return min(1.0, _weighted_distance(pa, pb, _PHON_SUB, _PHON_INDEL) / norm)
 
 
 @lru_cache(maxsize=300_000)
@@ -573,8 +582,11 @@ def _latin_readings(x: str, y: str) -> Iterator[tuple[str, float]]:
         "fazlur" = فضل);
       - the family-name prefix "ben" / "bin" glued to the name (Benyoucef = بن يوسف).
     """
-    if ("sh" in x or "dh" in x or "th" in x[:-1]) and _SPLIT_PAIRS.search(y):
+    if "h" in x and ("sh" in x or "dh" in x or "th" in x[:-1]) and _SPLIT_PAIRS.search(y):
         yield x.replace("sh", "s_h").replace("dh", "d_h").replace("th", "t_h"), 0.03
+    first = x[0]
+    if not ("ع" in y or first in "lb" or x.endswith(_UL_ARTICLES) or (first in "ae" and x[1:2] == "l")):
+        return  # none of the readings below can apply
     listed = lexicon().arabic_for(x)
     if "ع" in y[1:] and "h" in x and not listed:
         coda = _CODA_H.search(x)
@@ -584,12 +596,15 @@ def _latin_readings(x: str, y: str) -> Iterator[tuple[str, float]]:
             yield _CODA_H.sub("", x), 0.02  # the h stands where the ع does: Tohme, not Mahr = عمر
     # unlisted before a name starting with ا / ع, or listed only as the same name with the
     # article glued on (Larbi = لعربي, Lakhdar = لخضر, Lahcen = لحسن)
-    glued = {"ل" + y, "ل" + y[1:]} if y[0] == "ا" else {"ل" + y}
-    if len(x) >= 4 and ((not listed and y[0] in "اع") or (listed and listed <= glued)):
-        if x[0] == "l" and x[1] in "aeiou":
-            yield (x[1:] if y[0] in "اع" else x[2:]), 0.04  # Lahcen: the a is the article's
-        elif x[:2] in ("al", "el") and x[2] in "aeiou" and len(x) >= 5:
-            yield x[2:], 0.03
+    l_glued = first == "l" and len(x) >= 4 and x[1] in "aeiou"
+    al_glued = x[:2] in ("al", "el") and len(x) >= 5 and x[2] in "aeiou"
+    if l_glued or al_glued:
+        glued = {"ل" + y, "ل" + y[1:]} if y[0] == "ا" else {"ل" + y}
+        if (not listed and y[0] in "اع") or (listed and listed <= glued):
+            if l_glued:
+                yield (x[1:] if y[0] in "اع" else x[2:]), 0.04  # Lahcen: the a is the article's
+            else:
+                yield x[2:], 0.03
     if not listed and len(x) >= 5 and x.endswith(_UL_ARTICLES):
         yield x[:-2], 0.04  # Fazlur (Rahman) = فضل, Ziaul (Haq) = ضياء
     if x.startswith(_BEN) and len(x) >= 6 and not y.startswith("بن") and all(z == "بن" + y for z in listed):
