@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -500,7 +500,7 @@ def token_similarity(a: str, b: str) -> float:
                 sim = max(sim, _similarity(x[2:], y) - 0.02)
     if sim < 0.85:
         for x, y in ((a, b), (b, a)):
-            if x.isascii() and not y.isascii() and ("h" in x or "ع" in y or x[0] in "labe" or x[-1] in "rl"):
+            if x.isascii() and not y.isascii() and _latin_forms(x) is not None:
                 for alt, cost in _latin_readings(x, y):
                     pa, py = phonetic(alt), phonetic(y)
                     if _bag_gap(_consonant_bag(pa), _consonant_bag(py)) <= 1:  # else it cannot agree
@@ -524,21 +524,34 @@ def raw_similarity(a: str, b: str) -> float:
 
 def _phonetic_distance(a: str, b: str) -> float:
     """Normalised phonetic distance of two tokens, the best over the Arabic side's readings."""
-    ra, rb = _readings(a), _readings(b)
-    if len(ra) == 1 and len(rb) == 1:  # the usual case, inlined
-        pa, pb = ra[0], rb[0]
-        norm = max(_weight(pa), _weight(pb), 2.0) + 0.5
-        if _bag_gap(_consonant_bag(pa), _consonant_bag(pb)) > (1.0 - PAIR_FLOOR) * norm + 0.2:
-            return 1.0
-        return min(1.0, _weighted_distance(pa, pb, _PHON_SUB, _PHON_INDEL) / norm)
-    return min(_reading_distance(pa, pb) for pa in ra for pb in rb)
+    pa, pb = phonetic(a), phonetic(b)
+    if (pa[:1] == ("ª",) and len(pa) > 2 and pa[1] in "IU") or (pb[:1] == ("ª",) and len(pb) > 2 and pb[1] in "IU"):
+        return min(_reading_distance(x, y) for x in _readings(a) for y in _readings(b))
+    return _reading_distance(pa, pb)
 
 
 def _reading_distance(pa: tuple[str, ...], pb: tuple[str, ...]) -> float:
     norm = max(_weight(pa), _weight(pb), 2.0) + 0.5
     if _bag_gap(_consonant_bag(pa), _consonant_bag(pb)) > (1.0 - PAIR_FLOOR) * norm + 0.2:
         return 1.0  # cannot reach the pairing floor (the lexicon may still lift it)
-    return min(1.0, _weighted_distance(pa, pb, _PHON_SUB, _PHON_INDEL) / norm)
+    return min(1.0, _phon_distance(pa, pb) / norm)
+
+
+def _phon_distance(pa: tuple[str, ...], pb: tuple[str, ...]) -> float:
+    """Weighted distance of two symbol strings. Initial vowel symbols are settled first (they
+    align with each other, or are dropped, never with a consonant), which keeps the alignment
+    table as small as before they existed."""
+    a0 = bool(pa) and pa[0] in _INITIAL
+    b0 = bool(pb) and pb[0] in _INITIAL
+    if a0 and b0:
+        x, y = pa[0], pb[0]
+        head = min(0.0 if x == y else _PHON_SUB.get((x, y), 1.0), _PHON_INDEL[x] + _PHON_INDEL[y])
+        return head + _weighted_distance(pa[1:], pb[1:], _PHON_SUB, _PHON_INDEL)
+    if a0 and not (len(pb) and pb[0] in _VOWELS):
+        return _PHON_INDEL[pa[0]] + _weighted_distance(pa[1:], pb, _PHON_SUB, _PHON_INDEL)
+    if b0 and not (len(pa) and pa[0] in _VOWELS):
+        return _PHON_INDEL[pb[0]] + _weighted_distance(pa, pb[1:], _PHON_SUB, _PHON_INDEL)
+    return _weighted_distance(pa, pb, _PHON_SUB, _PHON_INDEL)
 
 
 @lru_cache(maxsize=300_000)
@@ -568,7 +581,24 @@ def _consonants_before(text: str) -> int:
     return len(_latin_skeleton(text)) if text else 0
 
 
-def _latin_readings(x: str, y: str) -> Iterator[tuple[str, float]]:
+@lru_cache(maxsize=100_000)
+def _latin_forms(x: str) -> tuple[bool, int, bool, bool, bool, bool] | None:
+    """What readings a Latin token may have, whatever it is compared with (cached: this is asked
+    for most Latin-Arabic pairs that do not agree): a split digraph, the start of an h between a
+    vowel and a consonant (-1: none), a glued l-, al- / el-, -ur / -ul, ben-; None for none."""
+    split = "h" in x and ("sh" in x or "dh" in x or "th" in x[:-1])
+    coda = _CODA_H.search(x) if "h" in x else None
+    first = x[0]
+    l_glued = first == "l" and len(x) >= 4 and x[1] in "aeiou"
+    al_glued = first in "ae" and x[1:2] == "l" and len(x) >= 5 and x[2] in "aeiou"
+    ul = len(x) >= 5 and x.endswith(_UL_ARTICLES)
+    ben = first == "b" and len(x) >= 6 and x.startswith(_BEN)
+    if not (split or coda or l_glued or al_glued or ul or ben):
+        return None
+    return split, coda.start() if coda else -1, l_glued, al_glued, ul, ben
+
+
+def _latin_readings(x: str, y: str) -> list[tuple[str, float]]:
     """Other readings of a Latin token ``x`` against an Arabic token ``y``, with their cost.
 
     - "sh", "dh", "th" as two letters where the Arabic has such a pair (Eshaq, Adham, Fethi);
@@ -582,33 +612,36 @@ def _latin_readings(x: str, y: str) -> Iterator[tuple[str, float]]:
         "fazlur" = فضل);
       - the family-name prefix "ben" / "bin" glued to the name (Benyoucef = بن يوسف).
     """
-    if "h" in x and ("sh" in x or "dh" in x or "th" in x[:-1]) and _SPLIT_PAIRS.search(y):
-        yield x.replace("sh", "s_h").replace("dh", "d_h").replace("th", "t_h"), 0.03
-    first = x[0]
-    if not ("ع" in y or first in "lb" or x.endswith(_UL_ARTICLES) or (first in "ae" and x[1:2] == "l")):
-        return  # none of the readings below can apply
+    forms = _latin_forms(x)
+    if forms is None:
+        return []
+    split, coda, l_glued, al_glued, ul, ben = forms
+    out: list[tuple[str, float]] = []
+    if split and _SPLIT_PAIRS.search(y):
+        out.append((x.replace("sh", "s_h").replace("dh", "d_h").replace("th", "t_h"), 0.03))
+    if coda < 0 or "ع" not in y[1:]:
+        coda = -1
+    ben = ben and not y.startswith("بن")
+    if not (coda >= 0 or l_glued or al_glued or ul or ben):
+        return out
     listed = lexicon().arabic_for(x)
-    if "ع" in y[1:] and "h" in x and not listed:
-        coda = _CODA_H.search(x)
-        arabic_h = sum(1 for k, ch in enumerate(y) if ch == "ح" or (ch == "ه" and k < len(y) - 1))
-        if coda and x.count("h") > arabic_h and _consonants_before(x[: coda.start()]) == _consonants_before(
-                y[: y.index("ع", 1)]):
-            yield _CODA_H.sub("", x), 0.02  # the h stands where the ع does: Tohme, not Mahr = عمر
+    if coda >= 0 and not listed and x.count("h") > y.count("ح") + y[:-1].count("ه") and _consonants_before(
+            x[:coda]) == _consonants_before(y[: y.index("ع", 1)]):
+        out.append((_CODA_H.sub("", x), 0.02))  # the h stands where the ع does: Tohme, not Mahr = عمر
     # unlisted before a name starting with ا / ع, or listed only as the same name with the
     # article glued on (Larbi = لعربي, Lakhdar = لخضر, Lahcen = لحسن)
-    l_glued = first == "l" and len(x) >= 4 and x[1] in "aeiou"
-    al_glued = x[:2] in ("al", "el") and len(x) >= 5 and x[2] in "aeiou"
     if l_glued or al_glued:
         glued = {"ل" + y, "ل" + y[1:]} if y[0] == "ا" else {"ل" + y}
         if (not listed and y[0] in "اع") or (listed and listed <= glued):
             if l_glued:
-                yield (x[1:] if y[0] in "اع" else x[2:]), 0.04  # Lahcen: the a is the article's
+                out.append((x[1:] if y[0] in "اع" else x[2:], 0.04))  # Lahcen: the a is the article's
             else:
-                yield x[2:], 0.03
-    if not listed and len(x) >= 5 and x.endswith(_UL_ARTICLES):
-        yield x[:-2], 0.04  # Fazlur (Rahman) = فضل, Ziaul (Haq) = ضياء
-    if x.startswith(_BEN) and len(x) >= 6 and not y.startswith("بن") and all(z == "بن" + y for z in listed):
-        yield x[3:], 0.04
+                out.append((x[2:], 0.03))
+    if ul and not listed:
+        out.append((x[:-2], 0.04))  # Fazlur (Rahman) = فضل, Ziaul (Haq) = ضياء
+    if ben and all(z == "بن" + y for z in listed):
+        out.append((x[3:], 0.04))
+    return out
 
 
 def _similarity(a: str, b: str) -> float:
@@ -629,7 +662,16 @@ def _similarity(a: str, b: str) -> float:
             d = _weighted_distance(a, b, _AR_PAIR, _AR_INDEL)
             sim = 1.0 - d / norm_ar
     else:
-        sim = 1.0 - _phonetic_distance(a, b)  # 0 when it cannot reach the floor (lexicon may lift it)
+        pa, pb = phonetic(a), phonetic(b)
+        if (pa[:1] == ("ª",) and len(pa) > 2 and pa[1] in "IU") or (
+                pb[:1] == ("ª",) and len(pb) > 2 and pb[1] in "IU"):
+            sim = 1.0 - _phonetic_distance(a, b)  # two readings of an initial اي / عي / او / عو
+        else:  # one reading each: _reading_distance, inlined (the hot path)
+            norm = max(_weight(pa), _weight(pb), 2.0) + 0.5
+            if _bag_gap(_consonant_bag(pa), _consonant_bag(pb)) > (1.0 - PAIR_FLOOR) * norm + 0.2:
+                sim = 0.0  # cannot reach the pairing floor (the lexicon may still lift it below)
+            else:
+                sim = 1.0 - min(1.0, _phon_distance(pa, pb) / norm)
         lex = lexicon()
         if sa == "la" and sb == "ar":
             sim = _lexicon_adjust(sim, a, b, lex)
