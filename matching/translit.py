@@ -376,35 +376,55 @@ def _weighted_distance(
 
     ``sub`` and ``indel`` give costs other than 1 (0 for equal symbols).
     """
+    rows = _SUB_ROWS.get(id(sub))
+    if rows is None or rows[0] is not sub:
+        rows = _SUB_ROWS[id(sub)] = (sub, _rows_of(sub))
+    by_x = rows[1]
     ins = [indel.get(ch, 1.0) for ch in y]
     prev = [0.0]
+    acc = 0.0
     for c in ins:
-        prev.append(prev[-1] + c)
+        acc += c
+        prev.append(acc)
     before: list[float] | None = None
-    sub_get = sub.get
     px = None
+    span = range(len(y))
     for cx in x:
         dx = indel.get(cx, 1.0)
+        row = by_x.get(cx, _NO_ROW)
         left = prev[0] + dx
         cur = [left]
-        py = None
-        for j, cy in enumerate(y):
-            diag = prev[j] + (0.0 if cx == cy else sub_get((cx, cy), 1.0))
-            up = prev[j + 1] + dx
-            lf = left + ins[j]
-            left = diag if diag < up else up
-            if lf < left:
-                left = lf
-            if before is not None and j and cx == py and px == cy and cx != cy:
-                swap = before[j - 1] + 0.6
-                if swap < left:
-                    left = swap
-            cur.append(left)
-            py = cy
+        for j in span:
+            cy = y[j]
+            d = prev[j] + (0.0 if cx == cy else row.get(cy, 1.0))
+            u = prev[j + 1] + dx
+            if u < d:
+                d = u
+            u = left + ins[j]
+            if u < d:
+                d = u
+            if before is not None and j and cx == y[j - 1] and px == cy and cx != cy:
+                u = before[j - 1] + 0.6
+                if u < d:
+                    d = u
+            cur.append(d)
+            left = d
         before = prev
         prev = cur
         px = cx
     return prev[-1]
+
+
+_NO_ROW: dict[str, float] = {}
+#: Substitution tables by identity, as rows per first symbol (no tuple built per table cell).
+_SUB_ROWS: dict[int, tuple[dict[tuple[str, str], float], dict[str, dict[str, float]]]] = {}
+
+
+def _rows_of(sub: dict[tuple[str, str], float]) -> dict[str, dict[str, float]]:
+    rows: dict[str, dict[str, float]] = {}
+    for (a, b), cost in sub.items():
+        rows.setdefault(a, {})[b] = cost
+    return rows
 
 
 _AR_INDEL = {ch: 0.8 for ch in _AR_VOWELS}
