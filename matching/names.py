@@ -52,7 +52,30 @@ _ALLAH_WORDS = frozenset({"allah", "ullah", "ollah", "ellah", "illah", "ulla", "
 _ALLAH_SUFFIXES = ("ullah", "ollah", "allah", "ellah", "illah", "ulla", "olla")
 _DIN_WORDS = frozenset({"din", "deen", "dine", "eddin", "eddine", "uddin", "addin", "aldin", "eldin", "iddin", "edin"})
 _DIN_SUFFIXES = ("eddine", "eddin", "uddin", "uddine", "addin", "aldin", "eldin", "iddin", "eddeen",
-                 "uddeen", "aldeen", "eldeen", "aldine", "eldine")
+                 "uddeen", "aldeen", "eldeen", "aldine", "eldine", "edine", "edin", "iddine")
+# Abu joined to a name with the article (Aboulfazl, Abulhassan, Abolfazl): abu + the name.
+_ABU_JOINED = re.compile(r"^ab(?:ou|u|o)l(.{3,})$")
+# South Asian compounds X-ul-Y / X-ur-Rahman written as one word: the Arabic is two words
+# (ضياء الحق, فضل الرحمن), so they become two tokens. The article is assimilated to the second
+# name's first letter (ur before r, us before s, ...), ul before the others. Written apart
+# ("Fazlur Rahman") the first word stays whole ("Mansur Rashid" is no compound); the similarity
+# reads "fazlur" as فضل (translit._latin_readings).
+_UL_SECOND = ("haq", "haque", "huq", "hak", "rahman", "rehman", "rahim", "raheem", "islam", "amin", "ameen",
+              "zaman", "nisa", "nissa", "nessa", "huda", "mulk", "hassan", "hasan", "hussain", "rashid")
+_UL_JOINED = re.compile(r"^([a-z]{3,}?)(ul|ur|us|uz|un|ush)(" + "|".join(_UL_SECOND) + ")$")
+
+
+def _ul_article_fits(article: str, second: str) -> bool:
+    """Whether the assimilated article suits the name after it (ur Rahman, us Salam, ul Haq)."""
+    return article == "ul" or second.startswith(article[1:])
+
+
+def split_ul_compound(token: str) -> tuple[str, str] | None:
+    """("zia", "haq") for "ziaulhaq", ("fazl", "rahman") for "fazlurrahman"; None otherwise."""
+    m = _UL_JOINED.match(token)
+    if m and _ul_article_fits(m.group(2), m.group(3)):
+        return m.group(1), m.group(3)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +158,9 @@ def _canonical_token(token: str) -> str:
     match = _ABD_LATIN.match(token)
     if match and len(token) > 5 and token not in _ABD_WORDS:
         return canonical_abd(match.group(1), False)
+    abu = _ABU_JOINED.match(token)
+    if abu and abu.group(1)[0] not in "aeiou":
+        return "abu" + abu.group(1)  # Aboulfazl = ابو الفضل (canonical ابوفضل)
     for suffix in _ALLAH_SUFFIXES:
         if token.endswith(suffix) and len(token) - len(suffix) >= 3:
             return token[: -len(suffix)] + "allah"  # Saifullah, Habibollah -> saifallah
@@ -142,6 +168,18 @@ def _canonical_token(token: str) -> str:
         if token.endswith(suffix) and len(token) - len(suffix) >= 2:
             return token[: -len(suffix)] + "aldin"
     return token
+
+
+def _glued_ben(tok: str) -> bool:
+    """Whether a Latin "ben…" / "bin…" word is بن glued to a name the lexicon knows (Benyoucef,
+    Benali), and not a name of its own (Bennani, Benjamin: the whole word or no part listed)."""
+    from matching.translit import lexicon  # translit parses names: imported on first use
+
+    rest = tok[3:]
+    if len(rest) < 3:
+        return False
+    lex = lexicon()
+    return bool(lex.arabic_for(rest)) and not lex.arabic_for(tok)
 
 
 def _joins_next(tok: str, nxt: str) -> bool:
@@ -220,6 +258,19 @@ def parse_name(text: str) -> ParsedName:
                     father = len(out) - 1
                 pending_father = False
                 i = j + 1
+                continue
+        if out and not _is_arabic(tok) and tok[:3] in ("ben", "bin") and _glued_ben(tok):
+            pending_father = True  # Maghrebi "Benyoucef" = بن يوسف: the next name is the father's
+            tok = tok[3:]
+        if not _is_arabic(tok) and len(out) < MAX_TOKENS - 1 and not _ABD_LATIN.match(tok):
+            parts = split_ul_compound(tok)
+            if parts is not None:
+                out.append(parts[0])
+                if pending_father and father is None:
+                    father = len(out) - 1
+                pending_father = False
+                out.append(parts[1])
+                i += 1
                 continue
         canon = _canonical_token(tok)
         if canon:

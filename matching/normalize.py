@@ -56,6 +56,15 @@ _ARABIC_FOLD = {
     "ژ": "ز",
     "ڤ": "ف",
     "ڨ": "ق",
+    # Urdu letters (names registered in Pakistan and Afghanistan): heh goal and doachashmee,
+    # teh marbuta goal, retroflex t / d / r, noon ghunna.
+    "ہ": "ه",
+    "ھ": "ه",
+    "ۃ": "ه",
+    "ٹ": "ت",
+    "ڈ": "د",
+    "ڑ": "ر",
+    "ں": "ن",
 }
 
 # Latin apostrophes and ayn/hamza signs are dropped; a few letters NFKD does not decompose.

@@ -28,6 +28,8 @@ CASES = [
     ("arabic-indic digits", "١٩٨٥", "1985"),
     ("persian digits", "۱۹۸۵", "1985"),
     ("presentation forms", "\ufefb", "لا"),
+    ("urdu heh goal and doachashmee", "عبیداللہ ھاشم", "عبيدالله هاشم"),
+    ("urdu retroflex letters", "ٹیپو ڈار", "تيبو دار"),
 ]
 
 

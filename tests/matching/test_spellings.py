@@ -6,13 +6,16 @@ lexicon, and a bare given+family name finding the full record.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
+import matching.translit as translit
 from matching.engine import Matcher
 from matching.names import parse_name
 from matching.records import Query, RegistryRecord
 from matching.score import STRONG, token_similarity
-from matching.translit import lexicon
+from matching.translit import Lexicon, lexicon
 
 
 def _sim(latin: str, arabic: str) -> float:
@@ -50,6 +53,13 @@ SOUTH_ASIAN = [
     ("Riaz", "رياض"),  # z for ض
     ("Ramzan", "رمضان"),
 ]
+# The issue's own examples of what relatives abroad write (with the shipped lexicon).
+ISSUE_EXAMPLES = [
+    ("Djamil", "جميل"), ("Hadj", "حاج"), ("Chadi", "شادي"), ("Chaker", "شاكر"), ("Youssouf", "يوسف"),
+    ("Moustafa", "مصطفى"), ("Yassine", "ياسين"), ("Othmane", "عثمان"), ("Abdur Rehman", "عبد الرحمن"),
+    ("Abdul Rehman", "عبد الرحمن"), ("Saifullah", "سيف الله"), ("Habibullah", "حبيب الله"),
+    ("Nooruddin", "نور الدين"), ("Fazel", "فاضل"), ("Eshaq", "إسحاق"),
+]
 PERSIAN = [
     ("Ghasem", "قاسم"),  # gh for ق
     ("Esmaeil", "إسماعيل"),  # e for kasra
@@ -61,9 +71,66 @@ PERSIAN = [
 ]
 
 
-@pytest.mark.parametrize(("latin", "arabic"), MAGHREBI + SOUTH_ASIAN + PERSIAN)
+@pytest.mark.parametrize(("latin", "arabic"), MAGHREBI + SOUTH_ASIAN + PERSIAN + ISSUE_EXAMPLES
+                         + [("Lahcen", "الحسن"), ("Ziaulhaq", "ضياء الحق"), ("Issa", "عيسى")])
 def test_diaspora_spelling_agrees(latin: str, arabic: str) -> None:
     assert _sim(latin, arabic) >= STRONG
+
+
+@pytest.fixture
+def rules_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The phonetic rules alone: an empty lexicon, and no similarity cached from the real one."""
+    monkeypatch.setattr(translit, "lexicon", lambda: Lexicon())
+    translit._SIM_CACHE.clear()
+    yield
+    translit._SIM_CACHE.clear()
+
+
+# Patterns the spelling rules read without any lexicon (issue 18, found on the Wikidata dev part
+# and in the issue's list; none of these is looked up).
+RULES = [
+    ("Djamil", "جميل"), ("Hadj", "حاج"),  # dj = ج
+    ("Chadi", "شادي"), ("Chaker", "شاكر"),  # ch = ش
+    ("Youssouf", "يوسف"), ("Houcine", "حسين"), ("Zoubida", "زبيدة"),  # ou for و or a short u
+    ("Yassine", "ياسين"), ("Othmane", "عثمان"),  # -ine / -ane
+    ("Arif", "عارف"), ("Atif", "عاطف"), ("Adel", "عادل"), ("Aicha", "عائشة"),  # initial عا
+    ("Iman", "إيمان"), ("Ihab", "إيهاب"), ("Ouda", "عودة"),  # initial إي / عو as one vowel
+    ("Larbi", "العربي"), ("Laid", "العيد"), ("Lakhdar", "الأخضر"), ("Elaraby", "العربي"),  # glued article
+    ("Benyoucef", "يوسف"),  # glued ben
+    ("Fethi", "فتحي"),  # t and h, not th
+    ("Tohme", "طعمة"),  # h for ع
+    ("Madiha", "مديحة"), ("Fatiha", "فتيحة"),  # ح then a final ة
+    ("Nourredine", "نور الدين"), ("Azzedine", "عز الدين"), ("Nooruddin", "نور الدين"),  # -edine / -uddin
+    ("Saifullah", "سيف الله"), ("Habibullah", "حبيب الله"),  # -ullah joined
+    ("Abdurrehman", "عبد الرحمن"), ("Abdul Rehman", "عبد الرحمن"),  # Abdur / Abdul, Rehman
+    ("Habiburrahman", "حبيب الرحمن"), ("Fazlur Rahman", "فضل الرحمن"),  # X-ur-Rahman
+    ("Aboulfazl", "أبو الفضل"),  # abu + article glued
+    ("Fazel", "فاضل"), ("Raza", "رضا"), ("Eshaq", "إسحاق"),  # z for ض, Persian e, s and h apart
+]
+# Different names the same rules must keep apart (no lexicon either).
+RULES_DISTINCT = [
+    ("Omar", "عامر"), ("Oumar", "عامر"),  # an initial o is no عا
+    ("Anas", "إيناس"),  # nor an a إي
+    ("Mahr", "عمر"),  # an h for ع only where the ع stands
+    ("Omari", "عمر"), ("Ziad", "زيد"),  # a final i, an "ia", are letters
+    ("Hassoune", "حسن"), ("Aloush", "علا"), ("Saliha", "صالح"),
+]
+
+
+@pytest.mark.parametrize(("latin", "arabic"), RULES)
+def test_spelling_rules_agree_without_the_lexicon(rules_only: None, latin: str, arabic: str) -> None:
+    assert _sim(latin, arabic) >= STRONG
+
+
+@pytest.mark.parametrize(("latin", "arabic"), RULES_DISTINCT)
+def test_spelling_rules_keep_different_names_apart(rules_only: None, latin: str, arabic: str) -> None:
+    assert _sim(latin, arabic) < STRONG
+
+
+@pytest.mark.parametrize(("latin", "arabic"), [("Mahdi", "معدي"), ("Mehdi", "معدي"), ("Amru", "عامر")])
+def test_a_listed_spelling_is_not_read_as_another_name(latin: str, arabic: str) -> None:
+    """The h-for-ع reading is for unlisted spellings only (Mahdi is مهدي); Amr is a curated name."""
+    assert _sim(latin, arabic) < STRONG
 
 
 @pytest.mark.parametrize(
@@ -74,6 +141,13 @@ def test_diaspora_spelling_agrees(latin: str, arabic: str) -> None:
         ("نصر الله الحلبي", ("نصرالله", "حلبي")),
         ("Habibollah", ("habiballah",)),
         ("عبد الله محمد", ("عبدالله", "محمد")),  # عبد + الله stays one compound, not doubled
+        ("Ziaulhaq Khan", ("zia", "haq", "khan")),  # X-ul-Haq joined: two names, as in ضياء الحق
+        ("Habiburrahman", ("habib", "rahman")),
+        ("Fazlur Rahman", ("fazlur", "rahman")),  # apart: the first word stays whole
+        ("Mansour Rashid", ("mansour", "rashid")),  # a name ending in -ur is no compound
+        ("Abdurrahman Ali", ("abdalrahman", "ali")),
+        ("Aboulfazl", ("abufazl",)), ("أبو الفضل", ("ابوفضل",)),
+        ("Nourredine", ("nourraldin",)), ("Azzedine", ("azzaldin",)),
     ],
 )
 def test_compounds_are_one_token(text: str, tokens: tuple[str, ...]) -> None:
@@ -116,3 +190,16 @@ def test_bare_given_and_family_name_finds_the_full_record_across_scripts() -> No
     assert result.decision != "match"  # a namesake (N3) fits as well: never an automatic match
     named = matcher.search(Query(query_id="q2", name="Djaber Mahmoud Halabi", mother_name="Souad", birth_year=1984))
     assert named.candidates[0].record_id == "T1"
+
+
+@pytest.mark.parametrize(("query", "family"), [("Rami Tohme", "طعمة"), ("Rami Larbi", "العربي"),
+                                               ("Rami Benyoucef", "بن يوسف"), ("Rami Lakhdar", "الأخضر")])
+def test_maghrebi_family_spellings_find_the_arabic_record(query: str, family: str) -> None:
+    """Candidate search, not only scoring: a bare Latin given + family name reaches the Arabic row."""
+    records = [_rec("T1", f"رامي سمير {family}", "منى", 1990)]
+    records += [_rec(f"G{k}", f"رامي {father} {other}") for k, (father, other) in enumerate(
+        [("خالد", "الحلبي"), ("عمر", "الخطيب"), ("علي", "الحمصي"), ("احمد", "الزعبي"), ("محمد", "العلي")])]
+    records += [_rec(f"F{k}", f"{given} محمد {family}") for k, given in enumerate(["خالد", "جميل", "ياسر"])]
+    result = Matcher(records).search(Query(query_id="q", name=query))
+    assert "T1" in [c.record_id for c in result.candidates[:10]]
+    assert result.candidates[0].record_id == "T1"
