@@ -226,12 +226,11 @@ def sent_to(twilio, number: str) -> list[str]:  # type: ignore[no-untyped-def]
     return [r.form.get("Body", "") for r in twilio.sent if r.form.get("To") == number]
 
 
-@pytest.fixture
-def arabizi_relay(factory, worker, config):  # type: ignore[no-untyped-def]
-    """An Arabizi family's search, an uncorroborated Arabizi registrant who chose the relay, the relay open."""
-    family = contact(factory, FAMILY, language="az")
-    registrant = contact(factory, REGISTRANT, language="az")
-    search(factory, family, config, searcher_name="Um Salim", relationship="mother")
+def open_relay(factory, worker, config, numbers: tuple[str, str], family_language: str, **searched):  # type: ignore[no-untyped-def]
+    """A family's search, an uncorroborated Arabizi registrant who chose the relay, the relay open."""
+    family = contact(factory, numbers[0], language=family_language)
+    registrant = contact(factory, numbers[1], language="az")
+    search(factory, family, config, **searched)
     registered(factory, registrant, config, corroborated=False)
     worker.step()
     assert bodies(factory, registrant)[-1] == render("consent_request_anon", "az")
@@ -239,6 +238,12 @@ def arabizi_relay(factory, worker, config):  # type: ignore[no-untyped-def]
         assert consent.record_choice(session, registrant, 1).status == "relay"
     worker.step()
     return family, registrant
+
+
+@pytest.fixture
+def arabizi_relay(factory, worker, config):  # type: ignore[no-untyped-def]
+    """An Arabizi family's search, an uncorroborated Arabizi registrant who chose the relay, the relay open."""
+    return open_relay(factory, worker, config, (FAMILY, REGISTRANT), "az", searcher_name="Um Salim", relationship="mother")
 
 
 def test_an_arabizi_family_gets_the_relay_in_arabizi_and_huwe_huwe_does_what_it_says(
@@ -295,14 +300,7 @@ def test_sakker_closes_the_relay_for_both_in_arabizi(
     ("close", "ar", "en"),
 ])
 def test_a_command_is_answered_in_the_language_it_was_typed_in(factory, worker, config, typed, reader, answered):
-    family = contact(factory, "+963944260001", language=reader)
-    registrant = contact(factory, "+963955260002", language="az")
-    search(factory, family, config)
-    registered(factory, registrant, config, corroborated=False)
-    worker.step()
-    with factory() as session, session.begin():
-        consent.record_choice(session, registrant, 1)
-    worker.step()
+    family, registrant = open_relay(factory, worker, config, ("+963944260001", "+963955260002"), reader)
     with factory() as session, session.begin():
         turn = relay.handle(session, family, typed)
     assert turn is not None
@@ -311,14 +309,7 @@ def test_a_command_is_answered_in_the_language_it_was_typed_in(factory, worker, 
 
 
 def test_a_latin_message_to_an_arabizi_reader_may_fill_two_gsm_segments_and_an_arabic_one_two_ucs2_segments(factory, worker, config):
-    family = contact(factory, "+963944270001", language="az")
-    registrant = contact(factory, "+963955270002", language="az")
-    search(factory, family, config)
-    registered(factory, registrant, config, corroborated=False)
-    worker.step()
-    with factory() as session, session.begin():
-        consent.record_choice(session, registrant, 1)
-    worker.step()
+    family, registrant = open_relay(factory, worker, config, ("+963944270001", "+963955270002"), "az")
     latin = "Esma3, ana emmak. Eza enta ebni 2elli shu kan esm el kalb yalli kan 3anna bel bet, w shu kanet tet 2ellak kel lele. " * 3
     with factory() as session, session.begin():
         [(to, body, _)] = relay.handle(session, family, latin).forward
