@@ -80,6 +80,11 @@ def _touch_contact(session: Session, message: InboundMessage) -> int:
     return int(contact.id)
 
 
+def rate_window() -> int:
+    """The rate limit's window: the minute since the epoch (a fixed window, counted in Redis)."""
+    return int(time.time() // 60)
+
+
 def accept(gateway: Gateway, message: InboundMessage) -> Accepted:
     """Store ``message`` once, flag it if the sender is over the rate limit, and wake a worker.
 
@@ -88,7 +93,7 @@ def accept(gateway: Gateway, message: InboundMessage) -> Accepted:
     is trusted only when the message is in the database.
     """
     cfg = gateway.config
-    window = int(time.time() // 60)
+    window = rate_window()
     rate_key = gateway.key("rate", message.channel, address_hash(message.address), window)
     pipe = gateway.redis.pipeline(transaction=False)
     pipe.set(gateway.key("dedupe", message.provider_id), "1", nx=True, ex=cfg.dedupe_ttl_seconds)
