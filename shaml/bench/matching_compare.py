@@ -168,6 +168,10 @@ def run_compare(baseline: Path, current: Path, *, records: int, n_queries: int =
         for k, a in enumerate(arms):
             a.send({"op": "build", "records": records, "seed": seed, "sample": 4 * n_queries if k == 1 else 0})
         builds = [a.read() for a in arms]
+        for a, b in zip(arms, builds, strict=True):
+            if b["tree"] != str(a.tree.resolve()):
+                raise RuntimeError(f"the {a.label} side imported matching from {b['tree']}, not from {a.tree}: "
+                                   "is that directory a copy of a Shaml tree?")
         if len({(b["records"], b["digest"]) for b in builds}) != 1:
             raise RuntimeError("the sides generated different registries (matching/synth.py differs?): "
                                f"{[(b['records'], b['digest'][:12]) for b in builds]}")

@@ -20,6 +20,7 @@ import json
 import random
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 
@@ -80,7 +81,12 @@ def _build(matcher: Any, sample: list[Any], n: int, seed: int, want: int) -> dic
             wall += time.perf_counter() - w
 
     matcher.extend(records())
-    return {"records": len(matcher), "digest": digest.hexdigest(), "build_cpu_s": cpu, "build_wall_s": wall, "rss_mb": _rss_mb()}
+    import matching
+
+    # The tree whose ``matching`` was imported: the parent checks it is the one this arm measures.
+    tree = str(Path(matching.__file__).resolve().parents[1])
+    return {"records": len(matcher), "digest": digest.hexdigest(), "build_cpu_s": cpu, "build_wall_s": wall,
+            "rss_mb": _rss_mb(), "tree": tree}
 
 
 def serve() -> None:  # noqa: C901 - one dispatch loop

@@ -60,6 +60,10 @@ def register(cli: click.Group, bench: click.Group) -> None:
         if baseline is not None:
             from shaml.bench.matching_compare import run_compare
 
+            if not (baseline / "matching" / "__init__.py").is_file():
+                raise click.BadParameter(f"{baseline} has no matching/ package: give a plain copy of a Shaml commit "
+                                         "(git archive COMMIT | tar -x -C DIR)", param_hint="--compare")
+
             here = Path(__file__).resolve().parents[2]
             lines = run_compare(baseline.resolve(), here, records=n_records, n_queries=n_queries,
                                 round_size=round_size, control=control, exhaustive_sample=sample, seed=seed,

@@ -42,3 +42,11 @@ def test_ratio_pools_rounds_and_its_interval_holds_a_real_shift() -> None:
     assert r.value["p50"] == r.value["mean"] == 1.5
     assert r.low["mean"] == r.high["mean"] == 1.5
     assert r.round_means == (1.5, 1.5, 1.5)
+
+
+def test_a_baseline_directory_that_is_not_a_shaml_tree_is_refused_not_measured_as_this_tree(tmp_path: Path) -> None:
+    # Without the check, the worker would fall back to this tree's installed ``matching`` and print a
+    # comparison of this tree with itself under the baseline's name.
+    result = CliRunner().invoke(cli, ["bench", "matching", "--records", "50", "--compare", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "has no matching/ package" in result.output and "current vs baseline" not in result.output
