@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nlu.keywords import is_unknown
-from nlu.lexicon import find_relationship
+from nlu.lexicon import LATIN_LABELS, find_relationship
 from nlu.text import ascii_digits, extract_year, normalise_for_matching
 
 #: What the readers return for "I don't know" (the forms' UNKNOWN).
@@ -414,8 +414,8 @@ def role_label(role: str, language: str, *, to_survivor: bool = False) -> str:
     """The role's words: "your mother"/"والدتك" told to the released person, else "mother"/"الأم"."""
     ar_you, en_you, ar, en, _female = ROLES[role]
     if to_survivor:
-        return en_you if language == "en" else ar_you
-    return en if language == "en" else ar
+        return en_you if language in LATIN_LABELS else ar_you
+    return en if language in LATIN_LABELS else ar
 
 
 # ---------------------------------------------------------------- the searcher's gender from a name

@@ -95,9 +95,14 @@ def find_governorate(text: str) -> str | None:
     return _find(text, _governorate_index())
 
 
+#: Reply languages written in Latin letters: Arabizi readers get the English names of governorates and
+#: relationships (an Arabizi spelling of each would be one more thing to misread).
+LATIN_LABELS = frozenset({"en", "az"})
+
+
 def governorate_label(name: str, language: str) -> str:
     """The governorate's name in the reply language."""
-    if language == "en" and name in GOVERNORATES:
+    if language in LATIN_LABELS and name in GOVERNORATES:
         return GOVERNORATES[name][0]
     return name
 
@@ -110,7 +115,7 @@ def find_relationship(text: str) -> str | None:
 def relationship_label(key: str, language: str) -> str:
     """The relationship's label in the reply language."""
     ar, en, _ = RELATIONSHIPS[key]
-    return en if language == "en" else ar
+    return en if language in LATIN_LABELS else ar
 
 
 def lookup_entries() -> dict[str, list[str]]:

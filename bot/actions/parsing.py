@@ -180,11 +180,6 @@ def _value(slots: Mapping[str, Any], name: str) -> Any:
     return None if value in (None, "", UNKNOWN) else value
 
 
-def _words(language: str) -> str:
-    """The language of governorates and relationships in a reply: Arabizi readers get the Latin (English) ones."""
-    return "en" if language == "az" else language
-
-
 def _labels(language: str) -> dict[str, str]:
     if language == "az":
         return {"name": "Esem", "father": "El ab", "mother": "El em", "born": "Mawalid", "gov": "Mu7afaza",
@@ -214,7 +209,7 @@ def _identity_lines(slots: Mapping[str, Any], language: str) -> list[str]:
         f"{lab['father']}: {_value(slots, 'father_name') or lab['unknown']}",
         f"{lab['mother']}: {_value(slots, 'mother_name') or lab['unknown']}",
         f"{lab['born']}: {_value(slots, 'birth_year') or lab['unknown']}",
-        f"{lab['gov']}: {governorate_label(gov, _words(language)) if gov else lab['unknown']}",
+        f"{lab['gov']}: {governorate_label(gov, language) if gov else lab['unknown']}",
     ]
 
 
@@ -223,9 +218,9 @@ def relationship_text(value: str | None, language: str) -> str | None:
     if not value or value == UNKNOWN:
         return None
     if value in ROLES:
-        return role_label(value, _words(language))
+        return role_label(value, language)
     try:
-        return relationship_label(value, _words(language))
+        return relationship_label(value, language)
     except KeyError:
         return value
 
@@ -243,7 +238,7 @@ def sms_summary(slots: Mapping[str, Any], language: str, *, budget: int = SMS_SU
         f"{lab['father']} {_value(slots, 'father_name') or '-'}",
         f"{lab['mother']} {_value(slots, 'mother_name') or '-'}",
         str(_value(slots, "birth_year") or "-"),
-        governorate_label(gov, _words(language)) if gov else "-",
+        governorate_label(gov, language) if gov else "-",
     ]
     sep = "، " if language == "ar" else ", "
     while len(sep.join(parts)) > budget:

@@ -132,8 +132,7 @@ def _searcher(search: SearchRequest, language: str) -> tuple[str, str]:
     if relationship in ROLES:  # the searcher's role, told from the survivor's side: "your mother"
         relationship = ROLES_ARABIZI[relationship] if language == "az" else role_label(relationship, language, to_survivor=True)
     elif relationship in RELATIONSHIPS:  # searches stored before issue 17 kept the lexicon's key
-        # Arabizi readers get the Latin (English) label, as in the assistant's summaries.
-        relationship = relationship_label(relationship, "en" if language == "az" else language)
+        relationship = relationship_label(relationship, language)  # Arabizi readers get the Latin label
     return name, relationship or family
 
 
@@ -344,7 +343,7 @@ def _notify_registry(session: Session, match: Match) -> list[int]:
     governorate = search.governorate or ""
     if governorate:
         sent = send(session, family, "family_released_list", kind="disclosure", name=search.full_name,
-                    source=source.label or source.name, date=date, governorate=governorate_label(governorate, "en" if language == "az" else language),
+                    source=source.label or source.name, date=date, governorate=governorate_label(governorate, language),
                     place=gathering_point(governorate, language))
     else:
         sent = send(session, family, "family_released_list_plain", kind="disclosure", name=search.full_name,
