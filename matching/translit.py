@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -370,11 +371,19 @@ def _phon_cost(a: str, b: str) -> float:
 
 
 def _weighted_distance(
-    x: tuple[str, ...] | str, y: tuple[str, ...] | str, sub: dict[tuple[str, str], float], indel: dict[str, float]
+    x: tuple[str, ...] | str,
+    y: tuple[str, ...] | str,
+    sub: dict[tuple[str, str], float],
+    indel: dict[str, float],
+    cutoff: float = math.inf,
 ) -> float:
     """Weighted Damerau-Levenshtein distance (adjacent swaps cost 0.6).
 
-    ``sub`` and ``indel`` give costs other than 1 (0 for equal symbols).
+    ``sub`` and ``indel`` give costs other than 1 (0 for equal symbols). A distance above
+    ``cutoff`` is returned as ``math.inf``, and the table is left as soon as that is sure: every
+    cell derives from the row above, the one before that (a swap) or its left neighbour, at a
+    cost never below zero, so once two rows in a row are all above the cutoff no later row can
+    come under it.
     """
     rows = _SUB_ROWS.get(id(sub))
     if rows is None or rows[0] is not sub:
@@ -389,6 +398,7 @@ def _weighted_distance(
     before: list[float] | None = None
     px = None
     span = range(len(y))
+    prev_low = 0.0
     for cx in x:
         dx = indel.get(cx, 1.0)
         row = by_x.get(cx, _NO_ROW)
@@ -409,10 +419,14 @@ def _weighted_distance(
                     d = u
             cur.append(d)
             left = d
+        low = min(cur)
+        if low > cutoff and prev_low > cutoff:
+            return math.inf
+        prev_low = low
         before = prev
         prev = cur
         px = cx
-    return prev[-1]
+    return prev[-1] if prev[-1] <= cutoff else math.inf  # the same answer however early it was seen
 
 
 _NO_ROW: dict[str, float] = {}
@@ -502,6 +516,9 @@ def _weight(symbols: tuple[str, ...]) -> float:
     return sum(1.0 if s not in _VOWELS else (0.5 if s in _LONG else 0.0) for s in symbols)
 
 
+_ARTICLES = ("al", "el")
+
+
 def token_similarity(a: str, b: str) -> float:
     """Similarity in [0, 1] of two canonical name tokens (see :func:`_similarity`).
 
@@ -516,11 +533,11 @@ def token_similarity(a: str, b: str) -> float:
     sim = _similarity(a, b)
     if sim < 0.97:
         for x, y in ((a, b), (b, a)):
-            if len(x) >= 6 and x[:2] in ("al", "el") and x.isascii() and x[2] not in "aeiou":
+            if len(x) >= 6 and x[:2] in _ARTICLES and x[2] not in "aeiou" and x.isascii():
                 sim = max(sim, _similarity(x[2:], y) - 0.02)
-    if sim < 0.85:
-        for x, y in ((a, b), (b, a)):
-            if x.isascii() and not y.isascii() and _latin_forms(x) is not None:
+        if sim < 0.85 and a.isascii() != b.isascii():
+            x, y = (a, b) if a.isascii() else (b, a)
+            if _latin_forms(x) is not None:
                 for alt, cost in _latin_readings(x, y):
                     pa, py = phonetic(alt), phonetic(y)
                     if _bag_gap(_consonant_bag(pa), _consonant_bag(py)) <= 1:  # else it cannot agree
@@ -542,36 +559,48 @@ def raw_similarity(a: str, b: str) -> float:
     return max(0.0, 1.0 - _phonetic_distance(a, b))
 
 
-def _phonetic_distance(a: str, b: str) -> float:
-    """Normalised phonetic distance of two tokens, the best over the Arabic side's readings."""
+def _phonetic_distance(a: str, b: str, floor: float = 0.0) -> float:
+    """Normalised phonetic distance of two tokens, the best over the Arabic side's readings
+    (1.0 for any distance whose similarity is sure to be under ``floor``)."""
     pa, pb = phonetic(a), phonetic(b)
     if (pa[:1] == ("ª",) and len(pa) > 2 and pa[1] in "IU") or (pb[:1] == ("ª",) and len(pb) > 2 and pb[1] in "IU"):
-        return min(_reading_distance(x, y) for x in _readings(a) for y in _readings(b))
-    return _reading_distance(pa, pb)
+        return min(_reading_distance(x, y, floor) for x in _readings(a) for y in _readings(b))
+    return _reading_distance(pa, pb, floor)
 
 
-def _reading_distance(pa: tuple[str, ...], pb: tuple[str, ...]) -> float:
+def _reading_distance(pa: tuple[str, ...], pb: tuple[str, ...], floor: float = 0.0) -> float:
+    """Normalised distance of two symbol strings; 1.0 when their similarity is sure to be under
+    ``floor`` (the alignment is then cut short)."""
     norm = max(_weight(pa), _weight(pb), 2.0) + 0.5
     if _bag_gap(_consonant_bag(pa), _consonant_bag(pb)) > (1.0 - PAIR_FLOOR) * norm + 0.2:
         return 1.0  # cannot reach the pairing floor (the lexicon may still lift it)
-    return min(1.0, _phon_distance(pa, pb) / norm)
+    return min(1.0, _phon_distance(pa, pb, _cutoff(floor, norm)) / norm)
 
 
-def _phon_distance(pa: tuple[str, ...], pb: tuple[str, ...]) -> float:
-    """Weighted distance of two symbol strings. Initial vowel symbols are settled first (they
-    align with each other, or are dropped, never with a consonant), which keeps the alignment
-    table as small as before they existed."""
+def _cutoff(floor: float, norm: float) -> float:
+    """The distance above which a similarity ``1 - distance / norm`` is under ``floor`` (with a
+    margin for rounding, so that a pair at the floor itself is still measured exactly)."""
+    return (1.0 - floor) * norm + 1e-6 if floor > 0.0 else math.inf
+
+
+def _phon_distance(pa: tuple[str, ...], pb: tuple[str, ...], cutoff: float = math.inf) -> float:
+    """Weighted distance of two symbol strings (``math.inf`` once sure to exceed ``cutoff``).
+    Initial vowel symbols are settled first (they align with each other, or are dropped, never
+    with a consonant), which keeps the alignment table as small as before they existed."""
     a0 = bool(pa) and pa[0] in _INITIAL
     b0 = bool(pb) and pb[0] in _INITIAL
+    head = 0.0
     if a0 and b0:
         x, y = pa[0], pb[0]
         head = min(0.0 if x == y else _PHON_SUB.get((x, y), 1.0), _PHON_INDEL[x] + _PHON_INDEL[y])
-        return head + _weighted_distance(pa[1:], pb[1:], _PHON_SUB, _PHON_INDEL)
-    if a0 and not (len(pb) and pb[0] in _VOWELS):
-        return _PHON_INDEL[pa[0]] + _weighted_distance(pa[1:], pb, _PHON_SUB, _PHON_INDEL)
-    if b0 and not (len(pa) and pa[0] in _VOWELS):
-        return _PHON_INDEL[pb[0]] + _weighted_distance(pa, pb[1:], _PHON_SUB, _PHON_INDEL)
-    return _weighted_distance(pa, pb, _PHON_SUB, _PHON_INDEL)
+        pa, pb = pa[1:], pb[1:]
+    elif a0 and not (len(pb) and pb[0] in _VOWELS):
+        head = _PHON_INDEL[pa[0]]
+        pa = pa[1:]
+    elif b0 and not (len(pa) and pa[0] in _VOWELS):
+        head = _PHON_INDEL[pb[0]]
+        pb = pb[1:]
+    return head + _weighted_distance(pa, pb, _PHON_SUB, _PHON_INDEL, cutoff - head)
 
 
 @lru_cache(maxsize=300_000)
@@ -664,6 +693,12 @@ def _latin_readings(x: str, y: str) -> list[tuple[str, float]]:
     return out
 
 
+@lru_cache(maxsize=300_000)
+def _symbol_similarity(pa: tuple[str, ...], pb: tuple[str, ...]) -> float:
+    """``1 - _reading_distance``, cached by symbols: spellings of one name often share them."""
+    return 1.0 - _reading_distance(pa, pb, PAIR_FLOOR)
+
+
 def _similarity(a: str, b: str) -> float:
     """Similarity in [0, 1] of two canonical name tokens in any scripts (cached by the caller).
 
@@ -679,19 +714,15 @@ def _similarity(a: str, b: str) -> float:
         if _bag_gap(_letter_bag(a), _letter_bag(b)) * 0.45 > (1.0 - PAIR_FLOOR) * norm_ar:
             sim = 0.0  # cannot reach the pairing floor: skip the edit distance
         else:
-            d = _weighted_distance(a, b, _AR_PAIR, _AR_INDEL)
-            sim = 1.0 - d / norm_ar
+            d = _weighted_distance(a, b, _AR_PAIR, _AR_INDEL, _cutoff(PAIR_FLOOR, norm_ar))
+            sim = 1.0 - d / norm_ar if d != math.inf else 0.0  # inf: under the pairing floor
     else:
         pa, pb = phonetic(a), phonetic(b)
         if (pa[:1] == ("ª",) and len(pa) > 2 and pa[1] in "IU") or (
                 pb[:1] == ("ª",) and len(pb) > 2 and pb[1] in "IU"):
-            sim = 1.0 - _phonetic_distance(a, b)  # two readings of an initial اي / عي / او / عو
-        else:  # one reading each: _reading_distance, inlined (the hot path)
-            norm = max(_weight(pa), _weight(pb), 2.0) + 0.5
-            if _bag_gap(_consonant_bag(pa), _consonant_bag(pb)) > (1.0 - PAIR_FLOOR) * norm + 0.2:
-                sim = 0.0  # cannot reach the pairing floor (the lexicon may still lift it below)
-            else:
-                sim = 1.0 - min(1.0, _phon_distance(pa, pb) / norm)
+            sim = 1.0 - _phonetic_distance(a, b, PAIR_FLOOR)  # two readings of an initial اي / عي / او / عو
+        else:  # one reading each (the hot path)
+            sim = _symbol_similarity(pa, pb)
         lex = lexicon()
         if sa == "la" and sb == "ar":
             sim = _lexicon_adjust(sim, a, b, lex)
