@@ -24,6 +24,8 @@ POSTING_CAP = 4_000
 SOFT_CAP = 400
 #: Most postings read per query, all keys together.
 READ_BUDGET = 20_000
+#: Most postings of the two rarest near-exact name pairs intersected when they were passed over.
+CLOSE_PAIR_READ = 2 * POSTING_CAP
 #: Candidates handed to the full scorer per query.
 SHORTLIST = 60
 #: Candidates always scored (when there are that many), and the share of the best
@@ -388,6 +390,7 @@ class CandidateIndex:
         mexp = self.expand(q.mother[0])[:3] if q.mother else []
         # key -> weight: 2 when every part is a near-exact spelling, 1 for fuzzy stand-ins.
         keys: dict[int, int] = {}
+        close_pairs: set[int] = set()  # name-pair keys of two near-exact spellings
 
         def put(key: int, w: int) -> None:
             if keys.get(key, 0) < w:
@@ -405,6 +408,8 @@ class CandidateIndex:
                         w = 2 if min(sa, sb) >= CLOSE else 1
                         lo, hi = (a, b) if a <= b else (b, a)
                         put(hash(("p", lo, hi)), w)
+                        if w == 2:
+                            close_pairs.add(hash(("p", lo, hi)))
                         if sa < NARROW or sb < NARROW:
                             continue  # year and mother keys only for close spellings
                         if q.year is not None:
@@ -435,6 +440,8 @@ class CandidateIndex:
                 counts.update(part)
             read += len(part)
         if skipped and counts:
+            self._count_close_pairs(counts, [lst for k in close_pairs if (lst := self._postings.get(k))],
+                                    {id(lst) for lst, _w in skipped})
             # Broad keys still rank the candidates in hand: count membership, not new records.
             held = counts.keys()
             for lst, w in skipped[:8]:
@@ -442,6 +449,22 @@ class CandidateIndex:
                 for _ in range(w):
                     counts.update(hits)
         return self._rank(counts, shortlist)
+
+    @staticmethod
+    def _count_close_pairs(counts: Counter[int], close: list[list[int]], skipped: set[int]) -> None:
+        """Records holding the two rarest near-exact name pairs, when a pair list was passed over.
+
+        With common names in a large registry, fuzzy stand-ins give short lists that are read
+        first and fill the budget, and the near-exact pairs' longer lists are then passed over:
+        "حسين حسن خالد الجاسم" at a million rows met 60 candidates that shared little with it,
+        and not the record of that very name. The two rarest near-exact pair lists passed over
+        are intersected instead (records sharing at least three of the names typed), and both
+        are counted for those records, as if they had been read."""
+        passed = sorted((lst for lst in close if id(lst) in skipped), key=len)
+        if len(passed) < 2 or len(passed[0]) + len(passed[1]) > CLOSE_PAIR_READ:
+            return
+        both = set(passed[0]).intersection(passed[1])
+        counts.update(dict.fromkeys(both, 4))  # two lists of weight 2
 
     def _rank(self, counts: Counter[int], shortlist: int) -> list[int]:
         """The best live slots by count: at most ``shortlist``, at least ``SHORTLIST_MIN``,
