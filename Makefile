@@ -26,7 +26,7 @@ rasa-check: setup
 # The resilience suite last: the whole stack under load, faults and abuse (under five minutes);
 # it exits non-zero on any lost message or leaked secret.
 test: lint system-deps rasa-check
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 	$(BIN)/shaml bench resilience --quick
 
 # Property tests with fresh random examples, ROUNDS times (`make test` always draws the same ones).

@@ -23,6 +23,10 @@ from tests.fakes.telegram import (
 )
 from tests.reunion.test_end_to_end import Phone, Stack, running_stack, search_for, verify, vouch
 
+# The stack's first start trains Rasa when its model is stale (not in `make test`, which trains
+# first): longer than the suite's 15-minute limit per test allows.
+pytestmark = pytest.mark.timeout(1800)
+
 _updates = itertools.count(900_000)
 
 
