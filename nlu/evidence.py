@@ -57,6 +57,23 @@ DOMAIN_WORDS = (
     "bde sajjel", "sajjelni", "sajelni",
 )
 
+#: An everyday need of a relative: illness, medicine, homework, a baby's things. "ابني عندو حرارة شو بعمل"
+#: (my son has a fever, what do I do) names a son and is not a search: a relative is the domain's
+#: evidence only in a message without one of these, unless a word of DOMAIN_WORDS is there too
+#: ("ابني مريض ومعتقل من سنتين" is a search). Not here: titles (دكتور, doctor), which come with names;
+#: hospitals (detainees died in military hospitals, and families search there); school, university
+#: and work, where many were taken from ("كان طالب بالجامعة وما رجع").
+EVERYDAY_NEED_WORDS = (
+    "حراره", "حرارتو", "حرارته", "سخونه", "سخن", "مريض", "مريضه", "مرضان", "مرض", "دوا", "دواء", "ادويه", "علاج",
+    "صيدليه", "صيدلي", "بنادول", "سيتامول", "انسولين", "كحه", "رشح", "كريب", "زكام", "اسهال", "استفراغ", "وجع",
+    "بيوجعو", "عم يوجعو", "سنان", "لقاح", "تطعيم", "امتحان", "امتحانات", "وظيفه المدرسه", "حليب", "حفاضات", "فوط",
+    "fever", "sick", "ill", "illness", "medicine", "medication", "pharmacy", "panadol", "paracetamol", "insulin",
+    "vaccine", "cough", "flu", "toothache", "exam", "exams", "homework", "diapers", "nappies", "baby milk",
+    "formula milk",
+    "7arara", "s5oneh", "sa5neh", "mared", "mareed", "marid", "dawa", "saydalieh", "saydaliye", "emti7an",
+    "7lib", "7aleeb",
+)
+
 #: Detention itself: prison, arrest, disappearance, release. A message with one is never "not for Shaml".
 DETENTION_WORDS = (
     "معتقل", "اعتقل", "اعتقال", "انعتقل", "سجن", "مسجون", "سجين", "محبوس", "مفقود", "اختفى", "مختفي", "مغيب",
@@ -155,6 +172,7 @@ def _prepared(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...],
 _HUMAN, _STOP, _DOMAIN = _prepared(HUMAN_WORDS), _prepared(STOP_WORDS), _prepared(DOMAIN_WORDS)
 _AFFIRM, _DENY, _DETENTION = _prepared(AFFIRM_WORDS), _prepared(DENY_WORDS), _prepared(DETENTION_WORDS)
 _STATUS = _prepared(STATUS_WORDS)
+_EVERYDAY = _prepared(EVERYDAY_NEED_WORDS)
 #: "يا اخي", "ya akhi", "يا خالة": people address one another as relatives; that is not a relative sought.
 _VOCATIVE = re.compile(r"(?i)(?:^|(?<=\s))(?:يا|ya|yaa)\s+\S+")
 #: A code typed back: six digits in any script, maybe split by a space or a hyphen, as
@@ -189,10 +207,13 @@ def asks_to_stop(text: str) -> bool:
 def has_domain_evidence(text: str) -> bool:
     """True when the message is about a person sought or released: detention, prison, a relative, searching.
 
-    A relative named only in an address ("يا اخي", "ya akhi": O brother) does not count.
+    A relative named only in an address ("يا اخي", "ya akhi": O brother) does not count, nor one
+    named with an everyday need and no word of the domain ("my mother needs panadol").
     """
+    if _has(text, _DOMAIN):
+        return True
     found = find_relationship(_VOCATIVE.sub(" ", text))
-    return (found is not None and found != "self") or _has(text, _DOMAIN)
+    return found is not None and found != "self" and not _has(text, _EVERYDAY)
 
 
 def mentions_detention(text: str) -> bool:

@@ -132,3 +132,22 @@ def test_a_status_question_asks_about_news_a_request_or_a_person(text, status):
 )
 def test_the_arabizi_la_is_no_only_at_the_start(text, no):
     assert says_no(text) == no
+
+
+@pytest.mark.parametrize(
+    ("text", "domain"),
+    [
+        ("بنتي عندها كحة من يومين شو بعطيها", False),
+        ("my dad needs insulin, where can I buy it", False),
+        ("ابني الصغير بدو حليب وحفاضات", False),
+        ("emme 3anda s5oneh shu ba3tiha", False),
+        ("اخوي عندو امتحان بكرا", False),
+        ("ابني مريض ومعتقل من سنتين", True),  # a word of detention outweighs the illness
+        ("my brother was sick when they arrested him", True),
+        ("اخي كان طالب بالجامعة وما رجع", True),  # where people were taken from is not a need
+        ("آخر مرة شافوا ابني بمشفى تشرين", True),  # nor a hospital: detainees died in them
+        ("ابني الدكتور محمد", True),  # a title is part of a name
+    ],
+)
+def test_a_relative_with_an_everyday_need_is_no_search(text, domain):
+    assert has_domain_evidence(text) == domain

@@ -194,3 +194,21 @@ def test_a_part_of_the_assistant_is_merged_and_trained(tmp_path, monkeypatch):
     assert assistant.data_paths() == [home / "data", home / "reunion" / "data.yml"]
     assert home / "reunion" / "domain.yml" in assistant.training_inputs()
     assert not any("heldout" in str(p) for p in assistant.training_inputs() + assistant.data_paths())
+
+
+def test_training_runs_with_deterministic_tensorflow(tmp_path, monkeypatch):
+    """The model must not change between two trainings of the same inputs (a check that passes on
+    one training and fails on the next is no check): the settings that make TensorFlow repeat
+    itself are passed to `rasa train`, over whatever the caller's environment says."""
+    models = tmp_path / "models"
+    monkeypatch.setattr(assistant, "MODELS", models)
+    monkeypatch.setattr(assistant, "STAMP", models / ".stamp")
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
+    monkeypatch.delenv("PYTHONHASHSEED", raising=False)
+    seen: list[tuple[list[str], dict[str, str]]] = []
+    monkeypatch.setattr(assistant.subprocess, "run", lambda command, **kw: seen.append((command, kw["env"])))
+    assert assistant.train(force=True)
+    [(command, env)] = seen
+    assert command[1] == "train" and "--force" in command
+    assert (env["TF_DETERMINISTIC_OPS"], env["TF_ENABLE_ONEDNN_OPTS"], env["PYTHONHASHSEED"]) == ("1", "0", "0")
+    assert env["TF_NUM_INTRAOP_THREADS"] == "2"
