@@ -57,7 +57,7 @@ def test_near_exact_pairs_passed_over_still_reach_the_shortlist() -> None:
 def test_the_scene_is_a_real_crowding(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without the intersection of the passed-over pairs, this registry hides the sought man."""
     matcher = Matcher(_registry())
-    monkeypatch.setattr(index.CandidateIndex, "_count_close_pairs", staticmethod(lambda *_a: None))
+    monkeypatch.setattr(index.CandidateIndex, "_count_best_pairs", staticmethod(lambda *_a: None))
     shown = _shortlist(matcher)
     assert "sought" not in shown and len(shown) == 20
 
