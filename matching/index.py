@@ -390,9 +390,6 @@ class CandidateIndex:
         mexp = self.expand(q.mother[0])[:3] if q.mother else []
         # key -> weight: 2 when every part is a near-exact spelling, 1 for fuzzy stand-ins.
         keys: dict[int, int] = {}
-        # name-pair keys of each name's best spelling, two by two, when both are near-exact
-        best_pairs = {hash(("p", *sorted((ei[0][0], ej[0][0])))) for i, ei in enumerate(exp) for ej in exp[i + 1:]
-                      if ei and ej and min(ei[0][1], ej[0][1]) >= CLOSE}
 
         def put(key: int, w: int) -> None:
             if keys.get(key, 0) < w:
@@ -440,6 +437,9 @@ class CandidateIndex:
                 counts.update(part)
             read += len(part)
         if skipped and counts:
+            # the lists of each name's best spelling paired with another's, when both are near-exact
+            best_pairs = {hash(("p", *sorted((ei[0][0], ej[0][0])))) for i, ei in enumerate(exp)
+                          for ej in exp[i + 1:] if ei and ej and min(ei[0][1], ej[0][1]) >= CLOSE}
             best = [lst for k in best_pairs if (lst := self._postings.get(k))]
             passed_ids = {id(lst) for lst, _w in skipped}
             if best and all(id(lst) in passed_ids for lst in best):
